@@ -1,0 +1,18 @@
+// Nest 12 ships ESM only; Jest's loader cannot require ESM on Node 20, so swc transforms
+// @nestjs/* (and their ESM-only dependencies) to CommonJS along with our own code.
+const swc = ['@swc/jest', { ...require('./swc-jest.config.js') }];
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|@nest-lab|file-type|strtok3|token-types|uint8array-extras|@tokenizer|load-esm)/)'];
+
+const common = {
+  moduleFileExtensions: ['js', 'json', 'ts', 'mjs'],
+  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transformIgnorePatterns,
+  testEnvironment: 'node',
+};
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', rootDir: 'src', testRegex: '.*\\.spec\\.ts$' },
+    { ...common, displayName: 'e2e', rootDir: 'test', testRegex: '.*\\.e2e-spec\\.ts$' },
+  ],
+};

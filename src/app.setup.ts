@@ -1,0 +1,92 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+import express, { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import type { AppConfig } from './config';
+import { acceptRequestId, HttpExceptionFilter, runWithRequestContext } from './common';
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const SENSITIVE_PREFIXES = ['/auth', '/users', '/audit'];
+
+function hasBody(request: Request): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/** API.md: a body on a JSON route must be `application/json`; anything else is 415. */
+function requireJsonBodies(request: Request, response: Response, next: NextFunction): void {
+  if (BODY_METHODS.has(request.method) && hasBody(request) && !request.is('application/json')) {
+    response.status(415).json({
+      statusCode: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'Content-Type must be application/json',
+    });
+    return;
+  }
+  next();
+}
+
+/** Request id (taken or made), echoed in `X-Request-Id` and carried by every log line and event. */
+function requestContext(request: Request, response: Response, next: NextFunction): void {
+  const requestId = acceptRequestId(request.headers['x-request-id']);
+  response.setHeader('X-Request-Id', requestId);
+  const userAgent = request.headers['user-agent'];
+  runWithRequestContext(
+    {
+      requestId,
+      ip: request.ip ?? request.socket.remoteAddress ?? '-',
+      userAgent: typeof userAgent === 'string' ? userAgent : '',
+      method: request.method,
+      path: request.path,
+    },
+    next,
+  );
+}
+
+function noStoreOnSensitiveRoutes(request: Request, response: Response, next: NextFunction): void {
+  if (SENSITIVE_PREFIXES.some((prefix) => request.path === prefix || request.path.startsWith(`${prefix}/`))) {
+    response.setHeader('Cache-Control', 'no-store');
+  }
+  next();
+}
+
+/**
+ * The HTTP pipeline shared by `main.ts` and the e2e tests, so tests boot exactly what runs.
+ * Order matters: context first (so even a 413 carries a request id), then headers, then
+ * parsing.
+ */
+export function configureApp(app: INestApplication, config: AppConfig): void {
+  const express_ = app as NestExpressApplication;
+  express_.disable('x-powered-by');
+  express_.set('trust proxy', config.http.trustProxy);
+  app.use(requestContext);
+  app.use(
+    helmet({
+      // A JSON API: no HTML of ours needs CSP beyond the docs page, which helmet's default allows.
+      hsts: config.cookies.secure ? { maxAge: 31536000, includeSubDomains: true, preload: false } : false,
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(noStoreOnSensitiveRoutes);
+  app.use(cookieParser());
+  app.use(requireJsonBodies);
+  app.use(express.json({ limit: config.http.bodyLimitBytes, strict: true, type: 'application/json' }));
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+  );
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Gatehouse')
+      .setDescription('Password login with the JWT in an httpOnly cookie, and a login audit trail.')
+      .setVersion('0.1.0')
+      .addCookieAuth(config.cookies.secure ? '__Host-access_token' : 'access_token')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

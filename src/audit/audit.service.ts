@@ -1,0 +1,87 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { createHmac } from 'node:crypto';
+import { currentRequestContext, systemContext } from '../common';
+import type { AuditEvent, AuditEventInput, AuditLevel } from './audit-event';
+import { sanitizeAuditEvent } from './audit-event.sanitizer';
+import { AuditRepository } from './audit.repository';
+import { AUDIT_SINKS, AuditSink } from './audit-sink';
+import { AuditModuleOptions, InjectAuditOptions } from './audit.module-definition';
+
+function defaultLevel(input: AuditEventInput): AuditLevel {
+  if (input.type === 'authn_token_reuse' || input.type === 'malicious_csrf') return 'CRITICAL';
+  return input.outcome === 'failure' ? 'WARN' : 'INFO';
+}
+
+/**
+ * The audit port. `record()` resolves only after the event's row is committed, so a caller
+ * that awaits it before answering never answers an unrecorded attempt.
+ */
+@Injectable()
+export class AuditService {
+  private readonly logger = new Logger('Audit');
+  private readonly sessionRefKey: Buffer;
+  private readonly failingSinks = new Set<string>();
+
+  constructor(
+    private readonly repository: AuditRepository,
+    @InjectAuditOptions() options: AuditModuleOptions,
+    @Optional() @Inject(AUDIT_SINKS) private readonly sinks: AuditSink[] = [],
+  ) {
+    this.sessionRefKey = createHmac('sha256', options.sealKey).update('gatehouse:session-ref').digest();
+  }
+
+  /** The keyed hash that stands for a session id in events; never reversible to the id. */
+  sessionRef(sessionId: string): string {
+    return createHmac('sha256', this.sessionRefKey).update(sessionId).digest('base64url').slice(0, 22);
+  }
+
+  async record(input: AuditEventInput): Promise<AuditEvent> {
+    const context = currentRequestContext() ?? systemContext('SYSTEM', '-');
+    const event = sanitizeAuditEvent({
+      ts: input.ts ?? new Date().toISOString(),
+      type: input.type,
+      level: input.level ?? defaultLevel(input),
+      outcome: input.outcome,
+      username: input.username,
+      userId: input.userId,
+      reason: input.reason,
+      ip: input.ip ?? context.ip,
+      userAgent: input.userAgent ?? context.userAgent,
+      requestId: input.requestId ?? context.requestId,
+      method: input.method ?? context.method,
+      path: input.path ?? context.path,
+      sessionRef: input.sessionId === undefined ? undefined : this.sessionRef(input.sessionId),
+      details: input.details,
+    });
+    const id = await this.repository.insert(event);
+    const stored: AuditEvent = { id, ...event };
+    for (const sink of this.sinks) this.writeToSink(sink, stored);
+    return stored;
+  }
+
+  /** Health of each extra sink, by name. */
+  sinkHealth(): Record<string, boolean> {
+    return Object.fromEntries(this.sinks.map((sink) => [sink.name, sink.isHealthy()]));
+  }
+
+  private writeToSink(sink: AuditSink, event: AuditEvent): void {
+    const failed = (error: unknown): void => {
+      // Logged once per outage, not once per event; /health shows the sink as down meanwhile.
+      if (!this.failingSinks.has(sink.name)) {
+        this.failingSinks.add(sink.name);
+        const message = error instanceof Error ? error.message : String(error);
+        this.logger.error(`Audit sink "${sink.name}" failed; events stay in the database: ${message}`);
+      }
+    };
+    try {
+      const result = sink.write(event);
+      if (result instanceof Promise) {
+        result.then(() => this.failingSinks.delete(sink.name), failed);
+      } else {
+        this.failingSinks.delete(sink.name);
+      }
+    } catch (error) {
+      failed(error);
+    }
+  }
+}

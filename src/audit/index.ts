@@ -1,0 +1,10 @@
+export { AuditModule } from './audit.module';
+export { AUDIT_MODULE_OPTIONS, InjectAuditOptions } from './audit.module-definition';
+export type { AuditModuleOptions } from './audit.module-definition';
+export { AuditService } from './audit.service';
+export { AuditSink, AUDIT_SINKS } from './audit-sink';
+export { SessionRevoker } from './session-revoker.port';
+export { BlocksService } from './blocks/blocks.service';
+export type { Block, BlockKind } from './blocks/block';
+export * from './audit-event';
+export { sanitizeAuditString } from './audit-event.sanitizer';

@@ -1,0 +1,84 @@
+/**
+ * What the nightly review needs from configuration. AppModule maps `AppConfig.review` onto
+ * `AuditModuleOptions.review`; every duration is in seconds.
+ */
+export interface ReviewThresholds {
+  /** Failed attempts on one account (few IPs) that make a brute-force finding. */
+  bruteForceFailures: number;
+  /** Distinct existing usernames failed from one IP (password spraying). */
+  sprayingUsernames: number;
+  /** Distinct low-rate, never-successful IPs of a credential-stuffing campaign. */
+  stuffingIps: number;
+  /** Distinct usernames those IPs tried. */
+  stuffingUsernames: number;
+  /** Distinct IPs failing on one account (distributed attack). */
+  distributedIps: number;
+  /** Consecutive failures on an account before a success (possible compromise). */
+  successAfterFailures: number;
+  /** Distinct unknown usernames tried from one IP (enumeration). */
+  enumerationUnknown: number;
+  /** Distinct accounts locked within `lockoutBurstWindow` (attack on the lockout itself). */
+  lockoutBurstAccounts: number;
+  lockoutBurstWindow: number;
+  /**
+   * Successful logins a user needs from other IPs (before, or earlier in the window) before a
+   * login from a never-seen IP is reported. Default 1.
+   */
+  newIpMinHistory?: number;
+}
+
+export interface ReviewOptions {
+  /** `false` leaves the 23:00 job registered but stopped (REVIEW_ENABLED). */
+  enabled: boolean;
+  /** IANA zone of the 23:00 job and of report names (REVIEW_TIMEZONE). */
+  timeZone: string;
+  /** Folder of `review-<window end>.md` (REPORT_DIR). */
+  reportDir: string;
+  thresholds: ReviewThresholds;
+  /** First IP block; each repeat doubles it, up to `ipBlockMax`. */
+  ipBlockBase: number;
+  ipBlockMax: number;
+  /** Account lock placed by the review. */
+  accountLock: number;
+  /** How long a claimed run may go without renewing its lease before another may claim. Default 900. */
+  leaseSeconds?: number;
+  /** Rows read per page while streaming events. Default 5000. */
+  pageSize?: number;
+}
+
+export const DEFAULT_REVIEW_THRESHOLDS: Required<ReviewThresholds> = {
+  bruteForceFailures: 20,
+  sprayingUsernames: 10,
+  stuffingIps: 20,
+  stuffingUsernames: 20,
+  distributedIps: 10,
+  successAfterFailures: 5,
+  enumerationUnknown: 20,
+  lockoutBurstAccounts: 5,
+  lockoutBurstWindow: 600,
+  newIpMinHistory: 1,
+};
+
+export const DEFAULT_REVIEW_OPTIONS: ReviewOptions = {
+  enabled: true,
+  timeZone: 'UTC',
+  reportDir: './reports',
+  thresholds: DEFAULT_REVIEW_THRESHOLDS,
+  ipBlockBase: 3600,
+  ipBlockMax: 30 * 86400,
+  accountLock: 3600,
+  leaseSeconds: 900,
+  pageSize: 5000,
+};
+
+export function resolveReviewOptions(options: ReviewOptions | undefined): Required<ReviewOptions> & {
+  thresholds: Required<ReviewThresholds>;
+} {
+  const merged = { ...DEFAULT_REVIEW_OPTIONS, ...options };
+  return {
+    ...merged,
+    leaseSeconds: merged.leaseSeconds ?? 900,
+    pageSize: merged.pageSize ?? 5000,
+    thresholds: { ...DEFAULT_REVIEW_THRESHOLDS, ...options?.thresholds },
+  } as Required<ReviewOptions> & { thresholds: Required<ReviewThresholds> };
+}

@@ -1,0 +1,81 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { ApiError } from './api-error';
+
+interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  [extra: string]: unknown;
+}
+
+const CODES_BY_STATUS: Record<number, [string, string]> = {
+  400: ['VALIDATION_FAILED', 'Validation failed'],
+  401: ['UNAUTHORIZED', 'Unauthorized'],
+  403: ['FORBIDDEN', 'Forbidden'],
+  404: ['NOT_FOUND', 'Not found'],
+  405: ['METHOD_NOT_ALLOWED', 'Method not allowed'],
+  409: ['CONFLICT', 'Conflict'],
+  413: ['PAYLOAD_TOO_LARGE', 'Payload too large'],
+  415: ['UNSUPPORTED_MEDIA_TYPE', 'Unsupported media type'],
+  429: ['RATE_LIMITED', 'Too many requests'],
+  503: ['SERVICE_UNAVAILABLE', 'Service unavailable'],
+};
+
+/** body-parser errors carry a `type`; they become the codes of API.md. */
+function fromBodyParser(error: { type?: string; status?: number }): ErrorBody | undefined {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return { statusCode: 400, code: 'MALFORMED_JSON', message: 'Malformed JSON' };
+    case 'entity.too.large':
+      return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Payload too large' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported media type' };
+    default:
+      return undefined;
+  }
+}
+
+/** Maps any thrown value to the API.md error body; never leaks a stack, SQL or a path. */
+export function toErrorBody(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
+  if (exception instanceof ApiError) {
+    return { body: exception.getResponse() as ErrorBody, headers: exception.headers };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const [code, message] = CODES_BY_STATUS[status] ?? ['ERROR', 'Error'];
+    const response = exception.getResponse();
+    const extra: Record<string, unknown> = {};
+    if (status === 400 && typeof response === 'object' && response !== null) {
+      const details = (response as { message?: unknown }).message;
+      if (Array.isArray(details)) extra.errors = details;
+    }
+    return { body: { statusCode: status, code, message, ...extra }, headers: {} };
+  }
+  const parserBody = fromBodyParser(exception as { type?: string });
+  if (parserBody) return { body: parserBody, headers: {} };
+  return {
+    body: { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' },
+    headers: {},
+  };
+}
+
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const response = http.getResponse<Response>();
+    const request = http.getRequest<Request>();
+    const { body, headers } = toErrorBody(exception);
+    if (body.statusCode >= 500) {
+      const cause = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+      this.logger.error(`${request.method} ${request.path} failed: ${cause}`);
+    }
+    if (response.headersSent) return;
+    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+    response.status(body.statusCode).json(body);
+  }
+}

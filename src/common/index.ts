@@ -1,0 +1,13 @@
+export { ApiError, notFound } from './api-error';
+export { HttpExceptionFilter, toErrorBody } from './http-exception.filter';
+export {
+  acceptRequestId,
+  currentRequestContext,
+  runWithRequestContext,
+  systemContext,
+} from './request-context';
+export type { RequestContext } from './request-context';
+export { createAppLogger } from './logger';
+export type { AppLoggerOptions } from './logger';
+export { Public, Roles, CurrentUser, IS_PUBLIC_KEY, ROLES_KEY, ROLES } from './auth-metadata';
+export type { AuthenticatedUser, Role } from './auth-metadata';

@@ -1,0 +1,90 @@
+import Sqlite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Pool, types as pgTypes } from 'pg';
+import type { DB } from './database.types';
+import { StaticMigrationProvider } from './migrations';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  /** `sqlite:<file>` (or `sqlite::memory:`) or `postgres://…`. */
+  url: string;
+  /** Upper bound for waiting on a connection, a lock or a statement. */
+  timeoutMs: number;
+  poolSize: number;
+  /** Where the pool reports a failure that no query is waiting for. */
+  onPoolError?: (error: Error) => void;
+}
+
+export interface DatabaseConnection {
+  db: Kysely<DB>;
+  kind: DatabaseKind;
+  close(): Promise<void>;
+}
+
+// int8 (counts, ids, epoch milliseconds) would come back as strings; every such value here
+// stays far below 2^53, so numbers are exact.
+const INT8_OID = 20;
+const pgTypeParsers = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number(value) : pgTypes.getTypeParser(oid, format)) as typeof pgTypes.getTypeParser,
+};
+
+export function databaseKindOf(url: string): DatabaseKind {
+  return url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+}
+
+function openSqlite(url: string, options: DatabaseOptions): DatabaseConnection {
+  const file = url.slice('sqlite:'.length);
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new Sqlite(file, { timeout: options.timeoutMs });
+  sqlite.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode survives a killed process (the OS holds the write); see docs/security.md.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`busy_timeout = ${Math.trunc(options.timeoutMs)}`);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    kind: 'sqlite',
+    close: async () => {
+      if (sqlite.open && file !== ':memory:') sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      await db.destroy();
+    },
+  };
+}
+
+function openPostgres(url: string, options: DatabaseOptions): DatabaseConnection {
+  const pool = new Pool({
+    connectionString: url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.timeoutMs,
+    query_timeout: options.timeoutMs,
+    statement_timeout: options.timeoutMs,
+    idleTimeoutMillis: 30_000,
+    types: pgTypeParsers,
+  });
+  // An idle client losing its server emits 'error' on the pool; unhandled, it would kill the process.
+  pool.on('error', (error) => options.onPoolError?.(error));
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, kind: 'postgres', close: () => db.destroy() };
+}
+
+export function openDatabase(options: DatabaseOptions): DatabaseConnection {
+  return databaseKindOf(options.url) === 'sqlite'
+    ? openSqlite(options.url, options)
+    : openPostgres(options.url, options);
+}
+
+export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error');
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${message}`);
+  }
+  return (results ?? []).map((result) => result.migrationName);
+}

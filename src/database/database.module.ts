@@ -1,0 +1,83 @@
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { Kysely } from 'kysely';
+import {
+  DatabaseConnection,
+  DatabaseKind,
+  DatabaseOptions,
+  migrateToLatest,
+  openDatabase,
+} from './database.factory';
+import type { DB } from './database.types';
+
+export const KYSELY = Symbol('KYSELY');
+const DATABASE_CONNECTION = Symbol('DATABASE_CONNECTION');
+
+/** Injects the one Kysely instance; only repositories and `database/` may use it. */
+export const InjectKysely = (): ParameterDecorator & PropertyDecorator => Inject(KYSELY);
+
+/** Which engine is behind Kysely, for the few queries that differ by dialect. */
+export abstract class DatabaseInfo {
+  abstract readonly kind: DatabaseKind;
+}
+
+export interface DatabaseModuleOptions extends DatabaseOptions {
+  /** Run pending migrations before anything can use the database (default true). */
+  migrate?: boolean;
+}
+
+@Injectable()
+class DatabaseLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(DATABASE_CONNECTION) private readonly connection: DatabaseConnection) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.connection.close();
+  }
+}
+
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(options: DatabaseModuleOptions): DynamicModule {
+    const logger = new Logger('Database');
+    return {
+      module: DatabaseModule,
+      providers: [
+        {
+          provide: DATABASE_CONNECTION,
+          // Migrations run inside the factory, so nothing can see the database unmigrated.
+          useFactory: async (): Promise<DatabaseConnection> => {
+            const connection = openDatabase({
+              ...options,
+              onPoolError: (error) => logger.warn(`Database pool error: ${error.message}`),
+            });
+            if (options.migrate !== false) {
+              const applied = await migrateToLatest(connection.db);
+              if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`);
+            }
+            return connection;
+          },
+        },
+        {
+          provide: KYSELY,
+          useFactory: (connection: DatabaseConnection): Kysely<DB> => connection.db,
+          inject: [DATABASE_CONNECTION],
+        },
+        {
+          provide: DatabaseInfo,
+          useFactory: (connection: DatabaseConnection): DatabaseInfo => ({ kind: connection.kind }),
+          inject: [DATABASE_CONNECTION],
+        },
+        DatabaseLifecycle,
+      ],
+      exports: [KYSELY, DatabaseInfo],
+    };
+  }
+}

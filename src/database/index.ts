@@ -1,0 +1,6 @@
+export { DatabaseModule, DatabaseInfo, InjectKysely, KYSELY } from './database.module';
+export type { DatabaseModuleOptions } from './database.module';
+export { openDatabase, migrateToLatest, databaseKindOf } from './database.factory';
+export type { DatabaseConnection, DatabaseKind, DatabaseOptions } from './database.factory';
+export type * from './database.types';
+export { isPostgres } from './dialect';

@@ -1,0 +1,16 @@
+import { Migration, MigrationProvider } from 'kysely';
+import * as initial from './0001_initial';
+
+/**
+ * Migrations are listed here rather than read from a folder, so the same list serves
+ * `nest build` output, Jest and the CLI. Add new files in order.
+ */
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': initial,
+};
+
+export class StaticMigrationProvider implements MigrationProvider {
+  getMigrations(): Promise<Record<string, Migration>> {
+    return Promise.resolve(MIGRATIONS);
+  }
+}

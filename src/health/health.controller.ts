@@ -1,0 +1,66 @@
+import { Controller, Get, HttpCode, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthIndicatorResult } from '@nestjs/terminus';
+import type { Response } from 'express';
+import { AuditService } from '../audit';
+import { Public } from '../common';
+import { DatabaseHealthIndicator } from './database.health';
+import { OptionalHealthIndicators } from './optional-health.indicators';
+
+type Status = 'ok' | 'degraded' | 'error';
+
+/**
+ * `/health` (liveness with detail) and `/health/ready` (readiness). The database is
+ * essential; Redis and the audit file sink are not, so their loss only degrades liveness.
+ */
+@ApiTags('health')
+@Public()
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly database: DatabaseHealthIndicator,
+    private readonly audit: AuditService,
+    private readonly optional: OptionalHealthIndicators,
+  ) {}
+
+  private async gather(): Promise<{ info: HealthIndicatorResult; databaseUp: boolean; optionalDown: string[]; readinessDown: string[] }> {
+    const info: HealthIndicatorResult = { ...(await this.database.check('database')) };
+    const optionalDown: string[] = [];
+    const readinessDown: string[] = [];
+    for (const [name, healthy] of Object.entries(this.audit.sinkHealth())) {
+      const key = name === 'file' ? 'auditFile' : `audit_${name}`;
+      info[key] = { status: healthy ? 'up' : 'down' };
+      if (!healthy) optionalDown.push(key);
+    }
+    for (const [key, result] of Object.entries(await this.optional.check())) {
+      info[key] = result;
+      if (result.status !== 'up') {
+        optionalDown.push(key);
+        readinessDown.push(key);
+      }
+    }
+    return { info, databaseUp: info.database.status === 'up', optionalDown, readinessDown };
+  }
+
+  @Get()
+  @HttpCode(200)
+  async liveness(@Res({ passthrough: true }) response: Response): Promise<{ status: Status; info: HealthIndicatorResult }> {
+    const { info, databaseUp, optionalDown } = await this.gather();
+    if (!databaseUp) {
+      response.status(503);
+      return { status: 'error', info };
+    }
+    return { status: optionalDown.length > 0 ? 'degraded' : 'ok', info };
+  }
+
+  @Get('ready')
+  @HttpCode(200)
+  async readiness(@Res({ passthrough: true }) response: Response): Promise<{ status: Status; info: HealthIndicatorResult }> {
+    const { info, databaseUp, readinessDown } = await this.gather();
+    if (!databaseUp || readinessDown.length > 0) {
+      response.status(503);
+      return { status: 'error', info };
+    }
+    return { status: 'ok', info };
+  }
+}

@@ -1,0 +1,15 @@
+export { UsersModule } from './users.module';
+export { USERS_MODULE_OPTIONS } from './users.module-definition';
+export type { UsersModuleOptions, UsersModuleExtras } from './users.module-definition';
+export { UsersService, USERNAME_MAX_LENGTH } from './users.service';
+export type { CredentialCheck, CreateUserRequest, UpdateUserRequest } from './users.service';
+export { UsersRepository, UsernameTakenError } from './users.repository';
+export type { NewUser, UserPatch } from './users.repository';
+export { UserLifecycleHooks } from './user-lifecycle.port';
+export { PasswordHasher, readArgon2Parameters, MINIMUM_ARGON2_PARAMETERS } from './password-hasher';
+export type { Argon2Parameters, VerifyResult } from './password-hasher';
+export { PasswordPolicy, PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH } from './password-policy';
+export { normalizeUsername, codePointLength } from './username';
+export { toPublicUser, toAdminUserView } from './user';
+export type { User, PublicUser, AdminUserView } from './user';
+export { INITIAL_ADMIN_PASSWORD_FILE } from './users-bootstrap.service';

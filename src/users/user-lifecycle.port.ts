@@ -1,0 +1,12 @@
+import type { User } from './user';
+
+/**
+ * A port that `users` defines and `auth` provides: what must happen to sessions and lockout
+ * state when an admin disables or unlocks a user. Without a provider (CLI) nothing extra runs.
+ */
+export abstract class UserLifecycleHooks {
+  /** Revoke every session of the user at once. */
+  abstract onDisabled(user: User): Promise<void>;
+  /** Clear throttling and lockout state of the user. */
+  abstract onUnlocked(user: User): Promise<void>;
+}

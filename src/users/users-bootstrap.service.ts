@@ -1,0 +1,56 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { USERS_MODULE_OPTIONS, UsersModuleOptions } from './users.module-definition';
+import { UsersService } from './users.service';
+
+export const INITIAL_ADMIN_PASSWORD_FILE = 'initial-admin-password';
+const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+/** 24 characters from a 57-symbol alphabet: about 140 bits, without look-alike characters. */
+export function generateInitialPassword(length = 24): string {
+  const bytes = randomBytes(length * 2);
+  let password = '';
+  for (const byte of bytes) {
+    // Rejection sampling keeps every symbol equally likely.
+    if (byte < 256 - (256 % PASSWORD_ALPHABET.length)) password += PASSWORD_ALPHABET[byte % PASSWORD_ALPHABET.length];
+    if (password.length === length) return password;
+  }
+  return password + generateInitialPassword(length - password.length);
+}
+
+/**
+ * First start: with an empty user store, create the admin from BOOTSTRAP_ADMIN_* or `admin`
+ * with a random password written to `<dataDir>/initial-admin-password` (0600). There are no
+ * default credentials, and the password itself is never logged.
+ */
+@Injectable()
+export class UsersBootstrapService implements OnApplicationBootstrap {
+  private readonly logger = new Logger('UsersBootstrap');
+
+  constructor(
+    private readonly users: UsersService,
+    @Inject(USERS_MODULE_OPTIONS) private readonly options: UsersModuleOptions,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.options.createInitialAdmin) await this.createInitialAdminIfEmpty();
+  }
+
+  async createInitialAdminIfEmpty(): Promise<void> {
+    if ((await this.users.count()) > 0) return;
+    const configured = this.options.bootstrapAdmin;
+    if (configured?.username && configured.password) {
+      await this.users.create({ username: configured.username, password: configured.password, roles: ['admin'] });
+      this.logger.log(`Created the first admin "${configured.username}" from BOOTSTRAP_ADMIN_USERNAME`);
+      return;
+    }
+    const password = generateInitialPassword();
+    await this.users.create({ username: 'admin', password, roles: ['admin'] });
+    mkdirSync(this.options.dataDir, { recursive: true });
+    const file = resolve(join(this.options.dataDir, INITIAL_ADMIN_PASSWORD_FILE));
+    writeFileSync(file, `${password}\n`, { mode: 0o600 });
+    this.logger.warn(`Created the first admin "admin"; its password is in ${file} (mode 0600). Change it, then delete the file.`);
+  }
+}

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { PasswordHasher } from './password-hasher';
+import { PasswordPolicy } from './password-policy';
+import { USERS_MODULE_OPTIONS, UsersConfigurableModule, UsersModuleOptions } from './users.module-definition';
+import { UsersBootstrapService } from './users-bootstrap.service';
+import { UsersService } from './users.service';
+
+/**
+ * Users, roles, password hashing and policy. The store is `UsersRepository` (Kysely by
+ * default); `UsersModule.forRoot(options, { store: LdapUsers })`-style extras bind another.
+ */
+@Module({
+  providers: [
+    {
+      provide: PasswordHasher,
+      useFactory: (options: UsersModuleOptions) => new PasswordHasher(options.hashing),
+      inject: [USERS_MODULE_OPTIONS],
+    },
+    PasswordPolicy,
+    UsersService,
+    UsersBootstrapService,
+  ],
+  exports: [UsersService, PasswordHasher, PasswordPolicy],
+})
+export class UsersModule extends UsersConfigurableModule {}

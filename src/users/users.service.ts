@@ -1,0 +1,193 @@
+import { Injectable, Optional } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { AuditService } from '../audit';
+import { ApiError, Role } from '../common';
+import { PasswordHasher } from './password-hasher';
+import { PasswordPolicy } from './password-policy';
+import type { User } from './user';
+import { UserLifecycleHooks } from './user-lifecycle.port';
+import { UsernameTakenError, UsersRepository } from './users.repository';
+import { codePointLength, normalizeUsername } from './username';
+
+export const USERNAME_MAX_LENGTH = 128;
+
+export type CredentialCheck =
+  | { outcome: 'success'; user: User }
+  | { outcome: 'unknown_user'; usernameNormalized: string }
+  | { outcome: 'bad_password' | 'disabled'; user: User };
+
+export interface CreateUserRequest {
+  username: string;
+  password: string;
+  roles?: Role[];
+}
+
+export interface UpdateUserRequest {
+  disabled?: boolean;
+  roles?: Role[];
+}
+
+/** Every rule about users: creation, credentials, roles, disabling, password changes. */
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly policy: PasswordPolicy,
+    private readonly audit: AuditService,
+    @Optional() private readonly lifecycle?: UserLifecycleHooks,
+  ) {}
+
+  findById(id: string): Promise<User | undefined> {
+    return this.users.findById(id);
+  }
+
+  findByUsername(username: string): Promise<User | undefined> {
+    return this.users.findByNormalizedUsername(normalizeUsername(username));
+  }
+
+  async getById(id: string): Promise<User> {
+    const user = await this.users.findById(id);
+    if (!user) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+    return user;
+  }
+
+  count(): Promise<number> {
+    return this.users.count();
+  }
+
+  list(limit: number, after?: string): Promise<User[]> {
+    return this.users.list(limit, after);
+  }
+
+  assertPasswordAllowed(password: string, username: string): void {
+    const violations = this.policy.violations(password, username);
+    if (violations.length > 0) {
+      throw new ApiError(400, 'PASSWORD_POLICY', 'Password does not meet the policy', { errors: violations });
+    }
+  }
+
+  async create(request: CreateUserRequest, options: { audit?: boolean } = {}): Promise<User> {
+    const username = request.username.trim();
+    const usernameNormalized = normalizeUsername(username);
+    const length = codePointLength(usernameNormalized);
+    if (length < 1 || length > USERNAME_MAX_LENGTH) {
+      throw new ApiError(400, 'VALIDATION_FAILED', 'Validation failed', {
+        errors: [`username must be 1 to ${USERNAME_MAX_LENGTH} characters`],
+      });
+    }
+    this.assertPasswordAllowed(request.password, username);
+    if (await this.users.findByNormalizedUsername(usernameNormalized)) throw usernameTaken();
+    const passwordHash = await this.hasher.hash(request.password);
+    let user: User;
+    try {
+      user = await this.users.insert({
+        id: randomUUID(),
+        username,
+        usernameNormalized,
+        passwordHash,
+        roles: request.roles && request.roles.length > 0 ? [...new Set(request.roles)] : ['user'],
+        now: Date.now(),
+      });
+    } catch (error) {
+      if (error instanceof UsernameTakenError) throw usernameTaken();
+      throw error;
+    }
+    if (options.audit !== false) {
+      await this.audit.record({
+        type: 'user_created',
+        outcome: 'success',
+        username: user.usernameNormalized,
+        userId: user.id,
+        details: { roles: user.roles },
+      });
+    }
+    return user;
+  }
+
+  /**
+   * Checks a username and password. Always spends one argon2 verify, on a dummy hash for an
+   * unknown user, so the answer's timing does not reveal which usernames exist. A hash with
+   * weaker parameters than the current ones is replaced after a successful check.
+   */
+  async verifyCredentials(username: string, password: string): Promise<CredentialCheck> {
+    const usernameNormalized = normalizeUsername(username);
+    const user = await this.users.findByNormalizedUsername(usernameNormalized);
+    if (!user) {
+      await this.hasher.verifyDummy(password);
+      return { outcome: 'unknown_user', usernameNormalized };
+    }
+    const { valid, needsRehash } = await this.hasher.verify(user.passwordHash, password);
+    if (!valid) return { outcome: 'bad_password', user };
+    if (user.disabled) return { outcome: 'disabled', user };
+    if (needsRehash) {
+      const passwordHash = await this.hasher.hash(password);
+      const updated = await this.users.update(user.id, { passwordHash }, Date.now());
+      return { outcome: 'success', user: updated ?? user };
+    }
+    return { outcome: 'success', user };
+  }
+
+  async update(id: string, request: UpdateUserRequest): Promise<User> {
+    const before = await this.getById(id);
+    const user = await this.users.update(
+      id,
+      { disabled: request.disabled, roles: request.roles && [...new Set(request.roles)] },
+      Date.now(),
+    );
+    if (!user) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+    await this.audit.record({
+      type: 'user_updated',
+      outcome: 'success',
+      username: user.usernameNormalized,
+      userId: user.id,
+      details: { disabled: user.disabled, roles: user.roles },
+    });
+    if (user.disabled && !before.disabled) await this.lifecycle?.onDisabled(user);
+    return user;
+  }
+
+  async unlock(id: string): Promise<void> {
+    const user = await this.getById(id);
+    await this.lifecycle?.onUnlocked(user);
+    await this.audit.record({
+      type: 'user_unlocked',
+      outcome: 'success',
+      username: user.usernameNormalized,
+      userId: user.id,
+    });
+  }
+
+  /**
+   * Changes a user's own password. The caller (auth) revokes the user's other sessions.
+   * Wrong current password: `401 INVALID_CREDENTIALS`; weak new one: `400 PASSWORD_POLICY`.
+   */
+  async changePassword(id: string, currentPassword: string, newPassword: string): Promise<User> {
+    const user = await this.getById(id);
+    const { valid } = await this.hasher.verify(user.passwordHash, currentPassword);
+    if (!valid) {
+      await this.audit.record({
+        type: 'authn_password_change',
+        outcome: 'failure',
+        username: user.usernameNormalized,
+        userId: user.id,
+        reason: 'bad_password',
+      });
+      throw new ApiError(401, 'INVALID_CREDENTIALS', 'Invalid credentials');
+    }
+    this.assertPasswordAllowed(newPassword, user.username);
+    const passwordHash = await this.hasher.hash(newPassword);
+    const updated = await this.users.update(id, { passwordHash, passwordChanged: true }, Date.now());
+    await this.audit.record({
+      type: 'authn_password_change',
+      outcome: 'success',
+      username: user.usernameNormalized,
+      userId: user.id,
+    });
+    return updated ?? user;
+  }
+}
+
+function usernameTaken(): ApiError {
+  return new ApiError(409, 'USERNAME_TAKEN', 'Username is taken');
+}
