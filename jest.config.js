@@ -11,8 +11,10 @@ const common = {
 };
 
 module.exports = {
+  // Two cores: one suite per core; e2e suites start their own servers.
+  maxWorkers: 2,
   projects: [
     { ...common, displayName: 'unit', rootDir: 'src', testRegex: '.*\\.spec\\.ts$' },
-    { ...common, displayName: 'e2e', rootDir: 'test', testRegex: '.*\\.e2e-spec\\.ts$' },
+    { ...common, displayName: 'e2e', rootDir: 'test', testRegex: '.*\\.e2e-spec\\.ts$', testTimeout: 60_000 },
   ],
 };

@@ -28,8 +28,10 @@ export interface DatabaseConnection {
 // stays far below 2^53, so numbers are exact.
 const INT8_OID = 20;
 const pgTypeParsers = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (value: string) => Number(value) : pgTypes.getTypeParser(oid, format)) as typeof pgTypes.getTypeParser,
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : (pgTypes.getTypeParser as (oid: number, format?: string) => unknown)(oid, format)) as typeof pgTypes.getTypeParser,
 };
 
 export function databaseKindOf(url: string): DatabaseKind {
@@ -83,7 +85,7 @@ export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((result) => result.status === 'Error');
-    const message = error instanceof Error ? error.message : String(error);
+    const message = error instanceof Error ? error.message : JSON.stringify(error);
     throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${message}`);
   }
   return (results ?? []).map((result) => result.migrationName);

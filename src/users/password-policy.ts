@@ -10,7 +10,7 @@ export const PASSWORD_MAX_LENGTH = 1024;
  * leaked-password frequency lists), compared case-insensitively.
  */
 const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
-  (dictionary['passwords-common'] as string[]).map((password) => password.toLowerCase()),
+  (dictionary['passwords-common']).map((password) => password.toLowerCase()),
 );
 
 export const COMMON_PASSWORD_COUNT = COMMON_PASSWORDS.size;

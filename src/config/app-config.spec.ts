@@ -1,0 +1,123 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadAppConfig } from './app-config';
+import { ConfigError, parseDurationSeconds } from './env.parsers';
+
+const SECRET = 'k'.repeat(20) + 'Zx9-Qw7!Lm3#Vb8$Ty2%';
+
+function dataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'gh-config-'));
+}
+
+function productionEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { NODE_ENV: 'production', JWT_SECRET: SECRET, AUDIT_SEAL_KEY: `${SECRET}-seal`, DATA_DIR: dataDir(), ...extra };
+}
+
+function configErrorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadAppConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadAppConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadAppConfig({ DATA_DIR: dataDir() });
+    expect(config.database).toMatchObject({ url: 'sqlite:./data/gatehouse.db', kind: 'sqlite' });
+    expect(config.jwt).toMatchObject({ accessTtl: 900, issuer: 'gatehouse', audience: 'gatehouse-api', allowBearer: false });
+    expect(config.session).toEqual({ refreshTtl: 7 * 86400, reuseGrace: 10, absoluteTtl: 30 * 86400 });
+    expect(config.http.rateLimitPerMinute).toBe(600);
+    expect(config.http.trustProxy).toBe(false);
+    expect(config.cookies.secure).toBe(false);
+    expect(config.throttle).toMatchObject({ pairMaxFailures: 5, pairLock: 60, pairLockMax: 900, userMaxFailures: 20, ipMaxFailures: 50 });
+    expect(config.password).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  });
+
+  it('refuses to start in production without JWT_SECRET, naming the variable', () => {
+    const env = productionEnv();
+    delete (env as Record<string, string | undefined>).JWT_SECRET;
+    const error = configErrorOf(env);
+    expect(error.variable).toBe('JWT_SECRET');
+    expect(error.message).toBe('Invalid configuration: JWT_SECRET is required when NODE_ENV=production');
+  });
+
+  it('refuses a missing AUDIT_SEAL_KEY, a short secret and a placeholder in production', () => {
+    const noSeal = productionEnv();
+    delete (noSeal as Record<string, string | undefined>).AUDIT_SEAL_KEY;
+    expect(configErrorOf(noSeal).variable).toBe('AUDIT_SEAL_KEY');
+    expect(configErrorOf(productionEnv({ JWT_SECRET: 'short' })).message).toContain('at least 32 bytes');
+    expect(configErrorOf(productionEnv({ JWT_SECRET: 'changeme-changeme-changeme-changeme-123' })).message).toContain(
+      'placeholder',
+    );
+  });
+
+  it('turns secure cookies on by default in production', () => {
+    expect(loadAppConfig(productionEnv()).cookies.secure).toBe(true);
+    expect(loadAppConfig(productionEnv({ COOKIE_SECURE: 'false' })).cookies.secure).toBe(false);
+  });
+
+  it('generates missing development secrets once, keeps them with mode 0600 and reuses them', () => {
+    const dir = dataDir();
+    const first = loadAppConfig({ DATA_DIR: dir });
+    const second = loadAppConfig({ DATA_DIR: dir });
+    const file = join(dir, 'secrets.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(second.jwt.secret).toBe(first.jwt.secret);
+    expect(first.jwt.secret).not.toBe(first.audit.sealKey);
+    expect(Buffer.byteLength(first.jwt.secret)).toBeGreaterThanOrEqual(32);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveProperty('AUDIT_SEAL_KEY');
+  });
+
+  it.each([
+    ['DATABASE_URL', 'mysql://localhost/db', 'must start with sqlite: or postgres://'],
+    ['DATABASE_URL', 'postgres://', 'must start with sqlite: or postgres://'],
+    ['REDIS_URL', 'localhost:6379', 'must start with redis://'],
+    ['PORT', 'eighty', 'must be a whole number'],
+    ['PORT', '70000', 'between 0 and 65535'],
+    ['RATE_LIMIT_PER_MINUTE', '1.5', 'must be a whole number'],
+    ['JWT_ACCESS_TTL', '15 minutes', 'must be a duration'],
+    ['COOKIE_SECURE', 'maybe', 'true or false'],
+    ['TRUST_PROXY', 'everyone', 'hop count'],
+    ['APP_ORIGINS', 'https://app.example.com/path', 'exact origin'],
+    ['REVIEW_TIMEZONE', 'Mars/Olympus', 'IANA time zone'],
+    ['ARGON2_MEMORY_KIB', '4096', 'between 19456'],
+  ])('rejects %s=%s with one clear line', (variable, value, reason) => {
+    const error = configErrorOf({ DATA_DIR: dataDir(), [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toContain(reason);
+    expect(error.message.split('\n')).toHaveLength(1);
+  });
+
+  it('parses lists, proxies and PostgreSQL URLs', () => {
+    const config = loadAppConfig({
+      DATA_DIR: dataDir(),
+      APP_ORIGINS: 'https://a.example.com, http://localhost:5173',
+      TRUST_PROXY: 'loopback, 10.0.0.0/8',
+      DATABASE_URL: 'postgres://user@db:5432/gatehouse',
+    });
+    expect(config.http.appOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
+    expect(config.http.trustProxy).toEqual(['loopback', '10.0.0.0/8']);
+    expect(config.database.kind).toBe('postgres');
+    expect(loadAppConfig({ DATA_DIR: dataDir(), TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+  });
+});
+
+describe('parseDurationSeconds', () => {
+  it.each([
+    ['30s', 30],
+    ['15m', 900],
+    ['12h', 43200],
+    ['7d', 604800],
+    ['45', 45],
+  ])('reads %s as %d seconds', (text, seconds) => {
+    expect(parseDurationSeconds(text)).toBe(seconds);
+  });
+
+  it.each(['', '1w', '-5s', '1.5h', 'm'])('refuses %p', (text) => {
+    expect(parseDurationSeconds(text)).toBeUndefined();
+  });
+});

@@ -1,0 +1,165 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AuditEventInput, AuditService } from '../audit';
+import { ApiError } from '../common';
+import { MINIMUM_ARGON2_PARAMETERS, PasswordHasher } from './password-hasher';
+import { PasswordPolicy } from './password-policy';
+import { InMemoryUsersRepository } from './testing/in-memory-users.repository';
+import type { User } from './user';
+import { UserLifecycleHooks } from './user-lifecycle.port';
+import { INITIAL_ADMIN_PASSWORD_FILE, UsersBootstrapService } from './users-bootstrap.service';
+import { UsersService } from './users.service';
+
+class RecordingAudit {
+  readonly events: AuditEventInput[] = [];
+  record(input: AuditEventInput): Promise<unknown> {
+    this.events.push(input);
+    return Promise.resolve(input);
+  }
+}
+
+class RecordingLifecycle extends UserLifecycleHooks {
+  readonly disabled: string[] = [];
+  readonly unlocked: string[] = [];
+  onDisabled(user: User): Promise<void> {
+    this.disabled.push(user.id);
+    return Promise.resolve();
+  }
+  onUnlocked(user: User): Promise<void> {
+    this.unlocked.push(user.id);
+    return Promise.resolve();
+  }
+}
+
+const GOOD_PASSWORD = 'violet-harbour-tractor-91';
+
+function setup() {
+  const repository = new InMemoryUsersRepository();
+  const audit = new RecordingAudit();
+  const lifecycle = new RecordingLifecycle();
+  const hasher = new PasswordHasher(MINIMUM_ARGON2_PARAMETERS);
+  const service = new UsersService(repository, hasher, new PasswordPolicy(), audit as unknown as AuditService, lifecycle);
+  return { repository, audit, lifecycle, hasher, service };
+}
+
+async function apiErrorOf(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ApiError) return error;
+    throw error;
+  }
+  throw new Error('expected an ApiError');
+}
+
+describe('UsersService', () => {
+  it('creates a user with the default role, hashed with argon2id, and audits it', async () => {
+    const { service, repository, audit } = setup();
+    const user = await service.create({ username: 'Alice', password: GOOD_PASSWORD });
+    expect(user.roles).toEqual(['user']);
+    expect(repository.users.get(user.id)?.passwordHash).toMatch(/^\$argon2id\$/);
+    expect(audit.events).toEqual([expect.objectContaining({ type: 'user_created', username: 'alice', userId: user.id })]);
+    expect(JSON.stringify(audit.events)).not.toContain(GOOD_PASSWORD);
+  });
+
+  it.each(['alice', 'ALICE', ' Alice ', 'ａｌｉｃｅ'])('answers 409 USERNAME_TAKEN for the variant %p', async (variant) => {
+    const { service } = setup();
+    await service.create({ username: 'Alice', password: GOOD_PASSWORD });
+    const error = await apiErrorOf(service.create({ username: variant, password: GOOD_PASSWORD }));
+    expect(error.getStatus()).toBe(409);
+    expect(error.code).toBe('USERNAME_TAKEN');
+  });
+
+  it('answers 400 PASSWORD_POLICY with the reasons, before hashing anything', async () => {
+    const { service, repository } = setup();
+    const error = await apiErrorOf(service.create({ username: 'bob', password: 'password' }));
+    expect(error.getStatus()).toBe(400);
+    expect(error.code).toBe('PASSWORD_POLICY');
+    expect(error.extra.errors).toEqual(expect.arrayContaining(['password is too common']));
+    expect(repository.users.size).toBe(0);
+  });
+
+  it('tells unknown user, wrong password and disabled apart internally', async () => {
+    const { service } = setup();
+    const user = await service.create({ username: 'carol', password: GOOD_PASSWORD });
+    expect((await service.verifyCredentials('CAROL', GOOD_PASSWORD)).outcome).toBe('success');
+    expect((await service.verifyCredentials('carol', `${GOOD_PASSWORD} `)).outcome).toBe('bad_password');
+    expect((await service.verifyCredentials('nobody', GOOD_PASSWORD)).outcome).toBe('unknown_user');
+    await service.update(user.id, { disabled: true });
+    expect((await service.verifyCredentials('carol', GOOD_PASSWORD)).outcome).toBe('disabled');
+  });
+
+  it('rehashes a weaker stored hash after a successful login', async () => {
+    const { service, repository } = setup();
+    const user = await service.create({ username: 'dave', password: GOOD_PASSWORD });
+    const weak = await new PasswordHasher({ memoryCost: 8192, timeCost: 1, parallelism: 1 }).hash(GOOD_PASSWORD);
+    await repository.update(user.id, { passwordHash: weak }, Date.now());
+    expect((await service.verifyCredentials('dave', GOOD_PASSWORD)).outcome).toBe('success');
+    expect(repository.users.get(user.id)?.passwordHash).toContain('m=19456,t=2,p=1');
+  });
+
+  it('calls the lifecycle port when a user is disabled or unlocked', async () => {
+    const { service, lifecycle, audit } = setup();
+    const user = await service.create({ username: 'erin', password: GOOD_PASSWORD });
+    await service.update(user.id, { disabled: true });
+    await service.update(user.id, { disabled: true });
+    await service.unlock(user.id);
+    expect(lifecycle.disabled).toEqual([user.id]);
+    expect(lifecycle.unlocked).toEqual([user.id]);
+    expect(audit.events.map((event) => event.type)).toEqual(['user_created', 'user_updated', 'user_updated', 'user_unlocked']);
+  });
+
+  it('changes a password only with the current one and a policy-compliant new one', async () => {
+    const { service } = setup();
+    const user = await service.create({ username: 'frank', password: GOOD_PASSWORD });
+    expect((await apiErrorOf(service.changePassword(user.id, 'wrong-current-pass', 'another-fine-pass-42'))).code).toBe(
+      'INVALID_CREDENTIALS',
+    );
+    expect((await apiErrorOf(service.changePassword(user.id, GOOD_PASSWORD, 'short'))).code).toBe('PASSWORD_POLICY');
+    await service.changePassword(user.id, GOOD_PASSWORD, 'another-fine-pass-42');
+    expect((await service.verifyCredentials('frank', 'another-fine-pass-42')).outcome).toBe('success');
+  });
+
+  it('answers 404 for an unknown id', async () => {
+    const { service } = setup();
+    expect((await apiErrorOf(service.update('nope', { disabled: true }))).getStatus()).toBe(404);
+  });
+});
+
+describe('UsersBootstrapService (first start)', () => {
+  const options = (dataDir: string, bootstrapAdmin?: { username?: string; password?: string }) => ({
+    hashing: MINIMUM_ARGON2_PARAMETERS,
+    dataDir,
+    createInitialAdmin: true,
+    bootstrapAdmin,
+  });
+
+  it('creates admin with a random 24-character password in a 0600 file', async () => {
+    const { service, repository } = setup();
+    const dataDir = mkdtempSync(join(tmpdir(), 'gh-boot-'));
+    await new UsersBootstrapService(service, options(dataDir)).onApplicationBootstrap();
+    const file = join(dataDir, INITIAL_ADMIN_PASSWORD_FILE);
+    const password = readFileSync(file, 'utf8').trim();
+    expect(password).toHaveLength(24);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const admin = await repository.findByNormalizedUsername('admin');
+    expect(admin?.roles).toEqual(['admin']);
+    expect((await service.verifyCredentials('admin', password)).outcome).toBe('success');
+  });
+
+  it('uses BOOTSTRAP_ADMIN_USERNAME/PASSWORD when set, and writes no password file', async () => {
+    const { service, repository } = setup();
+    const dataDir = mkdtempSync(join(tmpdir(), 'gh-boot-'));
+    await new UsersBootstrapService(service, options(dataDir, { username: 'root', password: GOOD_PASSWORD })).onApplicationBootstrap();
+    expect((await repository.findByNormalizedUsername('root'))?.roles).toEqual(['admin']);
+    expect(() => statSync(join(dataDir, INITIAL_ADMIN_PASSWORD_FILE))).toThrow();
+  });
+
+  it('does nothing when users exist', async () => {
+    const { service, repository } = setup();
+    await service.create({ username: 'someone', password: GOOD_PASSWORD });
+    await new UsersBootstrapService(service, options(mkdtempSync(join(tmpdir(), 'gh-boot-')))).onApplicationBootstrap();
+    expect(await repository.count()).toBe(1);
+  });
+});
