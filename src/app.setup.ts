@@ -5,7 +5,14 @@ import cookieParser from 'cookie-parser';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { AppConfig } from './config';
-import { acceptRequestId, HttpExceptionFilter, runWithRequestContext } from './common';
+import {
+  acceptRequestId,
+  ApiError,
+  ErrorResponseHook,
+  HttpExceptionFilter,
+  rejectPrototypeKeys,
+  runWithRequestContext,
+} from './common';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SENSITIVE_PREFIXES = ['/auth', '/users', '/audit'];
@@ -16,13 +23,10 @@ function hasBody(request: Request): boolean {
 }
 
 /** API.md: a body on a JSON route must be `application/json`; anything else is 415. */
-function requireJsonBodies(request: Request, response: Response, next: NextFunction): void {
+function requireJsonBodies(request: Request, _response: Response, next: NextFunction): void {
   if (BODY_METHODS.has(request.method) && hasBody(request) && !request.is('application/json')) {
-    response.status(415).json({
-      statusCode: 415,
-      code: 'UNSUPPORTED_MEDIA_TYPE',
-      message: 'Content-Type must be application/json',
-    });
+    // Through the exception layer (not written here), so the login audit hook sees it too.
+    next(new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'));
     return;
   }
   next();
@@ -52,6 +56,15 @@ function noStoreOnSensitiveRoutes(request: Request, response: Response, next: Ne
   next();
 }
 
+/** The hooks a module provides (auth: the login audit of refusals before the handler). */
+function errorResponseHooks(app: INestApplication): ErrorResponseHook[] {
+  try {
+    return [app.get(ErrorResponseHook, { strict: false })];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * The HTTP pipeline shared by `main.ts` and the e2e tests, so tests boot exactly what runs.
  * Order matters: context first (so even a 413 carries a request id), then headers, then
@@ -73,10 +86,11 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   app.use(cookieParser());
   app.use(requireJsonBodies);
   app.use(express.json({ limit: config.http.bodyLimitBytes, strict: true, type: 'application/json' }));
+  app.use(rejectPrototypeKeys);
   app.useGlobalPipes(
     new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
   );
-  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalFilters(new HttpExceptionFilter(errorResponseHooks(app)));
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(

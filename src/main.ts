@@ -2,25 +2,11 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { existsSync } from 'node:fs';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { createAppLogger } from './common';
-import { AppConfig, ConfigError, generatedSecretWarnings, loadAppConfig } from './config';
-
-/** Reads `.env` when present, then validates every setting once; a bad one ends the process. */
-export function loadConfigOrExit(): AppConfig {
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  try {
-    return loadAppConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
+import { generatedSecretWarnings } from './config';
+import { loadConfigOrExit } from './config/load-config-or-exit';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();

@@ -19,14 +19,21 @@ const DETAIL_MAX_ENTRIES = 50;
 // C0 and C1 controls, DEL, the two Unicode line separators that JSON allows raw but many log
 // readers split on, and the bidirectional formatting characters that can make a terminal show
 // a line in an order other than the bytes' ("Trojan Source" log spoofing).
-const UNSAFE_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
-// An unpaired UTF-16 surrogate cannot be stored as UTF-8 (PostgreSQL) and JSON.stringify
-// escapes it, so the row and the line would differ; it becomes U+FFFD.
-const LONE_SURROGATE = /[\ud800-\udfff]/;
+const UNSAFE_CHARACTER =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
+
+function isLoneSurrogate(codePoint: string): boolean {
+  const unit = codePoint.charCodeAt(0);
+  return codePoint.length === 1 && unit >= 0xd800 && unit <= 0xdfff;
+}
 
 function escapeCodePoint(codePoint: string): string {
-  if (LONE_SURROGATE.test(codePoint)) return '\ufffd';
-  if (UNSAFE_CHARACTER.test(codePoint)) return `\\u${codePoint.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  // An unpaired UTF-16 surrogate cannot be stored as UTF-8 (PostgreSQL) and JSON.stringify
+  // escapes it, so the row and the line would differ; it becomes U+FFFD.
+  if (isLoneSurrogate(codePoint)) return '\ufffd';
+  if (UNSAFE_CHARACTER.test(codePoint))
+    return `\\u${codePoint.charCodeAt(0).toString(16).padStart(4, '0')}`;
   return codePoint;
 }
 
@@ -68,13 +75,19 @@ function sanitizeDetails(value: unknown, depth = 0): unknown {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   if (depth >= DETAIL_MAX_DEPTH) return '[nested]';
   if (Array.isArray(value)) {
-    return value.slice(0, DETAIL_MAX_ENTRIES).map((item) => sanitizeDetails(item, depth + 1) ?? null);
+    return value
+      .slice(0, DETAIL_MAX_ENTRIES)
+      .map((item) => sanitizeDetails(item, depth + 1) ?? null);
   }
   if (typeof value === 'object') {
     const result: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value as Record<string, unknown>).slice(0, DETAIL_MAX_ENTRIES)) {
+    for (const [key, item] of Object.entries(value as Record<string, unknown>).slice(
+      0,
+      DETAIL_MAX_ENTRIES,
+    )) {
       const clean = sanitizeDetails(item, depth + 1);
-      if (clean !== undefined) result[sanitizeAuditString(key, AUDIT_STRING_LIMITS.detailKey)] = clean;
+      if (clean !== undefined)
+        result[sanitizeAuditString(key, AUDIT_STRING_LIMITS.detailKey)] = clean;
     }
     return result;
   }
@@ -103,10 +116,16 @@ export function sanitizeAuditEvent<T extends Omit<AuditEvent, 'id'>>(event: T): 
   if (event.userId !== undefined) {
     clean.userId = sanitizeAuditString(event.userId, AUDIT_STRING_LIMITS.username);
   }
-  if (event.reason !== undefined) clean.reason = sanitizeAuditString(event.reason, AUDIT_STRING_LIMITS.reason);
+  if (event.reason !== undefined)
+    clean.reason = sanitizeAuditString(event.reason, AUDIT_STRING_LIMITS.reason);
   if (event.details !== undefined) {
     const details = sanitizeDetails(event.details);
-    if (details !== undefined && details !== null && typeof details === 'object' && !Array.isArray(details)) {
+    if (
+      details !== undefined &&
+      details !== null &&
+      typeof details === 'object' &&
+      !Array.isArray(details)
+    ) {
       clean.details = details as Record<string, unknown>;
     } else {
       delete clean.details;

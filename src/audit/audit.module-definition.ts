@@ -1,4 +1,6 @@
-import { ConfigurableModuleBuilder, Inject } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Inject, Type } from '@nestjs/common';
+import { AuditFileSink } from './audit-file.sink';
+import { AUDIT_SINKS, AuditSink } from './audit-sink';
 
 export interface AuditModuleOptions {
   /** HMAC key of the seals and of `sessionRef`; at least 32 bytes. */
@@ -10,14 +12,47 @@ export interface AuditModuleOptions {
   retentionDays: number;
 }
 
+export interface AuditModuleExtras {
+  /** Registers the module globally (default true). */
+  isGlobal: boolean;
+  /** More sinks (provider classes) that receive every committed event after the file sink. */
+  sinks: Type<AuditSink>[];
+}
+
+/** The options token, named up front so the extras below can inject it. */
+export const AUDIT_MODULE_OPTIONS = Symbol('AUDIT_MODULE_OPTIONS');
+
 export const {
   ConfigurableModuleClass: AuditConfigurableModule,
-  MODULE_OPTIONS_TOKEN: AUDIT_MODULE_OPTIONS,
   OPTIONS_TYPE: AUDIT_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: AUDIT_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<AuditModuleOptions>()
+} = new ConfigurableModuleBuilder<AuditModuleOptions>({
+  optionsInjectionToken: AUDIT_MODULE_OPTIONS,
+})
   .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .setExtras<AuditModuleExtras>({ isGlobal: true, sinks: [] }, (definition, extras) => ({
+    ...definition,
+    global: extras.isGlobal,
+    providers: [
+      ...(definition.providers ?? []),
+      ...extras.sinks,
+      {
+        provide: AuditFileSink,
+        // null when AUDIT_FILE_ENABLED=false: nothing is opened and /health shows no file sink.
+        useFactory: (options: AuditModuleOptions): AuditFileSink | null =>
+          options.fileSink
+            ? new AuditFileSink({ logDir: options.logDir, retentionDays: options.retentionDays })
+            : null,
+        inject: [AUDIT_MODULE_OPTIONS],
+      },
+      {
+        provide: AUDIT_SINKS,
+        useFactory: (...sinks: (AuditSink | null)[]): AuditSink[] =>
+          sinks.filter((sink): sink is AuditSink => sink !== null),
+        inject: [AuditFileSink, ...extras.sinks],
+      },
+    ],
+  }))
   .build();
 
 export const InjectAuditOptions = (): ParameterDecorator => Inject(AUDIT_MODULE_OPTIONS);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditEventsController } from './audit-events.controller';
 import { AuditRepository, KyselyAuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 import { AuditConfigurableModule } from './audit.module-definition';
@@ -6,10 +7,12 @@ import { BlocksRepository, KyselyBlocksRepository } from './blocks/blocks.reposi
 import { BlocksService } from './blocks/blocks.service';
 
 /**
- * The audit trail: `AuditService.record()`, its sinks, blocks and (with the review) the
- * nightly review. Depends on neither `auth` nor `users`.
+ * The audit trail: `AuditService.record()`, its sinks (the database, then the JSON-lines file
+ * and any `sinks` extra), `GET /audit/events`, blocks and (with the review) the nightly review.
+ * Depends on neither `auth` nor `users`.
  */
 @Module({
+  controllers: [AuditEventsController],
   providers: [
     { provide: AuditRepository, useClass: KyselyAuditRepository },
     { provide: BlocksRepository, useClass: KyselyBlocksRepository },

@@ -5,8 +5,10 @@ import type { AuditEvent } from './audit-event';
 
 export interface AuditEventFilter {
   type?: string;
+  /** Normalised username. */
   username?: string;
-  ip?: string;
+  /** One IP, or any of several spellings of it (IPv4 and IPv4-mapped IPv6). */
+  ip?: string | string[];
   outcome?: string;
   /** Inclusive ISO-8601 lower bound. */
   from?: string;
@@ -21,7 +23,11 @@ export abstract class AuditRepository {
   /** Newest first; `beforeId` is the cursor (exclusive). */
   abstract list(filter: AuditEventFilter, limit: number, beforeId?: number): Promise<AuditEvent[]>;
   /** Events with `afterId < id`, oldest first, in pages, for streaming reviews and seals. */
-  abstract listAfterId(afterId: number, limit: number, filter?: AuditEventFilter): Promise<AuditEvent[]>;
+  abstract listAfterId(
+    afterId: number,
+    limit: number,
+    filter?: AuditEventFilter,
+  ): Promise<AuditEvent[]>;
   /** Deletes up to `batchSize` events older than `before`; returns how many it deleted. */
   abstract deleteOlderThan(before: string, batchSize: number): Promise<number>;
   abstract count(filter?: AuditEventFilter): Promise<number>;
@@ -107,12 +113,15 @@ export class KyselyAuditRepository extends AuditRepository {
 
   private filtered(filter: AuditEventFilter) {
     let query = this.db.selectFrom('audit_events');
-    if (filter.type) query = query.where('type', '=', filter.type);
-    if (filter.username) query = query.where('username', '=', filter.username);
-    if (filter.ip) query = query.where('ip', '=', filter.ip);
-    if (filter.outcome) query = query.where('outcome', '=', filter.outcome);
-    if (filter.from) query = query.where('ts', '>=', filter.from);
-    if (filter.to) query = query.where('ts', '<', filter.to);
+    // `!== undefined`, not truthiness: an empty value filters (to nothing), never to everything.
+    if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+    if (filter.username !== undefined) query = query.where('username', '=', filter.username);
+    if (typeof filter.ip === 'string') query = query.where('ip', '=', filter.ip);
+    else if (filter.ip !== undefined)
+      query = query.where('ip', 'in', filter.ip.length > 0 ? filter.ip : ['']);
+    if (filter.outcome !== undefined) query = query.where('outcome', '=', filter.outcome);
+    if (filter.from !== undefined) query = query.where('ts', '>=', filter.from);
+    if (filter.to !== undefined) query = query.where('ts', '<', filter.to);
     return query;
   }
 
@@ -123,7 +132,11 @@ export class KyselyAuditRepository extends AuditRepository {
     return rows.map(auditEventFromRow);
   }
 
-  async listAfterId(afterId: number, limit: number, filter: AuditEventFilter = {}): Promise<AuditEvent[]> {
+  async listAfterId(
+    afterId: number,
+    limit: number,
+    filter: AuditEventFilter = {},
+  ): Promise<AuditEvent[]> {
     const rows = await this.filtered(filter)
       .selectAll()
       .where('id', '>', afterId)
@@ -140,7 +153,10 @@ export class KyselyAuditRepository extends AuditRepository {
       .where('ts', '<', before)
       .orderBy('id', 'asc')
       .limit(batchSize);
-    const result = await this.db.deleteFrom('audit_events').where('id', 'in', batch).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('audit_events')
+      .where('id', 'in', batch)
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 

@@ -3,9 +3,18 @@ import { createHmac } from 'node:crypto';
 import { currentRequestContext, systemContext } from '../common';
 import type { AuditEvent, AuditEventInput, AuditLevel } from './audit-event';
 import { sanitizeAuditEvent } from './audit-event.sanitizer';
-import { AuditRepository } from './audit.repository';
+import { AuditEventFilter, AuditRepository } from './audit.repository';
 import { AUDIT_SINKS, AuditSink } from './audit-sink';
 import { AuditModuleOptions, InjectAuditOptions } from './audit.module-definition';
+
+/** Rows deleted per statement by `pruneOlderThan`: each statement's lock stays short. */
+export const PRUNE_BATCH_SIZE = 5_000;
+
+export interface AuditEventPage {
+  items: AuditEvent[];
+  /** Pass back as `beforeId` for the next (older) page; undefined on the last page. */
+  nextBeforeId?: number;
+}
 
 function defaultLevel(input: AuditEventInput): AuditLevel {
   if (input.type === 'authn_token_reuse' || input.type === 'malicious_csrf') return 'CRITICAL';
@@ -27,12 +36,17 @@ export class AuditService {
     @InjectAuditOptions() options: AuditModuleOptions,
     @Optional() @Inject(AUDIT_SINKS) private readonly sinks: AuditSink[] = [],
   ) {
-    this.sessionRefKey = createHmac('sha256', options.sealKey).update('gatehouse:session-ref').digest();
+    this.sessionRefKey = createHmac('sha256', options.sealKey)
+      .update('gatehouse:session-ref')
+      .digest();
   }
 
   /** The keyed hash that stands for a session id in events; never reversible to the id. */
   sessionRef(sessionId: string): string {
-    return createHmac('sha256', this.sessionRefKey).update(sessionId).digest('base64url').slice(0, 22);
+    return createHmac('sha256', this.sessionRefKey)
+      .update(sessionId)
+      .digest('base64url')
+      .slice(0, 22);
   }
 
   async record(input: AuditEventInput): Promise<AuditEvent> {
@@ -59,7 +73,41 @@ export class AuditService {
     return stored;
   }
 
-  /** Health of each extra sink, by name. */
+  /**
+   * Newest first. Pages follow ids, which only grow, so rows inserted while a client pages
+   * appear above its first page and never shift or repeat the pages it has yet to read.
+   */
+  async list(filter: AuditEventFilter, limit: number, beforeId?: number): Promise<AuditEventPage> {
+    const rows = await this.repository.list(filter, limit + 1, beforeId);
+    const items = rows.slice(0, limit);
+    return { items, nextBeforeId: rows.length > limit ? items[items.length - 1].id : undefined };
+  }
+
+  /**
+   * Deletes events older than `days` days in statements of at most `batchSize` rows, so
+   * pruning millions of rows never holds a long lock; returns how many it deleted.
+   */
+  async pruneOlderThan(
+    days: number,
+    batchSize = PRUNE_BATCH_SIZE,
+    now = Date.now(),
+  ): Promise<number> {
+    if (!Number.isInteger(days) || days < 1)
+      throw new RangeError('days must be a whole number of at least 1');
+    const before = new Date(now - days * 86_400_000).toISOString();
+    let total = 0;
+    for (;;) {
+      const deleted = await this.repository.deleteOlderThan(before, batchSize);
+      total += deleted;
+      if (deleted < batchSize) break;
+      // Lets requests waiting on the database in between batches go first.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (total > 0) this.logger.log(`Pruned ${total} audit events older than ${before}`);
+    return total;
+  }
+
+  /** Health of each extra sink, by name (the file sink is `file`, shown as `auditFile`). */
   sinkHealth(): Record<string, boolean> {
     return Object.fromEntries(this.sinks.map((sink) => [sink.name, sink.isHealthy()]));
   }
@@ -70,7 +118,9 @@ export class AuditService {
       if (!this.failingSinks.has(sink.name)) {
         this.failingSinks.add(sink.name);
         const message = error instanceof Error ? error.message : String(error);
-        this.logger.error(`Audit sink "${sink.name}" failed; events stay in the database: ${message}`);
+        this.logger.error(
+          `Audit sink "${sink.name}" failed; events stay in the database: ${message}`,
+        );
       }
     };
     try {

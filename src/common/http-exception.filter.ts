@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Request, Response } from 'express';
 import { ApiError } from './api-error';
 
-interface ErrorBody {
+export interface ErrorBody {
   statusCode: number;
   code: string;
   message: string;
@@ -61,11 +61,21 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; headers: Rec
   };
 }
 
+/**
+ * Runs before an error response is written, and is awaited: auth uses it to commit the audit
+ * event of a login refused before its handler ran (415, 413, malformed JSON, rate limit).
+ */
+export abstract class ErrorResponseHook {
+  abstract beforeErrorResponse(request: Request, body: ErrorBody): Promise<void>;
+}
+
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  constructor(private readonly hooks: readonly ErrorResponseHook[] = []) {}
+
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request>();
@@ -73,6 +83,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (body.statusCode >= 500) {
       const cause = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
       this.logger.error(`${request.method} ${request.path} failed: ${cause}`);
+    }
+    for (const hook of this.hooks) {
+      try {
+        await hook.beforeErrorResponse(request, body);
+      } catch (error) {
+        this.logger.error(`Error response hook failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
     if (response.headersSent) return;
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);

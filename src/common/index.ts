@@ -1,5 +1,6 @@
 export { ApiError, notFound } from './api-error';
-export { HttpExceptionFilter, toErrorBody } from './http-exception.filter';
+export { ErrorResponseHook, HttpExceptionFilter, toErrorBody } from './http-exception.filter';
+export type { ErrorBody } from './http-exception.filter';
 export {
   acceptRequestId,
   currentRequestContext,
@@ -11,3 +12,4 @@ export { createAppLogger } from './logger';
 export type { AppLoggerOptions } from './logger';
 export { Public, Roles, CurrentUser, IS_PUBLIC_KEY, ROLES_KEY, ROLES } from './auth-metadata';
 export type { AuthenticatedUser, Role } from './auth-metadata';
+export { rejectPrototypeKeys } from './prototype-keys.middleware';

@@ -116,6 +116,8 @@ export interface AuditSealsTable {
   last_event_id: number;
   event_count: number;
   sealed_through: string;
+  /** ISO time of the oldest sealed event (migration 0002); null on older seals. */
+  first_event_ts: string | null;
   previous_hash: string;
   hash: string;
   created_at: number;

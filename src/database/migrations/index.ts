@@ -1,5 +1,6 @@
 import { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001_initial';
+import * as reviewSealSpan from './0002_review_seal_span';
 
 /**
  * Migrations are listed here rather than read from a folder, so the same list serves
@@ -7,6 +8,7 @@ import * as initial from './0001_initial';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_review_seal_span': reviewSealSpan,
 };
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -1,0 +1,37 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiCookieAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Roles } from '../common/auth-metadata';
+// A pure function with no module behind it; audit imports no users provider.
+import { normalizeUsername } from '../users/username';
+import {
+  AuditEventsPageDto,
+  AuditEventsQueryDto,
+  decodeAuditCursor,
+  encodeAuditCursor,
+  toAuditEventFilter,
+} from './audit-events.dto';
+import { AuditService } from './audit.service';
+
+/** `GET /audit/events`: the audit trail, newest first, for admins. */
+@ApiTags('audit')
+@ApiCookieAuth()
+@Roles('admin')
+@Controller('audit/events')
+export class AuditEventsController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @ApiOkResponse({ type: AuditEventsPageDto })
+  async list(@Query() query: AuditEventsQueryDto): Promise<AuditEventsPageDto> {
+    const beforeId = query.cursor === undefined ? undefined : decodeAuditCursor(query.cursor);
+    const page = await this.audit.list(
+      toAuditEventFilter(query, normalizeUsername),
+      query.limit,
+      beforeId,
+    );
+    return {
+      items: page.items,
+      nextCursor: page.nextBeforeId === undefined ? null : encodeAuditCursor(page.nextBeforeId),
+    };
+  }
+}

@@ -1,0 +1,169 @@
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsIP,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  registerDecorator,
+  ValidationArguments,
+  ValidationOptions,
+} from 'class-validator';
+import { isIPv4 } from 'node:net';
+import {
+  AUDIT_EVENT_TYPES,
+  AUDIT_OUTCOMES,
+  type AuditEvent,
+  type AuditEventType,
+  type AuditOutcome,
+} from './audit-event';
+import type { AuditEventFilter } from './audit.repository';
+
+export const AUDIT_EVENTS_DEFAULT_LIMIT = 50;
+export const AUDIT_EVENTS_MAX_LIMIT = 500;
+
+const CURSOR_PREFIX = 'ae1:';
+
+/** The opaque cursor of a page: the id of its last (oldest) event, base64url-encoded. */
+export function encodeAuditCursor(id: number): string {
+  return Buffer.from(`${CURSOR_PREFIX}${id}`, 'utf8').toString('base64url');
+}
+
+/** The id in a cursor, or undefined when the text is not a cursor this server made. */
+export function decodeAuditCursor(cursor: string): number | undefined {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) return undefined;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^ae1:([1-9]\d{0,15})$/.exec(text);
+  if (!match) return undefined;
+  const id = Number(match[1]);
+  return Number.isSafeInteger(id) ? id : undefined;
+}
+
+/**
+ * An ISO-8601 text as the exact UTC form of the table (`…T…Z`). A date and time without an
+ * offset is taken as UTC, never as the server's local time.
+ */
+export function toUtcInstant(value: string): string {
+  const hasTime = value.includes('T');
+  const hasOffset = /(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value);
+  return new Date(hasTime && !hasOffset ? `${value}Z` : value).toISOString();
+}
+
+function IsAuditCursor(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isAuditCursor',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: 'cursor must be a nextCursor value from an earlier page', ...options },
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' && decodeAuditCursor(value) !== undefined,
+      },
+    });
+}
+
+function IsNotBefore(property: string, options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isNotBefore',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      constraints: [property],
+      options: { message: `$property must not be before ${property}`, ...options },
+      validator: {
+        validate(value: unknown, args: ValidationArguments): boolean {
+          const other = (args.object as Record<string, unknown>)[property];
+          if (typeof value !== 'string' || typeof other !== 'string') return true;
+          const [end, start] = [Date.parse(toUtcInstant(value)), Date.parse(toUtcInstant(other))];
+          return Number.isNaN(end) || Number.isNaN(start) || end >= start;
+        },
+      },
+    });
+}
+
+/** `GET /audit/events` query; anything else is `400 VALIDATION_FAILED`. */
+export class AuditEventsQueryDto {
+  /** One OWASP event type. */
+  @IsOptional()
+  @IsIn(AUDIT_EVENT_TYPES)
+  type?: AuditEventType;
+
+  /** Matched on the normalised username (NFKC, trimmed, lower-case). */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(128)
+  @Matches(/\S/, { message: 'username must not be blank' })
+  username?: string;
+
+  /** The client IP as recorded (after TRUST_PROXY). */
+  @IsOptional()
+  @IsIP()
+  ip?: string;
+
+  @IsOptional()
+  @IsIn(AUDIT_OUTCOMES)
+  outcome?: AuditOutcome;
+
+  /** Inclusive lower bound, ISO-8601 (a time without an offset is UTC). */
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  from?: string;
+
+  /** Exclusive upper bound, ISO-8601 (a time without an offset is UTC). */
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsNotBefore('from')
+  to?: string;
+
+  /** Page size, 1..500 (default 50). */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(AUDIT_EVENTS_MAX_LIMIT)
+  limit: number = AUDIT_EVENTS_DEFAULT_LIMIT;
+
+  /** `nextCursor` of the previous page. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]+$/)
+  @IsAuditCursor()
+  cursor?: string;
+}
+
+/** Both spellings of an IPv4 client: plain, and IPv4-mapped IPv6 as a dual-stack socket reports it. */
+function ipSpellings(ip: string): string[] {
+  const lower = ip.toLowerCase();
+  if (isIPv4(lower)) return [lower, `::ffff:${lower}`];
+  if (lower.startsWith('::ffff:') && isIPv4(lower.slice(7))) return [lower.slice(7), lower];
+  return [lower];
+}
+
+/** The repository filter for a validated query. */
+export function toAuditEventFilter(
+  query: AuditEventsQueryDto,
+  normalizeUsername: (raw: string) => string,
+): AuditEventFilter {
+  const filter: AuditEventFilter = {};
+  if (query.type !== undefined) filter.type = query.type;
+  if (query.username !== undefined) filter.username = normalizeUsername(query.username);
+  if (query.ip !== undefined) filter.ip = ipSpellings(query.ip);
+  if (query.outcome !== undefined) filter.outcome = query.outcome;
+  if (query.from !== undefined) filter.from = toUtcInstant(query.from);
+  if (query.to !== undefined) filter.to = toUtcInstant(query.to);
+  return filter;
+}
+
+/** `{ items, nextCursor }`, as every list of API.md. */
+export class AuditEventsPageDto {
+  items: AuditEvent[];
+  nextCursor: string | null;
+}

@@ -1,0 +1,34 @@
+import { BruteForceDetector } from './brute-force.detector';
+import { CredentialStuffingDetector } from './credential-stuffing.detector';
+import { DistributedAttackDetector } from './distributed-attack.detector';
+import { LockoutBurstDetector } from './lockout-burst.detector';
+import { NewIpSuccessDetector } from './new-ip-success.detector';
+import { PasswordSprayingDetector } from './password-spraying.detector';
+import { RefreshTokenReuseDetector } from './refresh-token-reuse.detector';
+import { SuccessAfterFailuresDetector } from './success-after-failures.detector';
+import { UsernameEnumerationDetector } from './username-enumeration.detector';
+
+export {
+  BruteForceDetector,
+  CredentialStuffingDetector,
+  DistributedAttackDetector,
+  LockoutBurstDetector,
+  NewIpSuccessDetector,
+  PasswordSprayingDetector,
+  RefreshTokenReuseDetector,
+  SuccessAfterFailuresDetector,
+  UsernameEnumerationDetector,
+};
+
+/** The rules that ship; each is a provider of ReviewModule. */
+export const BUILT_IN_DETECTORS = [
+  BruteForceDetector,
+  PasswordSprayingDetector,
+  CredentialStuffingDetector,
+  DistributedAttackDetector,
+  SuccessAfterFailuresDetector,
+  NewIpSuccessDetector,
+  UsernameEnumerationDetector,
+  RefreshTokenReuseDetector,
+  LockoutBurstDetector,
+] as const;

@@ -1,0 +1,84 @@
+import type { ReviewEvent } from '../review.types';
+
+const FAILURE_TYPES = new Set(['authn_login_fail', 'authn_login_fail_max', 'authn_login_lock']);
+const SUCCESS_TYPES = new Set(['authn_login_success', 'authn_login_successafterfail']);
+/** Reasons of a login refused before any password check (lock, throttle, block). */
+const REFUSAL_REASONS = new Set(['locked', 'throttled', 'ip_blocked']);
+
+/** Any failed login attempt: a wrong credential, or a refusal while locked or blocked. */
+export function isFailedLogin(event: ReviewEvent): boolean {
+  return event.outcome === 'failure' && FAILURE_TYPES.has(event.type) && event.reason !== 'invalid_input';
+}
+
+/** A failed password check on an account that exists (not an unknown name, not a refusal). */
+export function isCredentialFailure(event: ReviewEvent): boolean {
+  return isFailedLogin(event) && event.reason !== 'unknown_user' && !REFUSAL_REASONS.has(event.reason ?? '');
+}
+
+/** A failed attempt that names an existing account (refusals included: the attack goes on). */
+export function isAccountFailure(event: ReviewEvent): boolean {
+  return isFailedLogin(event) && event.reason !== 'unknown_user' && event.username !== undefined;
+}
+
+export function isUnknownUserFailure(event: ReviewEvent): boolean {
+  return isFailedLogin(event) && event.reason === 'unknown_user';
+}
+
+export function isSuccessfulLogin(event: ReviewEvent): boolean {
+  return event.outcome === 'success' && SUCCESS_TYPES.has(event.type);
+}
+
+/**
+ * A lock placed by the login path: `authn_login_fail_max`, or a refused attempt recorded as
+ * `authn_login_lock`. Locks the review or an admin places are recorded with outcome `success`
+ * and are not the attack's doing, so they are left out.
+ */
+export function isLoginLockout(event: ReviewEvent): boolean {
+  return (
+    event.outcome === 'failure' &&
+    event.username !== undefined &&
+    (event.type === 'authn_login_fail_max' || event.type === 'authn_login_lock')
+  );
+}
+
+/** First and last time seen, and a few sample ids: the evidence every finding carries. */
+export class Span {
+  first = Number.POSITIVE_INFINITY;
+  last = Number.NEGATIVE_INFINITY;
+  firstTs = '';
+  lastTs = '';
+  readonly samples: number[] = [];
+
+  constructor(private readonly sampleLimit = 10) {}
+
+  see(event: ReviewEvent): void {
+    if (event.time < this.first) {
+      this.first = event.time;
+      this.firstTs = event.ts;
+    }
+    if (event.time >= this.last) {
+      this.last = event.time;
+      this.lastTs = event.ts;
+    }
+    if (this.samples.length < this.sampleLimit) this.samples.push(event.id);
+  }
+
+  /** Normalised ISO text, so the database and file reviews report the same strings. */
+  get firstSeen(): string {
+    return new Date(this.first).toISOString();
+  }
+
+  get lastSeen(): string {
+    return new Date(this.last).toISOString();
+  }
+}
+
+/** Map get-or-create, kept tiny because it runs once per event per detector. */
+export function entry<K, V>(map: Map<K, V>, key: K, create: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = create();
+    map.set(key, value);
+  }
+  return value;
+}

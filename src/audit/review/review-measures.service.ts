@@ -1,0 +1,153 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { AuditService } from '../audit.service';
+import { BlocksService } from '../blocks/blocks.service';
+import { SessionRevoker } from '../session-revoker.port';
+import type { MeasureRequest } from './review.types';
+import type { FindingView, MeasureRecord } from './review.view';
+
+export interface MeasureDurations {
+  ipBlockBase: number;
+  ipBlockMax: number;
+  accountLock: number;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * What the review does about its findings. Every measure is idempotent (a block already in
+ * force is left alone, a repeat finding is not acted on twice) and audited. IP blocks double
+ * for each earlier block of the same IP, up to the cap.
+ */
+@Injectable()
+export class ReviewMeasuresService {
+  private readonly logger = new Logger('Review');
+
+  constructor(
+    private readonly blocks: BlocksService,
+    private readonly audit: AuditService,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  /** Applies the measures of the findings, once per (kind, target) in the run. */
+  async apply(findings: FindingView[], durations: MeasureDurations, now: number): Promise<MeasureRecord[]> {
+    const done = new Set<string>();
+    const records: MeasureRecord[] = [];
+    for (const finding of findings) {
+      if (finding.repeatOf) continue;
+      for (const request of finding.measures ?? []) {
+        const target = request.kind === 'block_ip' ? request.ip : request.username;
+        const key = `${request.kind}:${target}`;
+        if (done.has(key)) continue;
+        done.add(key);
+        records.push(await this.applyOne(request, target, finding, durations, now));
+      }
+    }
+    return records;
+  }
+
+  /** `review_finding`: one audit event per new finding, CRITICAL for critical and high. */
+  async recordFinding(finding: FindingView, runId: string): Promise<void> {
+    const level = finding.severity === 'critical' || finding.severity === 'high' ? 'CRITICAL' : finding.severity === 'medium' ? 'WARN' : 'INFO';
+    await this.audit.record({
+      type: 'review_finding',
+      outcome: 'success',
+      level,
+      username: finding.subjectKind === 'username' ? finding.subject : undefined,
+      details: {
+        findingId: finding.id,
+        runId,
+        rule: finding.rule,
+        severity: finding.severity,
+        subjectKind: finding.subjectKind,
+        subject: finding.subject,
+        evidence: finding.evidence,
+        firstSeen: finding.firstSeen,
+        lastSeen: finding.lastSeen,
+      },
+    });
+  }
+
+  private async applyOne(
+    request: MeasureRequest,
+    target: string,
+    finding: FindingView,
+    durations: MeasureDurations,
+    now: number,
+  ): Promise<MeasureRecord> {
+    const record: MeasureRecord = { kind: request.kind, target, findingId: finding.id, result: 'applied' };
+    try {
+      switch (request.kind) {
+        case 'block_ip': {
+          const previous = await this.blocks.previousBlockCount('ip', target);
+          const durationSeconds = Math.min(durations.ipBlockBase * 2 ** Math.min(previous, 30), durations.ipBlockMax);
+          const { block, created } = await this.blocks.place(
+            { kind: 'ip', subject: target, reason: `review:${finding.rule}`, durationSeconds, findingId: finding.id },
+            now,
+          );
+          Object.assign(record, {
+            result: created ? 'applied' : 'already_in_force',
+            blockId: block.id,
+            expiresAt: block.expiresAt,
+            durationSeconds: created ? durationSeconds : undefined,
+          });
+          break;
+        }
+        case 'lock_account': {
+          const { block, created } = await this.blocks.place(
+            {
+              kind: 'account',
+              subject: target,
+              reason: `review:${finding.rule}`,
+              durationSeconds: durations.accountLock,
+              findingId: finding.id,
+            },
+            now,
+          );
+          Object.assign(record, {
+            result: created ? 'applied' : 'already_in_force',
+            blockId: block.id,
+            expiresAt: block.expiresAt,
+            durationSeconds: created ? durations.accountLock : undefined,
+          });
+          // A lock ends the account's sessions too, so a session the attacker may hold ends now.
+          if (created) record.sessionsRevoked = await this.revokeSessions(target, finding, 'review_lock');
+          break;
+        }
+        case 'revoke_sessions':
+          record.sessionsRevoked = await this.revokeSessions(target, finding, 'review_compromise');
+          break;
+      }
+    } catch (error) {
+      record.result = 'failed';
+      record.detail = describe(error);
+      this.logger.error(`Measure ${request.kind} on ${target} failed: ${record.detail}`);
+    }
+    return record;
+  }
+
+  private async revokeSessions(username: string, finding: FindingView, reason: string): Promise<number> {
+    const revoker = this.sessionRevoker();
+    const revoked = await revoker.revokeAllForUsername(username, reason);
+    await this.audit.record({
+      type: 'authn_token_revoked',
+      outcome: 'success',
+      level: 'WARN',
+      username,
+      reason,
+      details: { sessionsRevoked: revoked, findingId: finding.id, rule: finding.rule },
+    });
+    return revoked;
+  }
+
+  /** Auth provides the port; looked up app-wide so `audit` never imports `auth`. */
+  private sessionRevoker(): SessionRevoker {
+    try {
+      return this.moduleRef.get(SessionRevoker, { strict: false });
+    } catch {
+      throw new Error('no SessionRevoker is provided (the auth module is not loaded)');
+    }
+  }
+}

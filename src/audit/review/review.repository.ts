@@ -1,0 +1,430 @@
+import { Injectable } from '@nestjs/common';
+import { Kysely, Selectable, sql } from 'kysely';
+import { AuditSealsTable, DB, InjectKysely, isPostgres, ReviewFindingsTable, ReviewRunsTable } from '../../database';
+import type { AuditEvent } from '../audit-event';
+import { auditEventFromRow } from '../audit.repository';
+import type { Finding, ReviewEvent } from './review.types';
+
+export type RunStatus = 'running' | 'completed' | 'failed';
+
+export interface RunRecord {
+  id: string;
+  windowFrom: string;
+  windowTo: string;
+  status: RunStatus;
+  trigger: string;
+  dryRun: boolean;
+  startedAt: number;
+  finishedAt?: number;
+  leaseExpiresAt: number;
+  eventsReviewed: number;
+  /** Counts per event type, findings per rule and severity, duration. */
+  counts?: Record<string, unknown>;
+  measures?: unknown[];
+  error?: string;
+  reportPath?: string;
+}
+
+export interface NewRun {
+  id: string;
+  windowFrom: string;
+  windowTo: string;
+  trigger: string;
+  dryRun: boolean;
+  startedAt: number;
+  leaseExpiresAt: number;
+}
+
+export interface RunResult {
+  status: 'completed' | 'failed';
+  finishedAt: number;
+  eventsReviewed: number;
+  counts: Record<string, unknown>;
+  measures: unknown[];
+  error?: string;
+  reportPath?: string;
+}
+
+export interface StoredFinding extends Finding {
+  id: string;
+  runId: string;
+  repeatOf?: string;
+}
+
+export interface SealRecord {
+  id: number;
+  runId: string;
+  firstEventId: number;
+  lastEventId: number;
+  eventCount: number;
+  sealedThrough: string;
+  firstEventTs?: string;
+  previousHash: string;
+  hash: string;
+  createdAt: number;
+}
+
+export type NewSeal = Omit<SealRecord, 'id'>;
+
+/** Any number that is the review's own; PostgreSQL advisory locks are keyed by a bigint. */
+const REVIEW_LOCK_KEY = 0x6761_7465_7276; // "gaterv"
+
+const SUCCESS_TYPES = ['authn_login_success', 'authn_login_successafterfail'];
+
+/** All I/O of the nightly review: the run ledger, findings, seals, and its reads of events. */
+export abstract class ReviewRepository {
+  /** Marks `running` rows whose lease has expired as failed; returns how many. */
+  abstract expireStaleClaims(now: number): Promise<number>;
+  /**
+   * Inserts the run as `running` only if no other run holds an unexpired lease; false when
+   * one does. Atomic across processes (advisory lock on PostgreSQL, one statement on SQLite).
+   */
+  abstract claim(run: NewRun, now: number): Promise<boolean>;
+  abstract renewLease(id: string, leaseExpiresAt: number): Promise<void>;
+  abstract finish(id: string, result: RunResult): Promise<void>;
+  abstract findRun(id: string): Promise<RunRecord | undefined>;
+  /** Newest first; `before` is the cursor (`startedAt`, `id`) of the last run of the previous page. */
+  abstract listRuns(limit: number, before?: { startedAt: number; id: string }): Promise<RunRecord[]>;
+  /** Where the scheduled window starts: the end of the last completed, non-dry run. */
+  abstract lastReviewedThrough(): Promise<string | undefined>;
+  abstract firstEventTs(): Promise<string | undefined>;
+  /** Ids of the first and last events with `from <= ts < to`; undefined when there are none. */
+  abstract eventIdRange(from: string, to: string): Promise<{ firstId: number; lastId: number } | undefined>;
+  /** Review columns only (no details), `afterId < id <= throughId`, oldest first. */
+  abstract listEventsForReview(afterId: number, throughId: number, limit: number): Promise<ReviewEvent[]>;
+  /** For each user, the IPs of its successful logins with `from <= ts < before`. */
+  abstract successfulIpsBefore(usernames: string[], from: string, before: string): Promise<Map<string, Set<string>>>;
+  abstract insertFindings(findings: StoredFinding[]): Promise<void>;
+  abstract findingsOfRun(runId: string): Promise<StoredFinding[]>;
+  /** The id of the same finding (rule, subject, first seen) in an earlier completed, acted-on run. */
+  abstract findActedFinding(rule: string, subject: string, firstSeen: string, exceptRunId: string): Promise<string | undefined>;
+  abstract lastSeal(): Promise<SealRecord | undefined>;
+  abstract insertSeal(seal: NewSeal): Promise<SealRecord>;
+  /** Seals in chain order, `afterId < id`. */
+  abstract listSeals(afterId: number, limit: number): Promise<SealRecord[]>;
+  abstract countSeals(): Promise<number>;
+  /** Whole events, canonical, `afterId < id <= throughId`, oldest first: the input of a seal. */
+  abstract listEventsForSeal(afterId: number, throughId: number, limit: number): Promise<AuditEvent[]>;
+}
+
+type RunRow = Selectable<ReviewRunsTable>;
+type FindingRow = Selectable<ReviewFindingsTable>;
+type SealRow = Selectable<AuditSealsTable>;
+
+function runFromRow(row: RunRow): RunRecord {
+  const run: RunRecord = {
+    id: row.id,
+    windowFrom: row.window_from,
+    windowTo: row.window_to,
+    status: row.status,
+    trigger: row.trigger,
+    dryRun: Number(row.dry_run) === 1,
+    startedAt: Number(row.started_at),
+    leaseExpiresAt: Number(row.lease_expires_at),
+    eventsReviewed: Number(row.events_reviewed),
+  };
+  if (row.finished_at !== null) run.finishedAt = Number(row.finished_at);
+  if (row.counts !== null) run.counts = JSON.parse(row.counts) as Record<string, unknown>;
+  if (row.measures !== null) run.measures = JSON.parse(row.measures) as unknown[];
+  if (row.error !== null) run.error = row.error;
+  if (row.report_path !== null) run.reportPath = row.report_path;
+  return run;
+}
+
+function findingFromRow(row: FindingRow): StoredFinding {
+  const extra = JSON.parse(row.evidence) as {
+    evidence: Finding['evidence'];
+    measures?: Finding['measures'];
+    repeatOf?: string;
+  };
+  return {
+    id: row.id,
+    runId: row.run_id,
+    rule: row.rule,
+    severity: row.severity as Finding['severity'],
+    subjectKind: row.subject_kind as Finding['subjectKind'],
+    subject: row.subject,
+    evidence: extra.evidence,
+    measures: extra.measures,
+    repeatOf: extra.repeatOf,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    sampleEventIds: JSON.parse(row.sample_event_ids) as number[],
+  };
+}
+
+function sealFromRow(row: SealRow): SealRecord {
+  const seal: SealRecord = {
+    id: Number(row.id),
+    runId: row.run_id,
+    firstEventId: Number(row.first_event_id),
+    lastEventId: Number(row.last_event_id),
+    eventCount: Number(row.event_count),
+    sealedThrough: row.sealed_through,
+    previousHash: row.previous_hash,
+    hash: row.hash,
+    createdAt: Number(row.created_at),
+  };
+  if (row.first_event_ts !== null) seal.firstEventTs = row.first_event_ts;
+  return seal;
+}
+
+@Injectable()
+export class KyselyReviewRepository extends ReviewRepository {
+  constructor(@InjectKysely() private readonly db: Kysely<DB>) {
+    super();
+  }
+
+  async expireStaleClaims(now: number): Promise<number> {
+    const result = await this.db
+      .updateTable('review_runs')
+      .set({ status: 'failed', error: 'lease expired: the run stopped without finishing', finished_at: now })
+      .where('status', '=', 'running')
+      .where('lease_expires_at', '<=', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async claim(run: NewRun, now: number): Promise<boolean> {
+    const insert = (db: Kysely<DB>) =>
+      sql`insert into review_runs (id, window_from, window_to, status, trigger, dry_run, started_at, lease_expires_at, events_reviewed)
+          select ${run.id}, ${run.windowFrom}, ${run.windowTo}, 'running', ${run.trigger}, ${run.dryRun ? 1 : 0},
+                 ${run.startedAt}, ${run.leaseExpiresAt}, 0
+          where not exists (select 1 from review_runs where status = 'running' and lease_expires_at > ${now})`.execute(db);
+    if (!isPostgres(this.db as unknown as Kysely<unknown>)) {
+      // One statement: SQLite runs it under its single writer lock, so two claims cannot interleave.
+      const result = await insert(this.db);
+      return Number(result.numAffectedRows ?? 0) === 1;
+    }
+    // READ COMMITTED would let two NOT EXISTS checks pass together; the advisory lock
+    // (released at commit) serialises claimers, and a busy lock means another claim is in flight.
+    return this.db.transaction().execute(async (trx) => {
+      const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${REVIEW_LOCK_KEY}) as locked`.execute(trx);
+      if (!lock.rows[0]?.locked) return false;
+      const result = await insert(trx);
+      return Number(result.numAffectedRows ?? 0) === 1;
+    });
+  }
+
+  async renewLease(id: string, leaseExpiresAt: number): Promise<void> {
+    await this.db
+      .updateTable('review_runs')
+      .set({ lease_expires_at: leaseExpiresAt })
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .execute();
+  }
+
+  async finish(id: string, result: RunResult): Promise<void> {
+    await this.db
+      .updateTable('review_runs')
+      .set({
+        status: result.status,
+        finished_at: result.finishedAt,
+        events_reviewed: result.eventsReviewed,
+        counts: JSON.stringify(result.counts),
+        measures: JSON.stringify(result.measures),
+        error: result.error ?? null,
+        report_path: result.reportPath ?? null,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async findRun(id: string): Promise<RunRecord | undefined> {
+    const row = await this.db.selectFrom('review_runs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? runFromRow(row) : undefined;
+  }
+
+  async listRuns(limit: number, before?: { startedAt: number; id: string }): Promise<RunRecord[]> {
+    let query = this.db.selectFrom('review_runs').selectAll();
+    if (before) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('started_at', '<', before.startedAt),
+          eb.and([eb('started_at', '=', before.startedAt), eb('id', '<', before.id)]),
+        ]),
+      );
+    }
+    const rows = await query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    return rows.map(runFromRow);
+  }
+
+  async lastReviewedThrough(): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('review_runs')
+      .select('window_to')
+      .where('status', '=', 'completed')
+      .where('dry_run', '=', 0)
+      .orderBy('window_to', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.window_to;
+  }
+
+  async firstEventTs(): Promise<string | undefined> {
+    const row = await this.db.selectFrom('audit_events').select('ts').orderBy('ts', 'asc').limit(1).executeTakeFirst();
+    return row?.ts;
+  }
+
+  async eventIdRange(from: string, to: string): Promise<{ firstId: number; lastId: number } | undefined> {
+    const row = await this.db
+      .selectFrom('audit_events')
+      .select((eb) => [eb.fn.min('id').as('firstId'), eb.fn.max('id').as('lastId')])
+      .where('ts', '>=', from)
+      .where('ts', '<', to)
+      .executeTakeFirst();
+    if (!row || row.firstId === null || row.lastId === null) return undefined;
+    return { firstId: Number(row.firstId), lastId: Number(row.lastId) };
+  }
+
+  async listEventsForReview(afterId: number, throughId: number, limit: number): Promise<ReviewEvent[]> {
+    // By primary key only: the window's time bounds are applied by the engine, so the planner
+    // never trades the id range for the ts index and sorts a whole window per page.
+    const rows = await this.db
+      .selectFrom('audit_events')
+      .select(['id', 'ts', 'type', 'outcome', 'username', 'reason', 'ip', 'method', 'path'])
+      .where('id', '>', afterId)
+      .where('id', '<=', throughId)
+      .orderBy('id', 'asc')
+      .limit(limit)
+      .execute();
+    const events: ReviewEvent[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i += 1) {
+      const row = rows[i];
+      events[i] = {
+        id: Number(row.id),
+        ts: row.ts,
+        time: Date.parse(row.ts),
+        type: row.type,
+        outcome: row.outcome,
+        username: row.username ?? undefined,
+        reason: row.reason ?? undefined,
+        ip: row.ip,
+        method: row.method,
+        path: row.path,
+      };
+    }
+    return events;
+  }
+
+  async successfulIpsBefore(usernames: string[], from: string, before: string): Promise<Map<string, Set<string>>> {
+    const result = new Map<string, Set<string>>();
+    if (usernames.length === 0 || from >= before) return result;
+    const rows = await this.db
+      .selectFrom('audit_events')
+      .select(['username', 'ip'])
+      .distinct()
+      .where('username', 'in', usernames)
+      .where('ts', '>=', from)
+      .where('ts', '<', before)
+      .where('type', 'in', SUCCESS_TYPES)
+      .where('outcome', '=', 'success')
+      .execute();
+    for (const row of rows) {
+      if (row.username === null) continue;
+      let ips = result.get(row.username);
+      if (!ips) result.set(row.username, (ips = new Set()));
+      ips.add(row.ip);
+    }
+    return result;
+  }
+
+  async insertFindings(findings: StoredFinding[]): Promise<void> {
+    for (let start = 0; start < findings.length; start += 200) {
+      await this.db
+        .insertInto('review_findings')
+        .values(
+          findings.slice(start, start + 200).map((finding) => ({
+            id: finding.id,
+            run_id: finding.runId,
+            rule: finding.rule,
+            severity: finding.severity,
+            subject_kind: finding.subjectKind,
+            subject: finding.subject,
+            evidence: JSON.stringify({ evidence: finding.evidence, measures: finding.measures, repeatOf: finding.repeatOf }),
+            first_seen: finding.firstSeen,
+            last_seen: finding.lastSeen,
+            sample_event_ids: JSON.stringify(finding.sampleEventIds),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async findingsOfRun(runId: string): Promise<StoredFinding[]> {
+    const rows = await this.db.selectFrom('review_findings').selectAll().where('run_id', '=', runId).execute();
+    return rows.map(findingFromRow);
+  }
+
+  async findActedFinding(rule: string, subject: string, firstSeen: string, exceptRunId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('review_findings')
+      .innerJoin('review_runs', 'review_runs.id', 'review_findings.run_id')
+      .select('review_findings.id')
+      .where('review_findings.rule', '=', rule)
+      .where('review_findings.subject', '=', subject)
+      .where('review_findings.first_seen', '=', firstSeen)
+      .where('review_runs.dry_run', '=', 0)
+      .where('review_runs.status', '=', 'completed')
+      .where('review_runs.id', '!=', exceptRunId)
+      .limit(1)
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  async lastSeal(): Promise<SealRecord | undefined> {
+    const row = await this.db.selectFrom('audit_seals').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return row ? sealFromRow(row) : undefined;
+  }
+
+  async insertSeal(seal: NewSeal): Promise<SealRecord> {
+    const row = await this.db
+      .insertInto('audit_seals')
+      .values({
+        run_id: seal.runId,
+        first_event_id: seal.firstEventId,
+        last_event_id: seal.lastEventId,
+        event_count: seal.eventCount,
+        sealed_through: seal.sealedThrough,
+        first_event_ts: seal.firstEventTs ?? null,
+        previous_hash: seal.previousHash,
+        hash: seal.hash,
+        created_at: seal.createdAt,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return sealFromRow(row);
+  }
+
+  async listSeals(afterId: number, limit: number): Promise<SealRecord[]> {
+    const rows = await this.db
+      .selectFrom('audit_seals')
+      .selectAll()
+      .where('id', '>', afterId)
+      .orderBy('id', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map(sealFromRow);
+  }
+
+  async countSeals(): Promise<number> {
+    const row = await this.db
+      .selectFrom('audit_seals')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(row.count);
+  }
+
+  async listEventsForSeal(afterId: number, throughId: number, limit: number): Promise<AuditEvent[]> {
+    const rows = await this.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('id', '>', afterId)
+      .where('id', '<=', throughId)
+      .orderBy('id', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map(auditEventFromRow);
+  }
+}

@@ -1,0 +1,90 @@
+import type { ReviewThresholds } from './review.options';
+
+/**
+ * The few fields of an audit event the detectors read. The database review selects only these
+ * columns (no `details`, no JSON parsing); the offline review reads them from JSON lines.
+ */
+export interface ReviewEvent {
+  id: number;
+  ts: string;
+  /** `ts` in epoch milliseconds, parsed once. */
+  time: number;
+  type: string;
+  outcome: string;
+  username?: string;
+  reason?: string;
+  ip: string;
+  method: string;
+  path: string;
+}
+
+export type FindingSeverity = 'low' | 'medium' | 'high' | 'critical';
+export const SEVERITY_ORDER: readonly FindingSeverity[] = ['critical', 'high', 'medium', 'low'];
+
+export type SubjectKind = 'username' | 'ip' | 'campaign';
+
+/** What a finding asks the review to do about it; each kind is idempotent. */
+export type MeasureRequest =
+  | { kind: 'block_ip'; ip: string }
+  | { kind: 'lock_account'; username: string }
+  | { kind: 'revoke_sessions'; username: string };
+
+export interface Finding {
+  rule: string;
+  severity: FindingSeverity;
+  subjectKind: SubjectKind;
+  subject: string;
+  /** Evidence counts (failures, distinct IPs, …); numbers only, or short lists of samples. */
+  evidence: Record<string, number | string[]>;
+  firstSeen: string;
+  lastSeen: string;
+  /** Up to 10 event ids that show the pattern. */
+  sampleEventIds: number[];
+  measures?: MeasureRequest[];
+}
+
+/**
+ * What a detector may ask about the time before the window. The database review answers from
+ * audit events within the retention period; the offline review knows only its files.
+ */
+export interface LoginHistory {
+  /**
+   * For each username, the IPs it logged in from successfully before `before` (within
+   * retention). Users absent from the map have no history.
+   */
+  successfulIpsBefore(usernames: string[], before: string): Promise<Map<string, Set<string>>>;
+}
+
+export const NO_LOGIN_HISTORY: LoginHistory = {
+  successfulIpsBefore: () => Promise.resolve(new Map()),
+};
+
+export interface ReviewWindow {
+  /** Inclusive ISO lower bound. */
+  from: string;
+  /** Exclusive ISO upper bound. */
+  to: string;
+}
+
+export interface DetectorContext {
+  window: ReviewWindow;
+  thresholds: Required<ReviewThresholds>;
+  history: LoginHistory;
+}
+
+/** The per-run state of one detector: fed every event once, in id order, then asked. */
+export interface DetectorPass {
+  observe(event: ReviewEvent): void;
+  findings(): Finding[] | Promise<Finding[]>;
+}
+
+/**
+ * A rule of the review. Implementations are providers marked `@ReviewDetector()`; the same
+ * instance serves the database review and the offline file review. `start` must return fresh
+ * state, so two reviews never share accumulators.
+ */
+export interface ReviewDetectorRule {
+  readonly rule: string;
+  readonly description: string;
+  start(context: DetectorContext): DetectorPass;
+}

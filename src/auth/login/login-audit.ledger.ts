@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { AuditEvent, AuditEventInput, AuditService } from '../../audit';
+import { currentRequestContext, RequestContext } from '../../common';
+
+export const LOGIN_PATH = '/auth/login';
+
+/** Express routes case-insensitively and ignores a trailing slash, so this does too. */
+export function isLoginRequest(request: Pick<Request, 'method' | 'path'>): boolean {
+  return request.method === 'POST' && request.path.toLowerCase().replace(/\/+$/, '') === LOGIN_PATH;
+}
+
+/**
+ * API.md: every request to `POST /auth/login` yields exactly one audit event. Whoever records
+ * an event for the current request goes through `record()`, which remembers that the request
+ * has its event; the error hook then records one only for requests refused before anything
+ * else did (415, 413, malformed JSON, the general rate limit).
+ */
+@Injectable()
+export class LoginAuditLedger {
+  private readonly recorded = new WeakSet<RequestContext>();
+
+  constructor(private readonly audit: AuditService) {}
+
+  async record(input: AuditEventInput): Promise<AuditEvent> {
+    const event = await this.audit.record(input);
+    const context = currentRequestContext();
+    if (context) this.recorded.add(context);
+    return event;
+  }
+
+  hasRecorded(): boolean {
+    const context = currentRequestContext();
+    return context !== undefined && this.recorded.has(context);
+  }
+}

@@ -1,0 +1,51 @@
+import type { SessionState } from './session';
+
+export const DEFAULT_SESSION_CACHE_SIZE = 100_000;
+
+/**
+ * Process-local cache of session liveness, so the guard's hot path does no I/O. It is
+ * invalidated precisely (per session id) by revocation events, never by a timer:
+ * - an ended session becomes a tombstone (`ended: true`), even if it was not cached, so
+ *   a lookup that read the database just before the revocation committed cannot put the
+ *   live state back (`fill` never overwrites an entry);
+ * - the size is bounded; the least recently inserted entry goes first (Map order), and a
+ *   miss simply reads the database again.
+ */
+export class SessionStateCache {
+  private readonly entries = new Map<string, SessionState>();
+
+  constructor(private readonly maxEntries = DEFAULT_SESSION_CACHE_SIZE) {}
+
+  get(sessionId: string): SessionState | undefined {
+    return this.entries.get(sessionId);
+  }
+
+  /** Stores a state read from the database, unless a revocation got there first. */
+  fill(sessionId: string, state: SessionState): void {
+    if (this.entries.has(sessionId)) return;
+    this.insert(sessionId, state);
+  }
+
+  markEnded(sessionIds: readonly string[]): void {
+    for (const sessionId of sessionIds) {
+      const known = this.entries.get(sessionId);
+      if (known) {
+        known.ended = true;
+      } else {
+        this.insert(sessionId, { userId: '', usernameNormalized: '', expiresAt: 0, ended: true });
+      }
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private insert(sessionId: string, state: SessionState): void {
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(sessionId, state);
+  }
+}

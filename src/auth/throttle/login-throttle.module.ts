@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { LoginThrottleConfigurableModule } from './login-throttle.module-definition';
+import { LoginThrottleService } from './login-throttle.service';
+
+/**
+ * Login throttling and lockout (API.md "Login rules"): `LoginThrottleService` over a
+ * `ThrottleStore`, the database one unless the `store` extra names another (Redis).
+ * Global by default, so the auth module injects the service without importing this module.
+ */
+@Module({
+  providers: [LoginThrottleService],
+  exports: [LoginThrottleService],
+})
+export class LoginThrottleModule extends LoginThrottleConfigurableModule {}

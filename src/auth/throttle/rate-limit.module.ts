@@ -1,0 +1,37 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule, ThrottlerStorage } from '@nestjs/throttler';
+import { RateLimitGuard } from './rate-limit.guard';
+
+export interface RateLimitModuleOptions {
+  /** Requests per minute per client IP (`RATE_LIMIT_PER_MINUTE`). */
+  limitPerMinute: number;
+  /**
+   * Where the hits are counted. Default: in this process (one instance). With several
+   * instances, pass the shared one, e.g. `new ThrottlerStorageRedisService(redis)` from
+   * @nest-lab/throttler-storage-redis.
+   */
+  storage?: ThrottlerStorage;
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * The general rate limit as a global guard. Import it before the auth module, so a flood is
+ * refused before any token or session work.
+ */
+@Module({})
+export class RateLimitModule {
+  static forRoot(options: RateLimitModuleOptions): DynamicModule {
+    return {
+      module: RateLimitModule,
+      imports: [
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: MINUTE_MS, limit: options.limitPerMinute }],
+          storage: options.storage,
+        }),
+      ],
+      providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+    };
+  }
+}

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
+import type { Jwt, JwtPayload } from 'jsonwebtoken';
+import passport from 'passport';
+import { Strategy } from 'passport-jwt';
+import { AuthenticatedUser, Role, ROLES } from '../../common';
+import { AuthCookies } from '../auth-cookies';
+import { tokenFailure } from '../auth.errors';
+import { InjectAuthOptions } from '../auth.module-definition';
+import type { AuthModuleOptions } from '../auth.options';
+import type { SessionState } from '../sessions/session';
+import { SessionService } from '../sessions/session.service';
+import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from './token.service';
+import { AuthKeys } from './auth-keys';
+
+export const JWT_STRATEGY = 'gatehouse-jwt';
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+
+/**
+ * The access token comes from the cookie only: `__Host-access_token` when cookies are
+ * secure, `access_token` otherwise. A Bearer header is read only when the host enables it;
+ * a query string never is (RFC 6750 §5.3, ASVS 5.0 V3.5).
+ */
+export function accessTokenExtractor(cookies: AuthCookies, allowBearer: boolean): (request: Request) => string | null {
+  return (request) => {
+    const fromCookie = cookies.accessToken(request);
+    if (fromCookie !== undefined) return fromCookie;
+    if (!allowBearer) return null;
+    const match = BEARER.exec(request.headers.authorization ?? '');
+    return match ? match[1] : null;
+  };
+}
+
+function isRoleList(value: unknown): value is Role[] {
+  return Array.isArray(value) && value.every((role) => (ROLES as readonly unknown[]).includes(role));
+}
+
+/**
+ * passport-jwt with the algorithm pinned to HS256 and the key given as a KeyObject
+ * (RFC 8725 §3.1, §3.11). jsonwebtoken checks signature, `iss`, `aud` and `exp`; this
+ * strategy adds what it does not: `typ: at+jwt` (RFC 9068 / RFC 8725 §3.11), a required
+ * `exp`, an `iat` not in the future, the claim shapes, and the session's liveness.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
+  constructor(
+    @InjectAuthOptions() options: AuthModuleOptions,
+    keys: AuthKeys,
+    cookies: AuthCookies,
+    private readonly sessions: SessionService,
+  ) {
+    super({
+      jwtFromRequest: accessTokenExtractor(cookies, options.jwt.allowBearer),
+      // A KeyObject, made once; @types/passport-jwt only lists string | Buffer, but
+      // passport-jwt hands it to jsonwebtoken.verify, which takes a KeyObject.
+      secretOrKey: keys.accessToken as unknown as Buffer,
+      algorithms: [ACCESS_TOKEN_ALGORITHM],
+      issuer: options.jwt.issuer,
+      audience: options.jwt.audience,
+      jsonWebTokenOptions: { complete: true },
+    });
+  }
+
+  /**
+   * Registers the strategy on a passport instance of its own, not the process-wide one, so
+   * two applications in one process (tests, embedding) never swap each other's keys. The
+   * guard calls the strategy directly.
+   */
+  getPassportInstance(): passport.PassportStatic {
+    return new passport.Passport() as passport.PassportStatic;
+  }
+
+  async validate(decoded: Jwt): Promise<AuthenticatedUser> {
+    if (decoded.header.typ !== ACCESS_TOKEN_TYPE || typeof decoded.payload === 'string') {
+      throw tokenFailure('TOKEN_INVALID');
+    }
+    const claims: JwtPayload = decoded.payload;
+    const nowSeconds = Date.now() / 1000;
+    if (
+      typeof claims.exp !== 'number' ||
+      typeof claims.iat !== 'number' ||
+      claims.iat > nowSeconds + CLOCK_SKEW_SECONDS ||
+      typeof claims.sub !== 'string' ||
+      typeof claims.sid !== 'string' ||
+      typeof claims.username !== 'string' ||
+      !isRoleList(claims.roles)
+    ) {
+      throw tokenFailure('TOKEN_INVALID');
+    }
+    const state = await this.sessions.state(claims.sid);
+    if (!isLive(state, claims.sub)) throw tokenFailure('SESSION_REVOKED');
+    return {
+      id: claims.sub,
+      username: claims.username,
+      usernameNormalized: state.usernameNormalized,
+      roles: claims.roles,
+      sessionId: claims.sid,
+    };
+  }
+}
+
+/** Tolerated clock difference between instances for `iat`. */
+export const CLOCK_SKEW_SECONDS = 5;
+
+function isLive(state: SessionState | undefined, userId: string): state is SessionState {
+  return state !== undefined && !state.ended && state.userId === userId && state.expiresAt > Date.now();
+}
