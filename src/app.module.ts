@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from './config';
 import { DatabaseModule } from './database';
 import { HealthModule } from './health/health.module';
 import { UsersModule } from './users';
+import { LoginThrottleModule, RateLimitModule } from './auth/throttle';
 
 /** Wires the feature modules from one validated AppConfig. */
 @Module({})
@@ -14,6 +15,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
+        RateLimitModule.forRoot({ limitPerMinute: config.http.rateLimitPerMinute }),
+        LoginThrottleModule.forRoot({ ...config.throttle }),
         DatabaseModule.forRoot({
           url: config.database.url,
           timeoutMs: config.database.timeoutMs,

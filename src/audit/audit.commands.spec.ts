@@ -13,12 +13,10 @@ describe('gatehouse audit:prune', () => {
       return true;
     });
     prune = jest.fn<Promise<number>, [number, number]>().mockResolvedValue(12_345);
-    command = new AuditPruneCommand({ pruneOlderThan: prune } as unknown as AuditService, {
-      sealKey: 'k'.repeat(48),
-      logDir: '-',
-      fileSink: false,
+    command = new AuditPruneCommand({
+      pruneOlderThan: prune,
       retentionDays: 90,
-    });
+    } as unknown as AuditService);
   });
 
   afterEach(() => jest.restoreAllMocks());

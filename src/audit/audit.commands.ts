@@ -1,5 +1,4 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { AuditModuleOptions, InjectAuditOptions } from './audit.module-definition';
 import { AuditService, PRUNE_BATCH_SIZE } from './audit.service';
 
 interface PruneOptions {
@@ -25,15 +24,12 @@ function wholeNumber(flag: string, value: string, min: number, max: number): num
     'Delete audit events older than the retention (AUDIT_RETENTION_DAYS), in bounded batches',
 })
 export class AuditPruneCommand extends CommandRunner {
-  constructor(
-    private readonly audit: AuditService,
-    @InjectAuditOptions() private readonly options: AuditModuleOptions,
-  ) {
+  constructor(private readonly audit: AuditService) {
     super();
   }
 
   async run(_params: string[], options: PruneOptions): Promise<void> {
-    const days = options.days ?? this.options.retentionDays;
+    const days = options.days ?? this.audit.retentionDays;
     const deleted = await this.audit.pruneOlderThan(days, options.batchSize ?? PRUNE_BATCH_SIZE);
     process.stdout.write(
       `Deleted ${deleted} audit event${deleted === 1 ? '' : 's'} older than ${days} days\n`,

@@ -1,6 +1,7 @@
 import { ConfigurableModuleBuilder, Inject, Type } from '@nestjs/common';
 import { AuditFileSink } from './audit-file.sink';
 import { AUDIT_SINKS, AuditSink } from './audit-sink';
+import type { ReviewOptions } from './review/review.options';
 
 export interface AuditModuleOptions {
   /** HMAC key of the seals and of `sessionRef`; at least 32 bytes. */
@@ -10,6 +11,8 @@ export interface AuditModuleOptions {
   fileSink: boolean;
   /** Days kept in the database and in rotated files. */
   retentionDays: number;
+  /** The nightly review (AppConfig.review); without it the 23:00 job stays off. */
+  review?: ReviewOptions;
 }
 
 export interface AuditModuleExtras {

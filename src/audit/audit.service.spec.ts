@@ -241,6 +241,14 @@ describe('AuditService', () => {
       ]);
     });
 
+    it('applies AUDIT_RETENTION_DAYS with pruneExpired', async () => {
+      const now = Date.parse('2026-03-31T12:00:00.000Z');
+      await service().pruneExpired(now);
+      expect(repository.deleteCalls).toEqual([
+        { before: '2025-12-31T12:00:00.000Z', batchSize: 5000 },
+      ]);
+    });
+
     it('stops after one statement when nothing is old, and refuses a retention under one day', async () => {
       await expect(service().pruneOlderThan(90)).resolves.toBe(0);
       expect(repository.deleteCalls).toHaveLength(1);

@@ -30,12 +30,15 @@ export class AuditService {
   private readonly logger = new Logger('Audit');
   private readonly sessionRefKey: Buffer;
   private readonly failingSinks = new Set<string>();
+  /** AUDIT_RETENTION_DAYS: how long events stay in the database and in rotated files. */
+  readonly retentionDays: number;
 
   constructor(
     private readonly repository: AuditRepository,
     @InjectAuditOptions() options: AuditModuleOptions,
     @Optional() @Inject(AUDIT_SINKS) private readonly sinks: AuditSink[] = [],
   ) {
+    this.retentionDays = options.retentionDays;
     this.sessionRefKey = createHmac('sha256', options.sealKey)
       .update('gatehouse:session-ref')
       .digest();
@@ -105,6 +108,11 @@ export class AuditService {
     }
     if (total > 0) this.logger.log(`Pruned ${total} audit events older than ${before}`);
     return total;
+  }
+
+  /** Applies the configured retention (AUDIT_RETENTION_DAYS); the nightly review calls this. */
+  pruneExpired(now = Date.now()): Promise<number> {
+    return this.pruneOlderThan(this.retentionDays, PRUNE_BATCH_SIZE, now);
   }
 
   /** Health of each extra sink, by name (the file sink is `file`, shown as `auditFile`). */

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { isDatabaseUnavailable } from '../database/database-errors';
 import { ApiError } from './api-error';
 
 export interface ErrorBody {
@@ -55,6 +56,12 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; headers: Rec
   }
   const parserBody = fromBodyParser(exception as { type?: string });
   if (parserBody) return { body: parserBody, headers: {} };
+  if (isDatabaseUnavailable(exception)) {
+    return {
+      body: { statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'Service unavailable' },
+      headers: { 'Retry-After': '5' },
+    };
+  }
   return {
     body: { statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' },
     headers: {},

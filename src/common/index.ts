@@ -13,3 +13,4 @@ export type { AppLoggerOptions } from './logger';
 export { Public, Roles, CurrentUser, IS_PUBLIC_KEY, ROLES_KEY, ROLES } from './auth-metadata';
 export type { AuthenticatedUser, Role } from './auth-metadata';
 export { rejectPrototypeKeys } from './prototype-keys.middleware';
+export { CodePointLength } from './code-point-length.validator';

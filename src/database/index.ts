@@ -4,3 +4,4 @@ export { openDatabase, migrateToLatest, databaseKindOf } from './database.factor
 export type { DatabaseConnection, DatabaseKind, DatabaseOptions } from './database.factory';
 export type * from './database.types';
 export { isPostgres } from './dialect';
+export { isDatabaseUnavailable } from './database-errors';

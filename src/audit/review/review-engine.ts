@@ -71,7 +71,7 @@ export async function reviewEvents(
 }
 
 /** Most severe first, then by rule and subject, so reports and comparisons are stable. */
-export function sortFindings(findings: Finding[]): Finding[] {
+export function sortFindings<T extends Finding>(findings: T[]): T[] {
   return findings.sort(
     (a, b) =>
       SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) ||

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { ApiError, AuthenticatedUser, IS_PUBLIC_KEY, Role, ROLES_KEY } from '../../common';
+import { AuthenticatedUser, IS_PUBLIC_KEY, Role, ROLES_KEY } from '../../common';
 import { csrfOriginRefused, csrfTokenRefused, forbidden, tokenFailure } from '../auth.errors';
 import { CsrfService, isUnsafeMethod } from '../csrf/csrf.service';
 import { LoginAuditLedger } from '../login/login-audit.ledger';
@@ -86,10 +86,8 @@ export class AuthGuard implements CanActivate {
   /** Runs the passport-jwt strategy and maps its `info` to the four 401s. */
   protected async authenticate(request: Request): Promise<AuthenticatedUser> {
     const outcome = await this.runStrategy(request);
-    if (outcome.error !== undefined) {
-      if (outcome.error instanceof ApiError) throw outcome.error;
-      throw outcome.error;
-    }
+    // An ApiError (SESSION_REVOKED, TOKEN_INVALID) from validate(), or a database failure (500).
+    if (outcome.error !== undefined) throw outcome.error;
     if (outcome.user) return outcome.user;
     throw tokenFailure(failureCode(outcome.info));
   }

@@ -1,0 +1,380 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ApiError, runWithRequestContext, systemContext } from '../../common';
+import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
+import { AuditService } from '../audit.service';
+import { BlocksService } from '../blocks/blocks.service';
+import { AuditSealService, IntegrityReport } from './audit-seal.service';
+import { ReviewDetectorRegistry } from './review-detector.registry';
+import { reviewEvents, ReviewOutcome, sortFindings } from './review-engine';
+import { ReviewMeasuresService } from './review-measures.service';
+import { renderReport, reportFileName } from './review-report';
+import { resolveReviewOptions } from './review.options';
+import { ReviewClock } from './review.clock';
+import { ReviewRepository, RunRecord, StoredFinding } from './review.repository';
+import type { LoginHistory, ReviewEvent, ReviewWindow } from './review.types';
+import type { FindingView, MeasureRecord, ReviewRunSummary, ReviewRunView, RunCounts, SealView } from './review.view';
+
+export interface RunRequest {
+  /** Inclusive ISO start; default: the end of the last completed run, or the first event. */
+  from?: string;
+  /** Exclusive ISO end; default: now. */
+  to?: string;
+  /** Report only: no measures, no audit events, no seal. */
+  dryRun?: boolean;
+  /** Who asked: `scheduled`, `api`, `cli`. */
+  trigger: string;
+  /** Called after each page of events (the CLI's progress line). */
+  onProgress?: (eventsReviewed: number) => void;
+}
+
+interface StoredCounts extends RunCounts {
+  durationMs: number;
+  errors: string[];
+  seal: SealView | null;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * The nightly review. `run()` is the single entry point of the scheduler, the API and the CLI:
+ * claim the window, stream its events through every detector once, act on the findings,
+ * seal the events, write the report, and record the run.
+ */
+@Injectable()
+export class ReviewService {
+  private readonly logger = new Logger('Review');
+  private readonly settings: ReturnType<typeof resolveReviewOptions>;
+
+  constructor(
+    private readonly repository: ReviewRepository,
+    private readonly registry: ReviewDetectorRegistry,
+    private readonly measures: ReviewMeasuresService,
+    private readonly seals: AuditSealService,
+    private readonly audit: AuditService,
+    private readonly blocks: BlocksService,
+    private readonly clock: ReviewClock,
+    @InjectAuditOptions() private readonly auditOptions: AuditModuleOptions,
+  ) {
+    this.settings = resolveReviewOptions(auditOptions.review);
+  }
+
+  get timeZone(): string {
+    return this.settings.timeZone;
+  }
+
+  /**
+   * The 23:00 job: the scheduled window (from where the last run stopped, to now), then the
+   * housekeeping: expired blocks deleted, audit events past the retention pruned.
+   */
+  runScheduled(): Promise<ReviewRunView> {
+    return runWithRequestContext(systemContext('CRON', 'login-review'), async () => {
+      const run = await this.run({ trigger: 'scheduled' });
+      await this.housekeeping();
+      return run;
+    });
+  }
+
+  /** Expired blocks and audit events past the retention go; each step's failure is logged only. */
+  async housekeeping(): Promise<{ blocksDeleted: number; eventsPruned: number }> {
+    const now = this.clock.now();
+    let blocksDeleted = 0;
+    let eventsPruned = 0;
+    try {
+      blocksDeleted = await this.blocks.deleteExpired(now);
+    } catch (error) {
+      this.logger.error(`Deleting expired blocks failed: ${describe(error)}`);
+    }
+    try {
+      eventsPruned = await this.audit.pruneOlderThan(this.auditOptions.retentionDays, undefined, now);
+    } catch (error) {
+      this.logger.error(`Pruning audit events failed: ${describe(error)}`);
+    }
+    return { blocksDeleted, eventsPruned };
+  }
+
+  async run(request: RunRequest): Promise<ReviewRunView> {
+    const startedAt = this.clock.now();
+    await this.repository.expireStaleClaims(startedAt);
+    const window = await this.windowFor(request, startedAt);
+    const dryRun = request.dryRun === true;
+    const id = randomUUID();
+    const leaseMs = this.settings.leaseSeconds * 1000;
+    const claimed = await this.repository.claim(
+      { id, windowFrom: window.from, windowTo: window.to, trigger: request.trigger, dryRun, startedAt, leaseExpiresAt: startedAt + leaseMs },
+      startedAt,
+    );
+    if (!claimed) throw new ApiError(409, 'REVIEW_RUNNING', 'A review is already running');
+
+    try {
+      return await this.execute(id, window, dryRun, request, startedAt);
+    } catch (error) {
+      const message = describe(error);
+      this.logger.error(`Review ${id} failed: ${message}`);
+      await this.repository.finish(id, {
+        status: 'failed',
+        finishedAt: this.clock.now(),
+        eventsReviewed: 0,
+        counts: {},
+        measures: [],
+        error: message.slice(0, 2000),
+      });
+      throw error;
+    }
+  }
+
+  private async execute(
+    id: string,
+    window: ReviewWindow,
+    dryRun: boolean,
+    request: RunRequest,
+    startedAt: number,
+  ): Promise<ReviewRunView> {
+    const range = await this.repository.eventIdRange(window.from, window.to);
+    const outcome = await this.review(id, window, range, request.onProgress);
+    const errors = [...outcome.errors];
+
+    const findings: FindingView[] = [];
+    for (const finding of outcome.findings) {
+      const view: FindingView = { id: randomUUID(), ...finding };
+      // Re-running a window finds the same things; acting on them again would double blocks.
+      if (!dryRun) {
+        const earlier = await this.repository.findActedFinding(finding.rule, finding.subject, finding.firstSeen, id);
+        if (earlier) view.repeatOf = earlier;
+      }
+      findings.push(view);
+    }
+    await this.repository.insertFindings(findings.map((finding): StoredFinding => ({ ...finding, runId: id })));
+
+    let measures: MeasureRecord[] = [];
+    let seal: SealView | null = null;
+    if (!dryRun) {
+      const now = this.clock.now();
+      measures = await this.measures.apply(findings, this.settings, now);
+      for (const finding of findings) {
+        if (!finding.repeatOf) await this.measures.recordFinding(finding, id);
+      }
+      for (const measure of measures) if (measure.result === 'failed') errors.push(`${measure.kind} ${measure.target}: ${measure.detail}`);
+      if (range) seal = await this.sealWindow(id, range.lastId, window.to, errors);
+    }
+
+    const finishedAt = this.clock.now();
+    const view: ReviewRunView = {
+      id,
+      status: 'completed',
+      trigger: request.trigger,
+      dryRun,
+      window,
+      startedAt: new Date(startedAt).toISOString(),
+      finishedAt: new Date(finishedAt).toISOString(),
+      durationMs: finishedAt - startedAt,
+      eventsReviewed: outcome.eventsReviewed,
+      counts: {
+        byType: outcome.counts,
+        findingsByRule: countBy(findings, (finding) => finding.rule),
+        findingsBySeverity: countBy(findings, (finding) => finding.severity),
+      },
+      findings,
+      measures,
+      seal,
+      errors,
+      reportPath: null,
+    };
+    view.reportPath = await this.writeReport(view, errors);
+
+    const counts: StoredCounts = { ...view.counts, durationMs: view.durationMs, errors, seal };
+    await this.repository.finish(id, {
+      status: 'completed',
+      finishedAt,
+      eventsReviewed: outcome.eventsReviewed,
+      counts: counts as unknown as Record<string, unknown>,
+      measures,
+      error: errors.length > 0 ? errors.join('\n').slice(0, 4000) : undefined,
+      reportPath: view.reportPath ?? undefined,
+    });
+    if (!dryRun) {
+      await this.audit.record({
+        type: 'review_completed',
+        outcome: errors.length > 0 ? 'failure' : 'success',
+        level: findings.some((finding) => finding.severity === 'critical') ? 'CRITICAL' : 'INFO',
+        details: {
+          runId: id,
+          from: window.from,
+          to: window.to,
+          eventsReviewed: outcome.eventsReviewed,
+          findings: findings.length,
+          measures: measures.filter((measure) => measure.result === 'applied').length,
+          durationMs: view.durationMs,
+        },
+      });
+    }
+    this.logger.log(
+      `Review ${id} ${window.from} → ${window.to}: ${outcome.eventsReviewed} events, ${findings.length} findings, ${measures.length} measures${dryRun ? ' (dry run)' : ''}`,
+    );
+    return view;
+  }
+
+  /** The one streaming pass over the window, renewing the claim's lease as it goes. */
+  private async review(
+    id: string,
+    window: ReviewWindow,
+    range: { firstId: number; lastId: number } | undefined,
+    onProgress?: (eventsReviewed: number) => void,
+  ): Promise<ReviewOutcome> {
+    const { pageSize, leaseSeconds } = this.settings;
+    const repository = this.repository;
+    async function* pages(): AsyncGenerator<ReviewEvent[]> {
+      if (!range) return;
+      for (let afterId = range.firstId - 1; afterId < range.lastId; ) {
+        const page = await repository.listEventsForReview(afterId, range.lastId, pageSize);
+        if (page.length === 0) return;
+        yield page;
+        afterId = page[page.length - 1].id;
+      }
+    }
+    let renewedAt = this.clock.now();
+    return reviewEvents(
+      pages(),
+      this.registry.all(),
+      { window, thresholds: this.settings.thresholds, history: this.loginHistory() },
+      async ({ eventsReviewed }) => {
+        onProgress?.(eventsReviewed);
+        const now = this.clock.now();
+        if (now - renewedAt > (leaseSeconds * 1000) / 3) {
+          renewedAt = now;
+          await this.repository.renewLease(id, now + leaseSeconds * 1000);
+        }
+      },
+    );
+  }
+
+  /** History for the detectors: successful logins within the retention, before the window. */
+  private loginHistory(): LoginHistory {
+    const retentionStart = new Date(this.clock.now() - this.auditOptions.retentionDays * 86_400_000).toISOString();
+    return {
+      successfulIpsBefore: (usernames, before) => this.repository.successfulIpsBefore(usernames, retentionStart, before),
+    };
+  }
+
+  private async sealWindow(runId: string, throughId: number, windowTo: string, errors: string[]): Promise<SealView | null> {
+    try {
+      const seal = await this.seals.seal(runId, throughId, windowTo, this.clock.now());
+      if (!seal) return null;
+      await this.audit.record({
+        type: 'audit_sealed',
+        outcome: 'success',
+        details: {
+          sealId: seal.id,
+          runId,
+          firstEventId: seal.firstEventId,
+          lastEventId: seal.lastEventId,
+          eventCount: seal.eventCount,
+          sealedThrough: seal.sealedThrough,
+        },
+      });
+      return { id: seal.id, firstEventId: seal.firstEventId, lastEventId: seal.lastEventId, eventCount: seal.eventCount, hash: seal.hash };
+    } catch (error) {
+      errors.push(`seal: ${describe(error)}`);
+      return null;
+    }
+  }
+
+  private async writeReport(view: ReviewRunView, errors: string[]): Promise<string | null> {
+    const path = join(this.settings.reportDir, reportFileName(view.window.to, this.settings.timeZone));
+    try {
+      await mkdir(this.settings.reportDir, { recursive: true });
+      await writeFile(path, renderReport(view, this.settings.timeZone), { mode: 0o640 });
+      return path;
+    } catch (error) {
+      errors.push(`report: ${describe(error)}`);
+      return null;
+    }
+  }
+
+  /** The explicit window, or the scheduled one: from the end of the last run to now. */
+  private async windowFor(request: RunRequest, now: number): Promise<ReviewWindow> {
+    const to = request.to ?? new Date(now).toISOString();
+    let from = request.from;
+    if (from === undefined) {
+      from = (await this.repository.lastReviewedThrough()) ?? (await this.repository.firstEventTs()) ?? to;
+      // Nothing new since the last run (or a clock that went back): an empty window, not an error.
+      if (from > to) from = to;
+    }
+    if (Date.parse(from) > Date.parse(to)) {
+      throw new ApiError(400, 'VALIDATION_FAILED', '"from" must not be after "to"');
+    }
+    return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+  }
+
+  async findRun(id: string): Promise<ReviewRunView | undefined> {
+    const run = await this.repository.findRun(id);
+    if (!run) return undefined;
+    const findings = sortFindings(await this.repository.findingsOfRun(id)).map((finding): FindingView => {
+      const { runId: _runId, ...view } = finding;
+      return view;
+    });
+    return { ...this.summaryParts(run), findings, measures: (run.measures ?? []) as MeasureRecord[] };
+  }
+
+  async listRuns(limit: number, cursor?: string): Promise<{ items: ReviewRunSummary[]; nextCursor: string | null }> {
+    const before = cursor === undefined ? undefined : decodeRunCursor(cursor);
+    const runs = await this.repository.listRuns(limit + 1, before);
+    const page = runs.slice(0, limit);
+    const items = page.map((run) => {
+      const parts = this.summaryParts(run);
+      const findingCount = Object.values(parts.counts.findingsBySeverity).reduce((sum, n) => sum + (n ?? 0), 0);
+      return { ...parts, findingCount, measureCount: (run.measures ?? []).length };
+    });
+    const last = page[page.length - 1];
+    return { items, nextCursor: runs.length > limit && last ? encodeRunCursor(last) : null };
+  }
+
+  verifyIntegrity(): Promise<IntegrityReport> {
+    return this.seals.verify(this.clock.now());
+  }
+
+  private summaryParts(run: RunRecord): Omit<ReviewRunView, 'findings' | 'measures'> {
+    const stored = (run.counts ?? {}) as Partial<StoredCounts>;
+    return {
+      id: run.id,
+      status: run.status,
+      trigger: run.trigger,
+      dryRun: run.dryRun,
+      window: { from: run.windowFrom, to: run.windowTo },
+      startedAt: new Date(run.startedAt).toISOString(),
+      finishedAt: run.finishedAt === undefined ? null : new Date(run.finishedAt).toISOString(),
+      durationMs: stored.durationMs ?? (run.finishedAt === undefined ? 0 : run.finishedAt - run.startedAt),
+      eventsReviewed: run.eventsReviewed,
+      counts: {
+        byType: stored.byType ?? {},
+        findingsByRule: stored.findingsByRule ?? {},
+        findingsBySeverity: stored.findingsBySeverity ?? {},
+      },
+      seal: stored.seal ?? null,
+      errors: stored.errors ?? (run.error ? [run.error] : []),
+      reportPath: run.reportPath ?? null,
+    };
+  }
+}
+
+function encodeRunCursor(run: RunRecord): string {
+  return Buffer.from(`${run.startedAt}:${run.id}`).toString('base64url');
+}
+
+/** A cursor that does not decode is a bad request, not an empty page. */
+export function decodeRunCursor(cursor: string): { startedAt: number; id: string } {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^(\d{1,16}):([0-9a-f-]{36})$/.exec(text);
+  if (!match) throw new ApiError(400, 'VALIDATION_FAILED', 'Invalid cursor');
+  return { startedAt: Number(match[1]), id: match[2] };
+}

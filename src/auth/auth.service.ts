@@ -1,0 +1,269 @@
+import { Injectable } from '@nestjs/common';
+import { BlocksService } from '../audit';
+import { AuthenticatedUser } from '../common';
+import { normalizeUsername, PublicUser, toPublicUser, User, UsersService } from '../users';
+import type { SessionCookieValues } from './auth-cookies';
+import { csrfTokenRefused, invalidCredentials, refreshInvalid, refreshReused, sessionNotFound, tooManyAttempts } from './auth.errors';
+import { LoginAuditLedger } from './login/login-audit.ledger';
+import type { Session } from './sessions/session';
+import { SessionService } from './sessions/session.service';
+import { LoginThrottleService } from './throttle';
+import { TokenService } from './tokens/token.service';
+
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
+}
+
+export interface SignedIn {
+  user: PublicUser;
+  cookies: SessionCookieValues;
+}
+
+export interface SessionView {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  ip: string;
+  userAgent: string;
+  current: boolean;
+}
+
+/**
+ * Login, refresh, logout and the session list: every rule of the auth routes. Each login
+ * records exactly one audit event through LoginAuditLedger, whatever the outcome.
+ */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionService,
+    private readonly tokens: TokenService,
+    private readonly throttle: LoginThrottleService,
+    private readonly blocks: BlocksService,
+    private readonly ledger: LoginAuditLedger,
+  ) {}
+
+  /**
+   * Blocks and throttle locks are answered before any hashing (API.md). Unknown user, wrong
+   * password and disabled user end in the same 401 (the reason is only in the audit trail).
+   */
+  async login(username: string, password: string, client: ClientInfo): Promise<SignedIn> {
+    const usernameNormalized = normalizeUsername(username);
+    const block = await this.blocks.findActiveForLogin(client.ip, usernameNormalized);
+    if (block) {
+      const reason = block.kind === 'ip' ? 'ip_blocked' : 'locked';
+      await this.recordLoginFailure(usernameNormalized, reason, undefined, { blockId: block.id });
+      throw tooManyAttempts((Date.parse(block.expiresAt) - Date.now()) / 1000);
+    }
+    const decision = await this.throttle.check(usernameNormalized, client.ip);
+    if (!decision.allowed) {
+      await this.recordLoginFailure(usernameNormalized, decision.reason, undefined, {
+        retryAfterSeconds: decision.retryAfterSeconds,
+      });
+      throw tooManyAttempts(decision.retryAfterSeconds);
+    }
+
+    const check = await this.users.verifyCredentials(username, password);
+    if (check.outcome !== 'success') {
+      const userId = check.outcome === 'unknown_user' ? undefined : check.user.id;
+      const failure = await this.throttle.recordFailure(usernameNormalized, client.ip);
+      if (failure.lockedNow) {
+        await this.ledger.record({
+          type: 'authn_login_fail_max',
+          outcome: 'failure',
+          username: usernameNormalized,
+          userId,
+          reason: check.outcome,
+          details: { locks: failure.reasons },
+        });
+      } else {
+        await this.recordLoginFailure(usernameNormalized, check.outcome, userId);
+      }
+      throw invalidCredentials();
+    }
+
+    const user = check.user;
+    const { hadFailures } = await this.throttle.recordSuccess(usernameNormalized, client.ip);
+    const session = await this.sessions.create({ userId: user.id, ip: client.ip, userAgent: client.userAgent });
+    await this.ledger.record({
+      type: hadFailures ? 'authn_login_successafterfail' : 'authn_login_success',
+      outcome: 'success',
+      username: user.usernameNormalized,
+      userId: user.id,
+      sessionId: session.id,
+    });
+    return { user: toPublicUser(user), cookies: this.cookieValues(user, session) };
+  }
+
+  /**
+   * Rotates the refresh token. A second use of the previous token within the grace answers
+   * the session's current tokens; after it, the whole session is revoked (RFC 9700 §4.14.2).
+   * The CSRF token is checked once the session is known, before anything changes.
+   */
+  async refresh(refreshToken: string | undefined, csrfRequestOk: (sessionId: string) => boolean): Promise<SignedIn> {
+    if (refreshToken === undefined) throw refreshInvalid();
+    const now = Date.now();
+    const match = await this.sessions.findByRefreshToken(refreshToken);
+    if (!match || !this.sessions.isUsable(match.session, now)) {
+      await this.ledger.record({
+        type: 'authn_token_refreshed',
+        outcome: 'failure',
+        reason: 'invalid_token',
+        ...(match ? { userId: match.session.userId, sessionId: match.session.id } : {}),
+      });
+      throw refreshInvalid();
+    }
+    let session = match.session;
+    const user = await this.users.findById(session.userId);
+    if (!csrfRequestOk(session.id)) {
+      await this.ledger.record({
+        type: 'malicious_csrf',
+        outcome: 'failure',
+        username: user?.usernameNormalized,
+        userId: session.userId,
+        sessionId: session.id,
+        details: { check: 'token', route: 'refresh' },
+      });
+      throw csrfTokenRefused();
+    }
+    if (!user || user.disabled) {
+      await this.sessions.revoke(session.id, 'user_disabled', now);
+      throw refreshInvalid();
+    }
+
+    let graceReuse = match.matched === 'previous';
+    if (match.matched === 'current') {
+      const rotated = await this.sessions.rotate(session, now);
+      if (rotated) {
+        session = rotated;
+      } else {
+        // A parallel request rotated first: this token is now the previous one.
+        const latest = await this.sessions.findById(session.id);
+        if (!latest || !this.sessions.isUsable(latest, now)) throw refreshInvalid();
+        session = latest;
+        graceReuse = true;
+      }
+    }
+    if (graceReuse && !this.sessions.withinReuseGrace(session, now)) {
+      await this.sessions.revoke(session.id, 'refresh_reuse', now);
+      await this.ledger.record({
+        type: 'authn_token_reuse',
+        outcome: 'failure',
+        username: user.usernameNormalized,
+        userId: user.id,
+        sessionId: session.id,
+        reason: 'refresh_reuse',
+        details: { rotatedAt: session.rotatedAt === null ? null : new Date(session.rotatedAt).toISOString() },
+      });
+      throw refreshReused();
+    }
+    await this.ledger.record({
+      type: 'authn_token_refreshed',
+      outcome: 'success',
+      username: user.usernameNormalized,
+      userId: user.id,
+      sessionId: session.id,
+      details: graceReuse ? { graceReuse: true } : undefined,
+    });
+    return { user: toPublicUser(user), cookies: this.cookieValues(user, session, now) };
+  }
+
+  async logout(user: AuthenticatedUser): Promise<void> {
+    await this.sessions.revoke(user.sessionId, 'logout');
+    await this.ledger.record({
+      type: 'session_logout',
+      outcome: 'success',
+      username: user.usernameNormalized,
+      userId: user.id,
+      sessionId: user.sessionId,
+    });
+  }
+
+  async logoutAll(user: AuthenticatedUser): Promise<number> {
+    const revoked = await this.sessions.revokeAllForUser({ id: user.id, usernameNormalized: user.usernameNormalized }, 'logout_all');
+    await this.ledger.record({
+      type: 'session_logout',
+      outcome: 'success',
+      username: user.usernameNormalized,
+      userId: user.id,
+      sessionId: user.sessionId,
+      details: { allSessions: true, revoked },
+    });
+    return revoked;
+  }
+
+  async me(user: AuthenticatedUser): Promise<PublicUser> {
+    const stored = await this.users.findById(user.id);
+    return stored ? toPublicUser(stored) : { id: user.id, username: user.username, roles: user.roles };
+  }
+
+  async listSessions(user: AuthenticatedUser): Promise<SessionView[]> {
+    const sessions = await this.sessions.listLive(user.id);
+    return sessions.map((session) => ({
+      id: session.id,
+      createdAt: new Date(session.createdAt).toISOString(),
+      lastSeenAt: new Date(session.lastSeenAt).toISOString(),
+      ip: session.ip,
+      userAgent: session.userAgent,
+      current: session.id === user.sessionId,
+    }));
+  }
+
+  /**
+   * Ends one of the caller's own sessions. Returns whether it was the current one (the
+   * controller then clears the cookies). Another user's session is indistinguishable from
+   * an unknown id: 404.
+   */
+  async deleteSession(user: AuthenticatedUser, sessionId: string): Promise<{ current: boolean }> {
+    if (sessionId === user.sessionId) {
+      await this.logout(user);
+      return { current: true };
+    }
+    const session = await this.sessions.findById(sessionId);
+    if (!session || session.userId !== user.id || !this.sessions.isUsable(session)) throw sessionNotFound();
+    await this.sessions.revoke(session.id, 'session_deleted');
+    await this.ledger.record({
+      type: 'authn_token_revoked',
+      outcome: 'success',
+      username: user.usernameNormalized,
+      userId: user.id,
+      sessionId: session.id,
+      reason: 'session_deleted',
+    });
+    return { current: false };
+  }
+
+  /** Changes the caller's password, then ends every other session of theirs. */
+  async changePassword(user: AuthenticatedUser, currentPassword: string, newPassword: string): Promise<void> {
+    const updated = await this.users.changePassword(user.id, currentPassword, newPassword);
+    await this.sessions.revokeAllForUser(
+      { id: updated.id, usernameNormalized: updated.usernameNormalized },
+      'password_change',
+      { exceptSessionId: user.sessionId },
+    );
+  }
+
+  private cookieValues(user: User, session: Session, now = Date.now()): SessionCookieValues {
+    const access = this.tokens.issueAccessToken(
+      { userId: user.id, username: user.username, roles: user.roles, sessionId: session.id, sessionExpiresAt: session.expiresAt },
+      now,
+    );
+    return {
+      accessToken: access.token,
+      accessMaxAge: access.maxAge,
+      refreshToken: this.sessions.currentRefreshToken(session),
+      refreshMaxAge: this.sessions.refreshMaxAge(session, now),
+      csrfToken: this.tokens.csrfToken(session.id),
+    };
+  }
+
+  private async recordLoginFailure(
+    usernameNormalized: string,
+    reason: string,
+    userId?: string,
+    details?: Record<string, unknown>,
+  ): Promise<void> {
+    await this.ledger.record({ type: 'authn_login_fail', outcome: 'failure', username: usernameNormalized, userId, reason, details });
+  }
+}
