@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AuditModule } from './audit';
 import { AUDIT_COMMANDS } from './audit/audit.commands';
+import { REVIEW_COMMANDS } from './audit/review/review.commands';
 import { APP_CONFIG, AppConfig } from './config';
 import { DatabaseModule } from './database';
 import { MigrateCommand } from './database/cli/migrate.command';
@@ -29,6 +30,8 @@ export class CliModule {
           logDir: config.audit.logDir,
           fileSink: config.audit.fileSink,
           retentionDays: config.audit.retentionDays,
+          // The CLI runs reviews on demand; the 23:00 job belongs to the server.
+          review: { ...config.review, enabled: false },
         }),
         UsersModule.forRoot({
           isGlobal: true,
@@ -37,7 +40,7 @@ export class CliModule {
           createInitialAdmin: false,
         }),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }, MigrateCommand, ...USERS_COMMANDS, ...AUDIT_COMMANDS],
+      providers: [{ provide: APP_CONFIG, useValue: config }, MigrateCommand, ...USERS_COMMANDS, ...AUDIT_COMMANDS, ...REVIEW_COMMANDS],
       exports: [APP_CONFIG],
     };
   }

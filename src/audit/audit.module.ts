@@ -2,9 +2,10 @@ import { Module } from '@nestjs/common';
 import { AuditEventsController } from './audit-events.controller';
 import { AuditRepository, KyselyAuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
-import { AuditConfigurableModule } from './audit.module-definition';
+import { AUDIT_MODULE_OPTIONS, AuditConfigurableModule } from './audit.module-definition';
 import { BlocksRepository, KyselyBlocksRepository } from './blocks/blocks.repository';
 import { BlocksService } from './blocks/blocks.service';
+import { ReviewModule } from './review/review.module';
 
 /**
  * The audit trail: `AuditService.record()`, its sinks (the database, then the JSON-lines file
@@ -12,6 +13,7 @@ import { BlocksService } from './blocks/blocks.service';
  * Depends on neither `auth` nor `users`.
  */
 @Module({
+  imports: [ReviewModule],
   controllers: [AuditEventsController],
   providers: [
     { provide: AuditRepository, useClass: KyselyAuditRepository },
@@ -19,6 +21,6 @@ import { BlocksService } from './blocks/blocks.service';
     AuditService,
     BlocksService,
   ],
-  exports: [AuditService, BlocksService],
+  exports: [AuditService, BlocksService, AUDIT_MODULE_OPTIONS, ReviewModule],
 })
 export class AuditModule extends AuditConfigurableModule {}

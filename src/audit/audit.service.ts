@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
-import { currentRequestContext, systemContext } from '../common';
+import {
+  auditWriteObserved,
+  currentRequestContext,
+  publishAuditWrite,
+  systemContext,
+} from '../common';
 import type { AuditEvent, AuditEventInput, AuditLevel } from './audit-event';
 import { sanitizeAuditEvent } from './audit-event.sanitizer';
 import { AuditEventFilter, AuditRepository } from './audit.repository';
@@ -70,7 +75,10 @@ export class AuditService {
       sessionRef: input.sessionId === undefined ? undefined : this.sessionRef(input.sessionId),
       details: input.details,
     });
+    // Timed only when the metrics module listens (`audit write latency` histogram).
+    const started = auditWriteObserved() ? performance.now() : undefined;
     const id = await this.repository.insert(event);
+    if (started !== undefined) publishAuditWrite((performance.now() - started) / 1000);
     const stored: AuditEvent = { id, ...event };
     for (const sink of this.sinks) this.writeToSink(sink, stored);
     return stored;

@@ -85,7 +85,8 @@ export class AuthService {
 
     const user = check.user;
     const { hadFailures } = await this.throttle.recordSuccess(usernameNormalized, client.ip);
-    const session = await this.sessions.create({ userId: user.id, ip: client.ip, userAgent: client.userAgent });
+    const now = Date.now();
+    const session = await this.sessions.create({ userId: user.id, ip: client.ip, userAgent: client.userAgent }, now);
     await this.ledger.record({
       type: hadFailures ? 'authn_login_successafterfail' : 'authn_login_success',
       outcome: 'success',
@@ -93,7 +94,7 @@ export class AuthService {
       userId: user.id,
       sessionId: session.id,
     });
-    return { user: toPublicUser(user), cookies: this.cookieValues(user, session) };
+    return { user: toPublicUser(user), cookies: this.cookieValues(user, session, now) };
   }
 
   /**

@@ -44,6 +44,10 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; headers: Rec
     return { body: exception.getResponse() as ErrorBody, headers: exception.headers };
   }
   if (exception instanceof HttpException) {
+    // Nest's Express adapter wraps body-parser errors (malformed JSON, too large) in an
+    // HttpException whose `cause` keeps the parser's `type`.
+    const wrapped = fromBodyParser((exception.cause ?? {}) as { type?: string });
+    if (wrapped) return { body: wrapped, headers: {} };
     const status = exception.getStatus();
     const [code, message] = CODES_BY_STATUS[status] ?? ['ERROR', 'Error'];
     const response = exception.getResponse();

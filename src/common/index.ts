@@ -14,3 +14,11 @@ export { Public, Roles, CurrentUser, IS_PUBLIC_KEY, ROLES_KEY, ROLES } from './a
 export type { AuthenticatedUser, Role } from './auth-metadata';
 export { rejectPrototypeKeys } from './prototype-keys.middleware';
 export { CodePointLength } from './code-point-length.validator';
+export {
+  AUDIT_WRITE_CHANNEL,
+  TOKEN_REJECTED_CHANNEL,
+  auditWriteObserved,
+  publishAuditWrite,
+  publishTokenRejected,
+} from './instrumentation';
+export type { AuditWriteTiming, TokenRejection } from './instrumentation';

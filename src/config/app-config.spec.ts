@@ -121,3 +121,16 @@ describe('parseDurationSeconds', () => {
     expect(parseDurationSeconds(text)).toBeUndefined();
   });
 });
+
+describe('loadAppConfig: /metrics is never public', () => {
+  it('refuses METRICS_ENABLED without an allow list or a token, and bad allow-list entries', () => {
+    expect(configErrorOf({ DATA_DIR: dataDir(), METRICS_ENABLED: 'true' }).variable).toBe('METRICS_ENABLED');
+    expect(
+      configErrorOf({ DATA_DIR: dataDir(), METRICS_ENABLED: 'true', METRICS_ALLOW_IPS: '10.0.0.0/8,localhost' })
+        .message,
+    ).toContain('"localhost"');
+    const config = loadAppConfig({ DATA_DIR: dataDir(), METRICS_ENABLED: 'true', METRICS_ALLOW_IPS: '127.0.0.1, fd00::/8' });
+    expect(config.metrics).toEqual({ enabled: true, allowIps: ['127.0.0.1', 'fd00::/8'], token: undefined });
+    expect(loadAppConfig({ DATA_DIR: dataDir() }).metrics.enabled).toBe(false);
+  });
+});

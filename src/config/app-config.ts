@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ConfigError, Env, EnvReader } from './env.parsers';
 import { resolveSecret } from './secrets';
 
@@ -107,6 +108,14 @@ function parseTrustProxy(reader: EnvReader): false | number | string[] {
   return entries;
 }
 
+/** `10.0.0.1`, `::1`, `10.0.0.0/8` or `fd00::/8`. */
+function isIpOrCidr(entry: string): boolean {
+  const [address, prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
 function parseDatabaseUrl(url: string): DatabaseKind {
   if (url.startsWith('sqlite:')) {
     if (url.length <= 'sqlite:'.length) throw new ConfigError('DATABASE_URL', 'names no SQLite file');
@@ -157,6 +166,16 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   const metricsToken = reader.optionalString('METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken.length < 16) {
     throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
+  }
+  const metricsEnabled = reader.bool('METRICS_ENABLED', false);
+  const metricsAllowIps = reader.list('METRICS_ALLOW_IPS');
+  for (const entry of metricsAllowIps) {
+    if (!isIpOrCidr(entry)) {
+      throw new ConfigError('METRICS_ALLOW_IPS', `"${entry}" is neither an IP address nor a CIDR such as 10.0.0.0/8`);
+    }
+  }
+  if (metricsEnabled && metricsAllowIps.length === 0 && metricsToken === undefined) {
+    throw new ConfigError('METRICS_ENABLED', 'needs METRICS_ALLOW_IPS or METRICS_TOKEN: /metrics is never public');
   }
   const secretOptions = { production, dataDir, placeholders: PLACEHOLDER_SECRETS };
 
@@ -242,8 +261,8 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       accountLock: reader.duration('REVIEW_ACCOUNT_LOCK', '1h'),
     },
     metrics: {
-      enabled: reader.bool('METRICS_ENABLED', false),
-      allowIps: reader.list('METRICS_ALLOW_IPS'),
+      enabled: metricsEnabled,
+      allowIps: metricsAllowIps,
       token: metricsToken,
     },
   };

@@ -1,12 +1,27 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseHealthIndicator } from './database.health';
 import { HealthController } from './health.controller';
 import { NoOptionalHealthIndicators, OptionalHealthIndicators } from './optional-health.indicators';
 
+export interface HealthModuleOptions {
+  /** Checks of the configured optional dependencies (Redis); none by default. */
+  optionalIndicators?: Type<OptionalHealthIndicators>;
+}
+
+/** `/health` and `/health/ready`; import it as `HealthModule.forRoot(...)`. */
 @Module({
   imports: [TerminusModule],
   controllers: [HealthController],
-  providers: [DatabaseHealthIndicator, { provide: OptionalHealthIndicators, useClass: NoOptionalHealthIndicators }],
+  providers: [DatabaseHealthIndicator],
 })
-export class HealthModule {}
+export class HealthModule {
+  static forRoot(options: HealthModuleOptions = {}): DynamicModule {
+    return {
+      module: HealthModule,
+      providers: [
+        { provide: OptionalHealthIndicators, useClass: options.optionalIndicators ?? NoOptionalHealthIndicators },
+      ],
+    };
+  }
+}

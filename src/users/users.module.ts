@@ -3,6 +3,7 @@ import { PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
 import { USERS_MODULE_OPTIONS, UsersConfigurableModule, UsersModuleOptions } from './users.module-definition';
 import { UsersBootstrapService } from './users-bootstrap.service';
+import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 /**
@@ -10,6 +11,7 @@ import { UsersService } from './users.service';
  * default); `UsersModule.forRoot(options, { store: LdapUsers })`-style extras bind another.
  */
 @Module({
+  controllers: [UsersController],
   providers: [
     {
       provide: PasswordHasher,

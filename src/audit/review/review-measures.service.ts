@@ -113,11 +113,11 @@ export class ReviewMeasuresService {
             durationSeconds: created ? durations.accountLock : undefined,
           });
           // A lock ends the account's sessions too, so a session the attacker may hold ends now.
-          if (created) record.sessionsRevoked = await this.revokeSessions(target, finding, 'review_lock');
+          if (created) record.sessionsRevoked = await this.revokeSessions(target, `review:${finding.rule}`);
           break;
         }
         case 'revoke_sessions':
-          record.sessionsRevoked = await this.revokeSessions(target, finding, 'review_compromise');
+          record.sessionsRevoked = await this.revokeSessions(target, `review:${finding.rule}`);
           break;
       }
     } catch (error) {
@@ -128,18 +128,9 @@ export class ReviewMeasuresService {
     return record;
   }
 
-  private async revokeSessions(username: string, finding: FindingView, reason: string): Promise<number> {
-    const revoker = this.sessionRevoker();
-    const revoked = await revoker.revokeAllForUsername(username, reason);
-    await this.audit.record({
-      type: 'authn_token_revoked',
-      outcome: 'success',
-      level: 'WARN',
-      username,
-      reason,
-      details: { sessionsRevoked: revoked, findingId: finding.id, rule: finding.rule },
-    });
-    return revoked;
+  /** The revoker (auth) audits each revocation as `authn_token_revoked`, in this run's context. */
+  private revokeSessions(username: string, reason: string): Promise<number> {
+    return this.sessionRevoker().revokeAllForUsername(username, reason);
   }
 
   /** Auth provides the port; looked up app-wide so `audit` never imports `auth`. */

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { AuthenticatedUser, IS_PUBLIC_KEY, Role, ROLES_KEY } from '../../common';
+import { ApiError, AuthenticatedUser, IS_PUBLIC_KEY, publishTokenRejected, Role, ROLES_KEY } from '../../common';
 import { csrfOriginRefused, csrfTokenRefused, forbidden, tokenFailure } from '../auth.errors';
 import { CsrfService, isUnsafeMethod } from '../csrf/csrf.service';
 import { LoginAuditLedger } from '../login/login-audit.ledger';
@@ -87,9 +87,15 @@ export class AuthGuard implements CanActivate {
   protected async authenticate(request: Request): Promise<AuthenticatedUser> {
     const outcome = await this.runStrategy(request);
     // An ApiError (SESSION_REVOKED, TOKEN_INVALID) from validate(), or a database failure (500).
-    if (outcome.error !== undefined) throw outcome.error;
+    if (outcome.error !== undefined) {
+      // Counted by the metrics (token verification failures by code), with no dependency on them.
+      if (outcome.error instanceof ApiError && outcome.error.getStatus() === 401) publishTokenRejected(outcome.error.code);
+      throw outcome.error;
+    }
     if (outcome.user) return outcome.user;
-    throw tokenFailure(failureCode(outcome.info));
+    const code = failureCode(outcome.info);
+    publishTokenRejected(code);
+    throw tokenFailure(code);
   }
 
   /**

@@ -3,6 +3,11 @@ import { Injectable } from '@nestjs/common';
 /** Sessions that just ended; every instance must stop honouring them at once. */
 export interface RevocationEvent {
   sessionIds: string[];
+  /**
+   * Revocations may have been missed (the shared feed was down, or just came back): every cached
+   * session state must be forgotten and read again from the database.
+   */
+  resync?: boolean;
 }
 
 export type RevocationListener = (event: RevocationEvent) => void;
@@ -17,6 +22,14 @@ export type RevocationListener = (event: RevocationEvent) => void;
 export abstract class RevocationNotifier {
   abstract publish(event: RevocationEvent): Promise<void>;
   abstract subscribe(listener: RevocationListener): void;
+
+  /**
+   * Whether other instances' revocations reach this one right now. While false (Redis down),
+   * the cache cannot be trusted and the guard reads the database on every request.
+   */
+  get connected(): boolean {
+    return true;
+  }
 }
 
 @Injectable()

@@ -13,6 +13,7 @@ export const DEFAULT_SESSION_CACHE_SIZE = 100_000;
  */
 export class SessionStateCache {
   private readonly entries = new Map<string, SessionState>();
+  private generation = 0;
 
   constructor(private readonly maxEntries = DEFAULT_SESSION_CACHE_SIZE) {}
 
@@ -20,10 +21,24 @@ export class SessionStateCache {
     return this.entries.get(sessionId);
   }
 
-  /** Stores a state read from the database, unless a revocation got there first. */
-  fill(sessionId: string, state: SessionState): void {
-    if (this.entries.has(sessionId)) return;
+  /** Changes on every `clear()`; a read begun before a clear must not fill the cache after it. */
+  get epoch(): number {
+    return this.generation;
+  }
+
+  /**
+   * Stores a state read from the database, unless a revocation got there first, or the cache
+   * was cleared since the read began (`epoch` taken before the read).
+   */
+  fill(sessionId: string, state: SessionState, epoch = this.generation): void {
+    if (epoch !== this.generation || this.entries.has(sessionId)) return;
     this.insert(sessionId, state);
+  }
+
+  /** Forgets everything (revocations may have been missed); the next lookups read the database. */
+  clear(): void {
+    this.entries.clear();
+    this.generation++;
   }
 
   markEnded(sessionIds: readonly string[]): void {

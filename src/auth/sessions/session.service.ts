@@ -46,7 +46,10 @@ export class SessionService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.notifier.subscribe((event) => this.cache.markEnded(event.sessionIds));
+    this.notifier.subscribe((event) => {
+      if (event.resync) this.cache.clear();
+      this.cache.markEnded(event.sessionIds);
+    });
   }
 
   /** A new login always gets a new session: a new id, salt and refresh family. */
@@ -139,10 +142,14 @@ export class SessionService implements OnModuleInit {
    * Undefined means no such session.
    */
   state(sessionId: string): SessionState | undefined | Promise<SessionState | undefined> {
+    // Without the shared revocation feed (Redis down) another instance's revocation would not
+    // reach the cache: the database answers every time until the feed is back.
+    if (!this.notifier.connected) return this.repository.findState(sessionId);
     const cached = this.cache.get(sessionId);
     if (cached) return cached;
+    const epoch = this.cache.epoch;
     return this.repository.findState(sessionId).then((state) => {
-      if (state) this.cache.fill(sessionId, state);
+      if (state) this.cache.fill(sessionId, state, epoch);
       return this.cache.get(sessionId) ?? state;
     });
   }

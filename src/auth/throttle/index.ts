@@ -1,8 +1,5 @@
 export { LoginThrottleModule } from './login-throttle.module';
-export {
-  LoginThrottleService,
-  doublingLockDurations,
-} from './login-throttle.service';
+export { LoginThrottleService, doublingLockDurations } from './login-throttle.service';
 export type {
   LoginRefusalReason,
   LoginThrottleDecision,
@@ -14,7 +11,12 @@ export {
 } from './login-throttle.module-definition';
 export type { LoginThrottleOptions, LoginThrottleExtras } from './login-throttle.module-definition';
 export { ThrottleStore } from './throttle.store';
-export type { ThrottleSubject, ThrottleCounter, FailurePolicy, FailureOutcome } from './throttle.store';
+export type {
+  ThrottleSubject,
+  ThrottleCounter,
+  FailurePolicy,
+  FailureOutcome,
+} from './throttle.store';
 export { KyselyThrottleStore } from './kysely-throttle.store';
 export { RateLimitModule } from './rate-limit.module';
 export type { RateLimitModuleOptions } from './rate-limit.module';

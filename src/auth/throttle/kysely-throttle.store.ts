@@ -54,7 +54,10 @@ function int(value: number): RawBuilder<number> {
   return sql<number>`cast(${Math.trunc(value)} as bigint)`;
 }
 
-function lockDurationFor(lockCount: RawBuilder<number>, durations: readonly number[]): RawBuilder<number> {
+function lockDurationFor(
+  lockCount: RawBuilder<number>,
+  durations: readonly number[],
+): RawBuilder<number> {
   if (durations.length === 0) throw new Error('A failure policy needs at least one lock duration');
   if (durations.length === 1) return int(durations[0]);
   const steps = durations
@@ -87,7 +90,11 @@ export class KyselyThrottleStore extends ThrottleStore {
     return keys.map((key) => byKey.get(key));
   }
 
-  async recordFailure(subject: ThrottleSubject, policy: FailurePolicy, now: number): Promise<FailureOutcome> {
+  async recordFailure(
+    subject: ThrottleSubject,
+    policy: FailurePolicy,
+    now: number,
+  ): Promise<FailureOutcome> {
     const key = throttleKey(subject);
     const current = {
       failures: sql.ref<number>('login_throttle.failures'),
@@ -121,12 +128,16 @@ export class KyselyThrottleStore extends ThrottleStore {
           .doUpdateSet({
             failures: sql<number>`case when ${reached} then ${int(0)} else ${failures} end`,
             window_started_at: sql<number>`case when ${reached} or ${windowOver} then ${nowMs} else ${current.windowStartedAt} end`,
-            locked_until: sql<number | null>`case when ${reached} then ${nowMs} + ${lockMs} else ${current.lockedUntil} end`,
+            locked_until: sql<
+              number | null
+            >`case when ${reached} then ${nowMs} + ${lockMs} else ${current.lockedUntil} end`,
             lock_count: sql<number>`case when ${reached} then ${earlierLocks} + 1 else ${earlierLocks} end`,
             updated_at: nowMs,
           })
           // A locked counter is left alone; then no row comes back and nothing was counted.
-          .where(sql<boolean>`${current.lockedUntil} is null or ${current.lockedUntil} <= ${nowMs}`),
+          .where(
+            sql<boolean>`${current.lockedUntil} is null or ${current.lockedUntil} <= ${nowMs}`,
+          ),
       )
       .returning(['failures', 'window_started_at', 'locked_until', 'lock_count'])
       .executeTakeFirst();
@@ -175,7 +186,11 @@ export class KyselyThrottleStore extends ThrottleStore {
       .where((eb) =>
         eb.or([
           eb('key', '=', throttleKey({ kind: 'user', username })),
-          eb(sql<string>`substr(${sql.ref('key')}, 1, ${sql`cast(${prefixLength} as integer)`})`, '=', prefix),
+          eb(
+            sql<string>`substr(${sql.ref('key')}, 1, ${sql`cast(${prefixLength} as integer)`})`,
+            '=',
+            prefix,
+          ),
         ]),
       )
       .execute();

@@ -32,11 +32,20 @@ export const {
   ConfigurableModuleClass: LoginThrottleConfigurableModule,
   OPTIONS_TYPE: LOGIN_THROTTLE_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: LOGIN_THROTTLE_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<LoginThrottleOptions>({ optionsInjectionToken: LOGIN_THROTTLE_OPTIONS })
+} = new ConfigurableModuleBuilder<LoginThrottleOptions>({
+  optionsInjectionToken: LOGIN_THROTTLE_OPTIONS,
+})
   .setClassMethodName('forRoot')
   .setExtras<LoginThrottleExtras>({ isGlobal: true }, (definition, extras) => {
-    const store: Provider = { provide: ThrottleStore, useClass: extras.store ?? KyselyThrottleStore };
-    return { ...definition, global: extras.isGlobal, providers: [...(definition.providers ?? []), store] };
+    const store: Provider = {
+      provide: ThrottleStore,
+      useClass: extras.store ?? KyselyThrottleStore,
+    };
+    return {
+      ...definition,
+      global: extras.isGlobal,
+      providers: [...(definition.providers ?? []), store],
+    };
   })
   .build();
 

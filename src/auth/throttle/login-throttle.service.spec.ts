@@ -1,84 +1,6 @@
 import { LoginThrottleOptions } from './login-throttle.module-definition';
 import { doublingLockDurations, LoginThrottleService } from './login-throttle.service';
-import {
-  FailureOutcome,
-  FailurePolicy,
-  ThrottleCounter,
-  ThrottleStore,
-  ThrottleSubject,
-} from './throttle.store';
-
-/** An in-memory ThrottleStore with the semantics documented on FailurePolicy. */
-class FakeThrottleStore extends ThrottleStore {
-  readonly counters = new Map<string, ThrottleCounter>();
-  readonly knownIps = new Set<string>();
-
-  private key(subject: ThrottleSubject): string {
-    if (subject.kind === 'pair') return `pair|${subject.username}|${subject.ip}`;
-    return subject.kind === 'user' ? `user|${subject.username}` : `ip|${subject.ip}`;
-  }
-
-  read(subjects: readonly ThrottleSubject[]): Promise<(ThrottleCounter | undefined)[]> {
-    return Promise.resolve(subjects.map((subject) => this.copy(this.counters.get(this.key(subject)))));
-  }
-
-  recordFailure(subject: ThrottleSubject, policy: FailurePolicy, now: number): Promise<FailureOutcome> {
-    const key = this.key(subject);
-    const counter = this.counters.get(key) ?? { failures: 0, windowStartedAt: now, lockedUntil: null, lockCount: 0 };
-    if (counter.lockedUntil !== null && counter.lockedUntil > now) {
-      return Promise.resolve({ counted: false, lockedNow: false });
-    }
-    const windowOver = counter.windowStartedAt + policy.windowMs <= now;
-    if (windowOver) {
-      if (counter.lockedUntil === null || counter.lockedUntil + policy.windowMs <= now) counter.lockCount = 0;
-      counter.failures = 0;
-      counter.windowStartedAt = now;
-    }
-    counter.failures += 1;
-    let lockedNow = false;
-    if (counter.failures >= policy.maxFailures) {
-      const step = Math.min(counter.lockCount, policy.lockDurationsMs.length - 1);
-      counter.lockedUntil = now + policy.lockDurationsMs[step];
-      counter.lockCount += 1;
-      counter.failures = 0;
-      counter.windowStartedAt = now;
-      lockedNow = true;
-    }
-    this.counters.set(key, counter);
-    return Promise.resolve({ counted: true, lockedNow, counter: this.copy(counter) });
-  }
-
-  resetPair(username: string, ip: string): Promise<ThrottleCounter | undefined> {
-    const key = this.key({ kind: 'pair', username, ip });
-    const previous = this.counters.get(key);
-    this.counters.delete(key);
-    return Promise.resolve(previous);
-  }
-
-  rememberKnownIp(username: string, ip: string): Promise<void> {
-    this.knownIps.add(`${username}|${ip}`);
-    return Promise.resolve();
-  }
-
-  isKnownIp(username: string, ip: string): Promise<boolean> {
-    return Promise.resolve(this.knownIps.has(`${username}|${ip}`));
-  }
-
-  clearUsername(username: string): Promise<void> {
-    for (const key of [...this.counters.keys()]) {
-      if (key === `user|${username}` || key.startsWith(`pair|${username}|`)) this.counters.delete(key);
-    }
-    return Promise.resolve();
-  }
-
-  purgeStale(): Promise<number> {
-    return Promise.resolve(0);
-  }
-
-  private copy(counter: ThrottleCounter | undefined): ThrottleCounter | undefined {
-    return counter && { ...counter };
-  }
-}
+import { InMemoryThrottleStore } from './testing/in-memory-throttle.store';
 
 // The API.md defaults, in seconds.
 const DEFAULTS: LoginThrottleOptions = {
@@ -99,12 +21,12 @@ const OWNER_IP = '198.51.100.10';
 const ATTACKER_IP = '203.0.113.66';
 
 describe('LoginThrottleService', () => {
-  let store: FakeThrottleStore;
+  let store: InMemoryThrottleStore;
   let service: LoginThrottleService;
 
   beforeEach(() => {
     jest.useFakeTimers({ now: T0 });
-    store = new FakeThrottleStore();
+    store = new InMemoryThrottleStore();
     service = new LoginThrottleService(store, DEFAULTS);
   });
 
@@ -118,7 +40,8 @@ describe('LoginThrottleService', () => {
 
   async function fail(username: string, ip: string, times: number): Promise<boolean[]> {
     const lockedNow: boolean[] = [];
-    for (let index = 0; index < times; index++) lockedNow.push((await service.recordFailure(username, ip)).lockedNow);
+    for (let index = 0; index < times; index++)
+      lockedNow.push((await service.recordFailure(username, ip)).lockedNow);
     return lockedNow;
   }
 
@@ -127,7 +50,10 @@ describe('LoginThrottleService', () => {
       expect(await fail('alice', ATTACKER_IP, 4)).toEqual([false, false, false, false]);
       expect(await service.check('alice', ATTACKER_IP)).toEqual({ allowed: true });
 
-      expect(await service.recordFailure('alice', ATTACKER_IP)).toEqual({ lockedNow: true, reasons: ['throttled'] });
+      expect(await service.recordFailure('alice', ATTACKER_IP)).toEqual({
+        lockedNow: true,
+        reasons: ['throttled'],
+      });
       expect(await service.check('alice', ATTACKER_IP)).toEqual({
         allowed: false,
         reason: 'throttled',
@@ -138,7 +64,10 @@ describe('LoginThrottleService', () => {
     it('counts down Retry-After and lets the pair try again when the lock ends', async () => {
       await fail('alice', ATTACKER_IP, 5);
       advance(45.2);
-      expect(await service.check('alice', ATTACKER_IP)).toMatchObject({ allowed: false, retryAfterSeconds: 15 });
+      expect(await service.check('alice', ATTACKER_IP)).toMatchObject({
+        allowed: false,
+        retryAfterSeconds: 15,
+      });
       advance(14.8);
       expect(await service.check('alice', ATTACKER_IP)).toEqual({ allowed: true });
     });
@@ -159,7 +88,11 @@ describe('LoginThrottleService', () => {
     it('doubles each repeated lock up to the 15 min cap', async () => {
       // With the defaults the 20th failure also locks the username (a longer lock) and hides
       // the pair ladder; a higher username threshold isolates the pair rule.
-      service = new LoginThrottleService(store, { ...DEFAULTS, userMaxFailures: 1000, ipMaxFailures: 1000 });
+      service = new LoginThrottleService(store, {
+        ...DEFAULTS,
+        userMaxFailures: 1000,
+        ipMaxFailures: 1000,
+      });
       const locks: number[] = [];
       for (let round = 0; round < 7; round++) {
         expect((await fail('alice', ATTACKER_IP, 5))[4]).toBe(true);
@@ -180,7 +113,10 @@ describe('LoginThrottleService', () => {
       expect(await fail('alice', OWNER_IP, 4)).toEqual([false, false, false, false]);
       // ... and the next lock is the first step again, not the doubled one.
       await fail('alice', OWNER_IP, 1);
-      expect(await service.check('alice', OWNER_IP)).toMatchObject({ allowed: false, retryAfterSeconds: 60 });
+      expect(await service.check('alice', OWNER_IP)).toMatchObject({
+        allowed: false,
+        retryAfterSeconds: 60,
+      });
     });
   });
 
@@ -189,7 +125,8 @@ describe('LoginThrottleService', () => {
       await service.recordSuccess('alice', OWNER_IP);
       // An attacker spreads 20 failures over 20 IPs, so no pair ever locks.
       const results: boolean[] = [];
-      for (let index = 0; index < 20; index++) results.push(...(await fail('alice', `203.0.113.${index}`, 1)));
+      for (let index = 0; index < 20; index++)
+        results.push(...(await fail('alice', `203.0.113.${index}`, 1)));
       expect(results.slice(0, 19).every((locked) => !locked)).toBe(true);
       expect(results[19]).toBe(true);
 
@@ -206,7 +143,10 @@ describe('LoginThrottleService', () => {
 
     it('reports the username lock as lockedNow with its reason', async () => {
       for (let index = 0; index < 19; index++) await fail('carol', `192.0.2.${index}`, 1);
-      expect(await service.recordFailure('carol', '192.0.2.250')).toEqual({ lockedNow: true, reasons: ['locked'] });
+      expect(await service.recordFailure('carol', '192.0.2.250')).toEqual({
+        lockedNow: true,
+        reasons: ['locked'],
+      });
     });
 
     it('keeps the owner out of an attacker pair lock on the owner IP, and the attacker locked out everywhere new', async () => {
@@ -214,23 +154,33 @@ describe('LoginThrottleService', () => {
       for (let index = 0; index < 4; index++) await fail('alice', `203.0.113.${index}`, 5);
       // 20 failures: every attacker pair is locked and so is the username for new IPs.
       expect(await service.check('alice', '203.0.113.0')).toMatchObject({ allowed: false });
-      expect(await service.check('alice', '203.0.113.99')).toMatchObject({ allowed: false, reason: 'locked' });
+      expect(await service.check('alice', '203.0.113.99')).toMatchObject({
+        allowed: false,
+        reason: 'locked',
+      });
       expect(await service.check('alice', OWNER_IP)).toEqual({ allowed: true });
       // The owner logs in; the username lock still holds for the attacker.
       await service.recordSuccess('alice', OWNER_IP);
-      expect(await service.check('alice', '203.0.113.99')).toMatchObject({ allowed: false, reason: 'locked' });
+      expect(await service.check('alice', '203.0.113.99')).toMatchObject({
+        allowed: false,
+        reason: 'locked',
+      });
     });
 
     it('counts unknown usernames the same way (the key does not depend on the user existing)', async () => {
       for (let index = 0; index < 20; index++) await fail('nobody-here', `192.0.2.${index}`, 1);
-      expect(await service.check('nobody-here', '192.0.2.200')).toMatchObject({ allowed: false, reason: 'locked' });
+      expect(await service.check('nobody-here', '192.0.2.200')).toMatchObject({
+        allowed: false,
+        reason: 'locked',
+      });
     });
   });
 
   describe('per IP', () => {
     it('blocks the IP for every username for 15 min after 50 failures across usernames', async () => {
       const results: boolean[] = [];
-      for (let index = 0; index < 50; index++) results.push(...(await fail(`user${index}`, ATTACKER_IP, 1)));
+      for (let index = 0; index < 50; index++)
+        results.push(...(await fail(`user${index}`, ATTACKER_IP, 1)));
       expect(results.slice(0, 49).every((locked) => !locked)).toBe(true);
       expect(results[49]).toBe(true);
 
@@ -241,7 +191,10 @@ describe('LoginThrottleService', () => {
       });
       // Even a username that has logged in from this IP before.
       await store.rememberKnownIp('alice', ATTACKER_IP);
-      expect(await service.check('alice', ATTACKER_IP)).toMatchObject({ allowed: false, reason: 'ip_blocked' });
+      expect(await service.check('alice', ATTACKER_IP)).toMatchObject({
+        allowed: false,
+        reason: 'ip_blocked',
+      });
       // Other IPs are not affected.
       expect(await service.check('someone-else', OWNER_IP)).toEqual({ allowed: true });
       advance(900);
@@ -302,13 +255,21 @@ describe('LoginThrottleService', () => {
       await service.clearFor('gina');
       expect(await service.check('gina', '192.0.2.0')).toEqual({ allowed: true });
       expect(await service.check('gina', '192.0.2.77')).toEqual({ allowed: true });
-      expect(await service.check('gina', ATTACKER_IP)).toMatchObject({ allowed: false, reason: 'ip_blocked' });
+      expect(await service.check('gina', ATTACKER_IP)).toMatchObject({
+        allowed: false,
+        reason: 'ip_blocked',
+      });
     });
   });
 
   describe('configuration', () => {
     it('applies configured thresholds and durations', async () => {
-      service = new LoginThrottleService(store, { ...DEFAULTS, pairMaxFailures: 2, pairLock: 10, pairLockMax: 25 });
+      service = new LoginThrottleService(store, {
+        ...DEFAULTS,
+        pairMaxFailures: 2,
+        pairLock: 10,
+        pairLockMax: 25,
+      });
       const locks: number[] = [];
       for (let round = 0; round < 3; round++) {
         await fail('hank', ATTACKER_IP, 2);

@@ -1,5 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { InjectLoginThrottleOptions, LoginThrottleOptions } from './login-throttle.module-definition';
+import {
+  InjectLoginThrottleOptions,
+  LoginThrottleOptions,
+} from './login-throttle.module-definition';
 import { FailurePolicy, ThrottleCounter, ThrottleStore, ThrottleSubject } from './throttle.store';
 
 /**
@@ -12,8 +15,7 @@ import { FailurePolicy, ThrottleCounter, ThrottleStore, ThrottleSubject } from '
 export type LoginRefusalReason = 'locked' | 'ip_blocked' | 'throttled';
 
 export type LoginThrottleDecision =
-  | { allowed: true }
-  | { allowed: false; retryAfterSeconds: number; reason: LoginRefusalReason };
+  { allowed: true } | { allowed: false; retryAfterSeconds: number; reason: LoginRefusalReason };
 
 export interface LoginFailureResult {
   /** This failure locked the pair or the username, or blocked the IP. */
@@ -61,7 +63,10 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
       pair: {
         maxFailures: options.pairMaxFailures,
         windowMs: options.pairWindow * 1000,
-        lockDurationsMs: doublingLockDurations(options.pairLock, Math.max(options.pairLock, options.pairLockMax)),
+        lockDurationsMs: doublingLockDurations(
+          options.pairLock,
+          Math.max(options.pairLock, options.pairLockMax),
+        ),
       },
       user: {
         maxFailures: options.userMaxFailures,
@@ -122,7 +127,9 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
     const now = Date.now();
     const subjects = this.subjectsOf(usernameNormalized, ip);
     const outcomes = await Promise.all(
-      subjects.map((subject) => this.store.recordFailure(subject, this.policies[subject.kind], now)),
+      subjects.map((subject) =>
+        this.store.recordFailure(subject, this.policies[subject.kind], now),
+      ),
     );
     const reasons = subjects
       .filter((_, index) => outcomes[index].lockedNow)
@@ -141,7 +148,10 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
     const now = Date.now();
     const previous = await this.store.resetPair(usernameNormalized, ip);
     await this.store.rememberKnownIp(usernameNormalized, ip, now);
-    return { hadFailures: previous !== undefined && hadRecentFailures(previous, this.policies.pair.windowMs, now) };
+    return {
+      hadFailures:
+        previous !== undefined && hadRecentFailures(previous, this.policies.pair.windowMs, now),
+    };
   }
 
   /** Admin unlock: clears the username's lock and every pair counter of that username. */
@@ -151,7 +161,9 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
 
   /** Deletes counters that can no longer change a decision. */
   purgeStale(now = Date.now()): Promise<number> {
-    const longestWindow = Math.max(...Object.values(this.policies).map((policy) => policy.windowMs));
+    const longestWindow = Math.max(
+      ...Object.values(this.policies).map((policy) => policy.windowMs),
+    );
     return this.store.purgeStale(longestWindow, now);
   }
 
@@ -165,7 +177,9 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
 }
 
 function activeLockEnd(counter: ThrottleCounter | undefined, now: number): number | undefined {
-  return counter?.lockedUntil != null && counter.lockedUntil > now ? counter.lockedUntil : undefined;
+  return counter?.lockedUntil != null && counter.lockedUntil > now
+    ? counter.lockedUntil
+    : undefined;
 }
 
 function hadRecentFailures(counter: ThrottleCounter, windowMs: number, now: number): boolean {

@@ -27,7 +27,11 @@ export class RateLimitGuard extends ThrottlerGuard {
     return Promise.resolve(ip ?? socket?.remoteAddress ?? 'unknown');
   }
 
-  protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
+  protected override generateKey(
+    _context: ExecutionContext,
+    tracker: string,
+    throttlerName: string,
+  ): string {
     return `rate-limit:${throttlerName}:${tracker}`;
   }
 

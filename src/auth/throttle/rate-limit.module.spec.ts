@@ -1,4 +1,5 @@
 import { Controller, Get, INestApplication, Post } from '@nestjs/common';
+import type { Server } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -48,9 +49,10 @@ describe('RateLimitModule', () => {
     await app.close();
   });
 
+  const server = (): Server => app.getHttpServer() as Server;
   const from = (ip: string) => ({
-    get: (path: string) => request(app.getHttpServer()).get(path).set('X-Forwarded-For', ip),
-    post: (path: string) => request(app.getHttpServer()).post(path).set('X-Forwarded-For', ip),
+    get: (path: string) => request(server()).get(path).set('X-Forwarded-For', ip),
+    post: (path: string) => request(server()).post(path).set('X-Forwarded-For', ip),
   });
 
   it('allows the limit, then answers 429 RATE_LIMITED with Retry-After in the API.md body', async () => {
@@ -62,7 +64,11 @@ describe('RateLimitModule', () => {
     }
     const refused = await client.get('/ping');
     expect(refused.status).toBe(429);
-    expect(refused.body).toEqual({ statusCode: 429, code: 'RATE_LIMITED', message: 'Too many requests' });
+    expect(refused.body).toEqual({
+      statusCode: 429,
+      code: 'RATE_LIMITED',
+      message: 'Too many requests',
+    });
     const retryAfter = Number(refused.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);

@@ -58,7 +58,11 @@ export abstract class ThrottleStore {
   abstract read(subjects: readonly ThrottleSubject[]): Promise<(ThrottleCounter | undefined)[]>;
 
   /** Counts one failed credential check against the subject, atomically (see FailurePolicy). */
-  abstract recordFailure(subject: ThrottleSubject, policy: FailurePolicy, now: number): Promise<FailureOutcome>;
+  abstract recordFailure(
+    subject: ThrottleSubject,
+    policy: FailurePolicy,
+    now: number,
+  ): Promise<FailureOutcome>;
 
   /** Forgets a pair's counter and lock history; returns what it was. */
   abstract resetPair(username: string, ip: string): Promise<ThrottleCounter | undefined>;

@@ -27,22 +27,24 @@ export class BruteForceDetector implements ReviewDetectorRule {
     return {
       observe(event: ReviewEvent): void {
         if (event.username === undefined) return;
-        if (isAccountFailure(event)) {
-          const state = entry(accounts, event.username, () => ({
-            failures: 0,
-            failuresByIp: new Map<string, number>(),
-            successIps: new Set<string>(),
-            span: new Span(),
-          }));
+        const failed = isAccountFailure(event);
+        if (!failed && !isSuccessfulLogin(event)) return;
+        const state = entry(accounts, event.username, () => ({
+          failures: 0,
+          failuresByIp: new Map<string, number>(),
+          successIps: new Set<string>(),
+          span: new Span(),
+        }));
+        if (failed) {
           state.failures += 1;
           state.span.see(event);
           if (state.failuresByIp) {
             state.failuresByIp.set(event.ip, (state.failuresByIp.get(event.ip) ?? 0) + 1);
             if (state.failuresByIp.size >= ipLimit) state.failuresByIp = undefined;
           }
-        } else if (isSuccessfulLogin(event)) {
-          const state = accounts.get(event.username);
-          if (state && state.successIps.size < ipLimit) state.successIps.add(event.ip);
+        } else if (state.successIps.size < ipLimit) {
+          // The owner's own IPs are never blocked for the owner's typos.
+          state.successIps.add(event.ip);
         }
       },
       findings(): Finding[] {

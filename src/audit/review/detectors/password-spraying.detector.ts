@@ -2,15 +2,25 @@ import { Injectable } from '@nestjs/common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
 import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule, ReviewEvent } from '../review.types';
-import { entry, isAccountFailure, Span } from './login-events';
+import { entry, isAccountFailure, isSuccessfulLogin, Span } from './login-events';
+
+/** Usernames tracked exactly per IP; beyond this an IP is spraying anyway and is only counted. */
+const EXACT_USERNAMES_PER_IP = 256;
 
 interface IpState {
   failures: number;
-  usernames: DistinctCounter;
+  /** Failed usernames, true once that user logged in from this IP (a typo, not an attack). */
+  failed: Map<string, boolean> | undefined;
+  overflow: DistinctCounter | undefined;
+  resolved: number;
   span: Span;
 }
 
-/** Password spraying: one IP failing on many existing accounts. The IP is blocked. */
+/**
+ * Password spraying: one IP failing on many existing accounts. A username that fails and
+ * then logs in from the same IP is its owner's typo, which matters behind an office NAT
+ * where many users share one IP; those are not counted. The IP is blocked.
+ */
 @Injectable()
 @ReviewDetector()
 export class PasswordSprayingDetector implements ReviewDetectorRule {
@@ -21,26 +31,50 @@ export class PasswordSprayingDetector implements ReviewDetectorRule {
     const ips = new Map<string, IpState>();
     return {
       observe(event: ReviewEvent): void {
+        if (isSuccessfulLogin(event)) {
+          const state = ips.get(event.ip);
+          if (state?.failed && event.username !== undefined && state.failed.get(event.username) === false) {
+            state.failed.set(event.username, true);
+            state.resolved += 1;
+          }
+          return;
+        }
         if (!isAccountFailure(event)) return;
-        const state = entry(ips, event.ip, () => ({ failures: 0, usernames: new DistinctCounter(), span: new Span() }));
+        const state = entry(ips, event.ip, () => ({
+          failures: 0,
+          failed: new Map<string, boolean>(),
+          overflow: undefined,
+          resolved: 0,
+          span: new Span(),
+        }));
         state.failures += 1;
-        state.usernames.add(event.username!);
         state.span.see(event);
+        const username = event.username!;
+        if (state.failed) {
+          if (!state.failed.has(username)) state.failed.set(username, false);
+          if (state.failed.size > EXACT_USERNAMES_PER_IP) {
+            state.overflow = new DistinctCounter(0);
+            for (const name of state.failed.keys()) state.overflow.add(name);
+            state.failed = undefined;
+          }
+        } else {
+          state.overflow!.add(username);
+        }
       },
       findings(): Finding[] {
         const findings: Finding[] = [];
         for (const [ip, state] of ips) {
-          if (state.usernames.size < thresholds.sprayingUsernames) continue;
+          const distinct = state.failed ? state.failed.size - state.resolved : state.overflow!.size - state.resolved;
+          if (distinct < thresholds.sprayingUsernames) continue;
+          const sample = state.failed
+            ? [...state.failed].filter(([, resolved]) => !resolved).map(([name]) => name).slice(0, 10)
+            : [];
           findings.push({
             rule: 'password-spraying',
             severity: 'high',
             subjectKind: 'ip',
             subject: ip,
-            evidence: {
-              failures: state.failures,
-              distinctUsernames: state.usernames.size,
-              sampleUsernames: state.usernames.values().slice(0, 10),
-            },
+            evidence: { failures: state.failures, distinctUsernames: distinct, sampleUsernames: sample },
             firstSeen: state.span.firstSeen,
             lastSeen: state.span.lastSeen,
             sampleEventIds: state.span.samples,

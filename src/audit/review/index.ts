@@ -1,0 +1,14 @@
+export { ReviewModule } from './review.module';
+export { ReviewService } from './review.service';
+export type { RunRequest } from './review.service';
+export { OfflineReviewService } from './offline-review.service';
+export { AuditSealService } from './audit-seal.service';
+export type { IntegrityReport } from './audit-seal.service';
+export { ReviewDetector } from './review-detector.decorator';
+export { ReviewClock } from './review.clock';
+export { REVIEW_COMMANDS } from './review.commands';
+export { REVIEW_JOB_NAME } from './review.scheduler';
+export type * from './review.types';
+export type { ReviewOptions, ReviewThresholds } from './review.options';
+export type { ReviewRunView, ReviewRunSummary, MeasureRecord, FindingView } from './review.view';
+export { DistinctCounter, HyperLogLog } from './distinct-counter';

@@ -1,0 +1,49 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+export const REVIEW_LIST_DEFAULT_LIMIT = 50;
+export const REVIEW_LIST_MAX_LIMIT = 500;
+
+/** `POST /audit/reviews`: both bounds optional; without them the scheduled window is used. */
+export class RunReviewDto {
+  @ApiPropertyOptional({ description: 'Inclusive ISO-8601 start', example: '2026-01-30T23:00:00.000Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Exclusive ISO-8601 end', example: '2026-01-31T23:00:00.000Z' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({ description: 'Report without acting', default: false })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+}
+
+/** `?limit&cursor` of `GET /audit/reviews` and `GET /audit/blocks`. */
+export class ReviewListQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: REVIEW_LIST_MAX_LIMIT, default: REVIEW_LIST_DEFAULT_LIMIT })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(REVIEW_LIST_MAX_LIMIT)
+  limit: number = REVIEW_LIST_DEFAULT_LIMIT;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be a nextCursor value from an earlier page' })
+  cursor?: string;
+}
+
+/** An ISO text as the exact UTC form the tables use; a time without an offset is UTC. */
+export function toUtcIso(value: string): string {
+  const hasTime = value.includes('T');
+  const hasOffset = /(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value);
+  return new Date(hasTime && !hasOffset ? `${value}Z` : value).toISOString();
+}

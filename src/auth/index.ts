@@ -1,0 +1,15 @@
+export { AuthModule } from './auth.module';
+export { AUTH_MODULE_OPTIONS, InjectAuthOptions } from './auth.module-definition';
+export type { AuthModuleExtras } from './auth.module-definition';
+export type { AuthModuleOptions } from './auth.options';
+export { AuthGuard } from './guard/auth.guard';
+export { AuthCookies } from './auth-cookies';
+export type { CookieNames, SessionCookieValues } from './auth-cookies';
+export { SessionService } from './sessions/session.service';
+export type { RevocationReason } from './sessions/session.service';
+export { RevocationNotifier, LocalRevocationNotifier } from './sessions/revocation-notifier';
+export type { RevocationEvent, RevocationListener } from './sessions/revocation-notifier';
+export { TokenService, ACCESS_TOKEN_TYPE, ACCESS_TOKEN_ALGORITHM } from './tokens/token.service';
+export { LoginAuditLedger, isLoginRequest, LOGIN_PATH } from './login/login-audit.ledger';
+export { WWW_AUTHENTICATE } from './auth.errors';
+export * from './throttle';

@@ -1,0 +1,7 @@
+import { behavesAsThrottleStore } from '../../../../test/support/throttle-store.contract';
+import { InMemoryThrottleStore } from './in-memory-throttle.store';
+
+// The fake the service spec relies on must keep the same promises as the real stores.
+describe('InMemoryThrottleStore', () => {
+  behavesAsThrottleStore(() => Promise.resolve(new InMemoryThrottleStore()));
+});

@@ -1,0 +1,132 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import {
+  RevocationEvent,
+  RevocationListener,
+  RevocationNotifier,
+} from '../auth/sessions/revocation-notifier';
+import { OutageWarning } from './outage-warning';
+import { RedisConnections } from './redis.connections';
+
+/** What travels on the channel: who sent it (to skip our own echo) and the ended sessions. */
+interface RevocationMessage {
+  from: string;
+  sessionIds: string[];
+}
+
+const MAX_SESSION_IDS_PER_MESSAGE = 10_000;
+
+function parseMessage(raw: string): RevocationMessage | undefined {
+  try {
+    const value = JSON.parse(raw) as Partial<RevocationMessage>;
+    if (typeof value.from !== 'string' || !Array.isArray(value.sessionIds)) return undefined;
+    const sessionIds = value.sessionIds.filter((id): id is string => typeof id === 'string');
+    return { from: value.from, sessionIds: sessionIds.slice(0, MAX_SESSION_IDS_PER_MESSAGE) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Revocation fan-out across instances over Redis pub/sub (`<prefix>revocations`).
+ * - `publish` runs the local listeners first (this instance stops honouring the session before
+ *   the revoking request answers), then publishes; every other instance marks the sessions
+ *   ended in its cache within milliseconds.
+ * - Pub/sub delivers only to connected subscribers, so while the subscription is not in place
+ *   `connected` is false (the guard then reads the database), and each loss and each
+ *   re-subscription asks the listeners to resync (forget their cache): what was revoked while
+ *   we were not listening is read from the database, never resurrected from the cache.
+ */
+@Injectable()
+export class RedisRevocationNotifier extends RevocationNotifier implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Revocations');
+  private readonly outage = new OutageWarning(this.logger, 'Revocation fan-out');
+  private readonly listeners: RevocationListener[] = [];
+  private readonly instanceId = randomUUID();
+  private readonly channel: string;
+  private subscriber?: Redis;
+  private subscribed = false;
+
+  constructor(private readonly redis: RedisConnections) {
+    super();
+    this.channel = redis.channel('revocations');
+  }
+
+  override get connected(): boolean {
+    return this.subscribed;
+  }
+
+  onModuleInit(): void {
+    const subscriber = this.redis.createSubscriber('revocations');
+    subscriber.on('message', (channel: string, raw: string) => this.received(channel, raw));
+    subscriber.on('ready', () => void this.listen(subscriber));
+    subscriber.on('close', () => this.lost());
+    this.subscriber = subscriber;
+    if (subscriber.status === 'ready') void this.listen(subscriber);
+  }
+
+  onApplicationShutdown(): void {
+    this.subscribed = false;
+  }
+
+  subscribe(listener: RevocationListener): void {
+    this.listeners.push(listener);
+  }
+
+  async publish(event: RevocationEvent): Promise<void> {
+    this.deliver(event);
+    if (event.sessionIds.length === 0) return;
+    const message: RevocationMessage = { from: this.instanceId, sessionIds: event.sessionIds };
+    try {
+      await this.redis.client.publish(this.channel, JSON.stringify(message));
+      this.outage.succeeded();
+    } catch (error) {
+      // The revocation is committed in the database; instances without the feed read it there.
+      this.outage.failed(error);
+    }
+  }
+
+  private async listen(subscriber: Redis): Promise<void> {
+    try {
+      await subscriber.subscribe(this.channel);
+    } catch (error) {
+      // The connection dropped again; its next 'ready' tries once more.
+      this.outage.failed(error);
+      return;
+    }
+    if (subscriber !== this.subscriber || subscriber.status !== 'ready') return;
+    this.subscribed = true;
+    this.outage.succeeded();
+    // Whatever was published while we were not subscribed is lost: start again from the database.
+    this.deliver({ sessionIds: [], resync: true });
+  }
+
+  private lost(): void {
+    if (!this.subscribed) return;
+    this.subscribed = false;
+    this.outage.failed(new Error('subscription lost'));
+    this.deliver({ sessionIds: [], resync: true });
+  }
+
+  private received(channel: string, raw: string): void {
+    if (channel !== this.channel) return;
+    const message = parseMessage(raw);
+    if (!message) {
+      this.logger.warn('Ignored a malformed revocation message');
+      return;
+    }
+    if (message.from === this.instanceId || message.sessionIds.length === 0) return;
+    this.deliver({ sessionIds: message.sessionIds });
+  }
+
+  private deliver(event: RevocationEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error(`A revocation listener failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+}

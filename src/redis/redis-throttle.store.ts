@@ -1,0 +1,192 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Kysely } from 'kysely';
+import {
+  FailureOutcome,
+  FailurePolicy,
+  KyselyThrottleStore,
+  ThrottleCounter,
+  ThrottleStore,
+  ThrottleSubject,
+} from '../auth/throttle';
+import { ApiError } from '../common';
+import { DB, InjectKysely } from '../database';
+import { OutageWarning } from './outage-warning';
+import { RedisConnections } from './redis.connections';
+import {
+  CLEAR_USERNAME_SCRIPT,
+  PURGE_SCRIPT,
+  READ_SCRIPT,
+  RECORD_FAILURE_SCRIPT,
+  RESET_PAIR_SCRIPT,
+} from './redis-throttle.scripts';
+
+/**
+ * Key of one counter (under the connection's key prefix). A pair is JSON, so the username part
+ * is delimited without ambiguity whatever characters it holds.
+ */
+function counterKey(subject: ThrottleSubject): string {
+  switch (subject.kind) {
+    case 'pair':
+      return `throttle:pair:${JSON.stringify([subject.username, subject.ip])}`;
+    case 'user':
+      return `throttle:user:${subject.username}`;
+    case 'ip':
+      return `throttle:ip:${subject.ip}`;
+  }
+}
+
+/** The set of pair counter keys of one username, so an admin unlock finds them all. */
+function pairIndexKey(username: string): string {
+  return `throttle:pairs-of:${username}`;
+}
+
+function counterFrom(values: readonly number[], offset = 0): ThrottleCounter | undefined {
+  const [failures, windowStartedAt, lockedUntil, lockCount] = values.slice(offset, offset + 4);
+  if (windowStartedAt === -1) return undefined;
+  return { failures, windowStartedAt, lockedUntil: lockedUntil === -1 ? null : lockedUntil, lockCount };
+}
+
+function integers(reply: unknown): number[] {
+  if (!Array.isArray(reply) || !reply.every((value) => typeof value === 'number')) {
+    throw new TypeError('Unexpected reply from a throttle script');
+  }
+  return reply as number[];
+}
+
+/**
+ * The login throttle in Redis, for several instances: each operation is one Lua script, so
+ * concurrent failures from every instance are counted exactly once and exactly one of them
+ * takes the lock (the same FailurePolicy as the database store).
+ *
+ * Safe mode: when Redis fails (down, timing out), the operation goes to the database store
+ * instead, with one warning per outage, so logins keep working and limits keep holding
+ * (shared by every instance through the database). Counts made during an outage stay in the
+ * database; Redis starts from its own counters again when it returns.
+ *
+ * The IPs that have logged into a username are durable facts, not counters: they always live
+ * in the database (one write per successful login).
+ */
+@Injectable()
+export class RedisThrottleStore extends ThrottleStore {
+  private readonly fallback: ThrottleStore;
+  private readonly outage = new OutageWarning(new Logger('LoginThrottle'), 'Login throttle');
+
+  constructor(
+    private readonly redis: RedisConnections,
+    @InjectKysely() db: Kysely<DB>,
+  ) {
+    super();
+    this.fallback = new KyselyThrottleStore(db);
+  }
+
+  read(subjects: readonly ThrottleSubject[]): Promise<(ThrottleCounter | undefined)[]> {
+    if (subjects.length === 0) return Promise.resolve([]);
+    return this.withFallback(
+      async () => {
+        const values = integers(await READ_SCRIPT.run(this.redis.client, subjects.map(counterKey), []));
+        return subjects.map((_, index) => counterFrom(values, index * 4));
+      },
+      (store) => store.read(subjects),
+    );
+  }
+
+  recordFailure(subject: ThrottleSubject, policy: FailurePolicy, now: number): Promise<FailureOutcome> {
+    if (policy.lockDurationsMs.length === 0) throw new Error('A failure policy needs at least one lock duration');
+    const keys = [counterKey(subject)];
+    if (subject.kind === 'pair') keys.push(pairIndexKey(subject.username));
+    return this.withFallback(
+      async () => {
+        const reply = integers(
+          await RECORD_FAILURE_SCRIPT.run(
+            this.redis.client,
+            keys,
+            [Math.trunc(now), policy.maxFailures, policy.windowMs, ...policy.lockDurationsMs.map(Math.trunc)],
+          ),
+        );
+        if (reply[0] === 0) return { counted: false, lockedNow: false };
+        return { counted: true, lockedNow: reply[1] === 1, counter: counterFrom(reply, 2) };
+      },
+      (store) => store.recordFailure(subject, policy, now),
+    );
+  }
+
+  resetPair(username: string, ip: string): Promise<ThrottleCounter | undefined> {
+    return this.withFallback(
+      async () => {
+        const keys = [counterKey({ kind: 'pair', username, ip }), pairIndexKey(username)];
+        return counterFrom(integers(await RESET_PAIR_SCRIPT.run(this.redis.client, keys, [])));
+      },
+      (store) => store.resetPair(username, ip),
+    );
+  }
+
+  rememberKnownIp(username: string, ip: string, now: number): Promise<void> {
+    return this.fallback.rememberKnownIp(username, ip, now);
+  }
+
+  isKnownIp(username: string, ip: string): Promise<boolean> {
+    return this.fallback.isKnownIp(username, ip);
+  }
+
+  /**
+   * An admin unlock must hold everywhere: the Redis counters and any left in the database by an
+   * outage. Without Redis it cannot be done, and says so (503) rather than pretend.
+   */
+  async clearUsername(username: string): Promise<void> {
+    await this.fallback.clearUsername(username);
+    try {
+      await CLEAR_USERNAME_SCRIPT.run(
+        this.redis.client,
+        [counterKey({ kind: 'user', username }), pairIndexKey(username)],
+        [],
+      );
+    } catch (error) {
+      this.outage.failed(error);
+      throw new ApiError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', {}, { 'Retry-After': '5' });
+    }
+  }
+
+  /**
+   * Counters in Redis also expire by themselves once they cannot matter; this sweep applies the
+   * store's exact rule (with the caller's clock), and the database loses what outages left.
+   */
+  async purgeStale(windowMs: number, now: number): Promise<number> {
+    const inDatabase = await this.fallback.purgeStale(windowMs, now);
+    let inRedis = 0;
+    try {
+      inRedis = await this.purgeRedis(now - windowMs);
+      this.outage.succeeded();
+    } catch (error) {
+      this.outage.failed(error);
+    }
+    return inDatabase + inRedis;
+  }
+
+  private async purgeRedis(cutoff: number): Promise<number> {
+    const client = this.redis.client;
+    // SCAN patterns are not prefixed by the client; the prefix may hold glob characters.
+    const pattern = `${this.redis.keyPrefix.replace(/[*?[\]\\]/g, '\\$&')}throttle:*`;
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) {
+        deleted += Number(await PURGE_SCRIPT.run(client, [], [Math.trunc(cutoff), ...keys]));
+      }
+    } while (cursor !== '0');
+    return deleted;
+  }
+
+  private async withFallback<T>(inRedis: () => Promise<T>, inDatabase: (store: ThrottleStore) => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await inRedis();
+    } catch (error) {
+      this.outage.failed(error);
+      return inDatabase(this.fallback);
+    }
+    this.outage.succeeded();
+    return result;
+  }
+}

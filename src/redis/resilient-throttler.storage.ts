@@ -1,0 +1,44 @@
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import { OutageWarning } from './outage-warning';
+import type { RedisConnections } from './redis.connections';
+
+type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
+
+/**
+ * The @nestjs/throttler storage for several instances: @nest-lab/throttler-storage-redis on the
+ * shared connection, so the per-IP request budget is one budget across instances. While Redis
+ * fails, hits are counted in this process instead (one warning per outage): the general rate
+ * limit then holds per instance, and no request fails because Redis is away.
+ */
+export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
+  private readonly shared: ThrottlerStorageRedisService;
+  private readonly local = new ThrottlerStorageService();
+  private readonly outage = new OutageWarning(new Logger('RateLimit'), 'Rate limit');
+
+  constructor(redis: RedisConnections) {
+    this.shared = new ThrottlerStorageRedisService(redis.client);
+  }
+
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
+    try {
+      const record = await this.shared.increment(key, ttl, limit, blockDuration, throttlerName);
+      this.outage.succeeded();
+      return record;
+    } catch (error) {
+      this.outage.failed(error);
+      return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.local.onApplicationShutdown();
+  }
+}
