@@ -1,7 +1,7 @@
 import Sqlite from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isolatedEnv, ServerProcess, startServer } from './support/process';
 
@@ -76,9 +76,11 @@ function filesUnder(dir: string): { path: string; text: string }[] {
 
 describe('canary secrets never reach a log line, an audit file or an audit row', () => {
   let server: ServerProcess | undefined;
+  let instanceDir: string | undefined;
 
   afterEach(async () => {
     await server?.stop('SIGKILL');
+    if (instanceDir) rmSync(instanceDir, { recursive: true, force: true });
   });
 
   it('after logins, refreshes, failures, malformed requests, a password change and a logout', async () => {
@@ -93,6 +95,7 @@ describe('canary secrets never reach a log line, an audit file or an audit row',
       LOG_LEVEL: 'verbose',
       LOG_FORMAT: 'json',
     });
+    instanceDir = dirname(env.DATA_DIR);
     const running = await startServer(env);
     server = running;
     const url = running.url;

@@ -1,4 +1,6 @@
 import Sqlite from 'better-sqlite3';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Pool } from 'pg';
 import { createPostgresSchema, postgresUrl } from './support/database';
 import { isolatedEnv, ServerProcess, startServer } from './support/process';
@@ -80,10 +82,12 @@ const dialects = postgresUrl ? ['sqlite', 'postgres'] : ['sqlite'];
 describe.each(dialects)('audit durability: kill -9 under concurrent logins [%s]', (dialect) => {
   let server: ServerProcess | undefined;
   let dropSchema: (() => Promise<void>) | undefined;
+  let instanceDir: string | undefined;
 
   afterEach(async () => {
     await server?.stop('SIGKILL');
     await dropSchema?.();
+    if (instanceDir) rmSync(instanceDir, { recursive: true, force: true });
   });
 
   it('has every answered login in audit_events after a kill -9 and a restart', async () => {
@@ -104,6 +108,7 @@ describe.each(dialects)('audit durability: kill -9 under concurrent logins [%s]'
       LOGIN_USER_MAX_FAILURES: '100000',
       LOGIN_IP_MAX_FAILURES: '1000000',
     });
+    instanceDir = dirname(env.DATA_DIR);
     const running = await startServer(env);
     server = running;
     if (dialect === 'postgres') await slowDownAuditInserts(env.DATABASE_URL);

@@ -26,21 +26,39 @@ async function store(t: TestApp, events: ReviewEvent[]): Promise<void> {
     session_ref: null,
     details: null,
   }));
-  for (let i = 0; i < rows.length; i += 500) await t.db.insertInto('audit_events').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await t.db
+      .insertInto('audit_events')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
 
-async function count(t: TestApp, table: 'audit_events' | 'blocks' | 'audit_seals' | 'review_findings'): Promise<number> {
-  const row = await t.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+async function count(
+  t: TestApp,
+  table: 'audit_events' | 'blocks' | 'audit_seals' | 'review_findings',
+): Promise<number> {
+  const row = await t.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 async function typesSince(t: TestApp, afterId: number): Promise<string[]> {
-  const rows = await t.db.selectFrom('audit_events').select('type').where('id', '>', afterId).orderBy('id').execute();
+  const rows = await t.db
+    .selectFrom('audit_events')
+    .select('type')
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .execute();
   return rows.map((row) => row.type);
 }
 
 async function maxEventId(t: TestApp): Promise<number> {
-  const row = await t.db.selectFrom('audit_events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  const row = await t.db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .executeTakeFirst();
   return Number(row?.id ?? 0);
 }
 
@@ -55,12 +73,20 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
   const get = (path: string) => t.http.get(path).set('Cookie', admin.cookies);
 
   beforeAll(async () => {
-    t = await createTestApp({ LOGIN_PAIR_MAX_FAILURES: '100', LOGIN_USER_MAX_FAILURES: '100', LOGIN_IP_MAX_FAILURES: '1000' });
+    t = await createTestApp({
+      LOGIN_PAIR_MAX_FAILURES: '100',
+      LOGIN_USER_MAX_FAILURES: '100',
+      LOGIN_IP_MAX_FAILURES: '1000',
+    });
     admin = await t.login(ADMIN_USERNAME, ADMIN_PASSWORD);
     expect(admin.status).toBe(200);
     reviews = t.app.get(ReviewService);
     // The address the server sees for this test client, as the audit trail records it.
-    const row = await t.db.selectFrom('audit_events').select('ip').where('type', '=', 'authn_login_success').executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('audit_events')
+      .select('ip')
+      .where('type', '=', 'authn_login_success')
+      .executeTakeFirstOrThrow();
     clientIp = row.ip;
   });
   afterAll(async () => {
@@ -76,17 +102,31 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
   });
 
   it('validates requests: limits, dates, unknown fields, unknown ids', async () => {
-    expect((await get('/audit/reviews?limit=0')).body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+    expect((await get('/audit/reviews?limit=0')).body).toMatchObject({
+      statusCode: 400,
+      code: 'VALIDATION_FAILED',
+    });
     expect((await get('/audit/reviews?limit=501')).status).toBe(400);
     expect((await get('/audit/blocks?limit=abc')).status).toBe(400);
     expect((await post('/audit/reviews', { from: 'yesterday' })).status).toBe(400);
     expect((await post('/audit/reviews', { dryRun: 'yes' })).status).toBe(400);
     expect((await post('/audit/reviews', { force: true })).status).toBe(400);
     expect(
-      (await post('/audit/reviews', { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' })).body,
+      (await post('/audit/reviews', { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }))
+        .body,
     ).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
-    expect((await get('/audit/reviews/00000000-0000-4000-8000-000000000000')).body).toMatchObject({ statusCode: 404, code: 'NOT_FOUND' });
-    expect((await t.http.delete('/audit/blocks/nope').set('Cookie', admin.cookies).set('X-CSRF-Token', admin.csrf)).status).toBe(404);
+    expect((await get('/audit/reviews/00000000-0000-4000-8000-000000000000')).body).toMatchObject({
+      statusCode: 404,
+      code: 'NOT_FOUND',
+    });
+    expect(
+      (
+        await t.http
+          .delete('/audit/blocks/nope')
+          .set('Cookie', admin.cookies)
+          .set('X-CSRF-Token', admin.csrf)
+      ).status,
+    ).toBe(404);
     expect((await get('/audit/reviews?cursor=!!')).status).toBe(400);
   });
 
@@ -97,38 +137,92 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
     await store(t, script.events);
     const before = await maxEventId(t);
 
-    const response = await post('/audit/reviews', { from: '2026-01-10T00:00:00Z', to: '2026-01-11T00:00:00Z' });
+    const response = await post('/audit/reviews', {
+      from: '2026-01-10T00:00:00Z',
+      to: '2026-01-11T00:00:00Z',
+    });
     expect(response.status).toBe(201);
     const run = response.body as ReviewRunView;
-    expect(run).toMatchObject({ status: 'completed', trigger: 'api', dryRun: false, eventsReviewed: 12 });
-    expect(run.window).toEqual({ from: '2026-01-10T00:00:00.000Z', to: '2026-01-11T00:00:00.000Z' });
+    expect(run).toMatchObject({
+      status: 'completed',
+      trigger: 'api',
+      dryRun: false,
+      eventsReviewed: 12,
+    });
+    expect(run.window).toEqual({
+      from: '2026-01-10T00:00:00.000Z',
+      to: '2026-01-11T00:00:00.000Z',
+    });
     expect(run.findings.map((f) => [f.rule, f.subject])).toEqual([['password-spraying', clientIp]]);
     expect(run.measures).toEqual([
-      expect.objectContaining({ kind: 'block_ip', target: clientIp, result: 'applied', durationSeconds: 3600, findingId: run.findings[0].id }),
+      expect.objectContaining({
+        kind: 'block_ip',
+        target: clientIp,
+        result: 'applied',
+        durationSeconds: 3600,
+        findingId: run.findings[0].id,
+      }),
     ]);
-    expect(await typesSince(t, before)).toEqual(['ip_blocked', 'review_finding', 'audit_sealed', 'review_completed']);
+    expect(await typesSince(t, before)).toEqual([
+      'ip_blocked',
+      'review_finding',
+      'audit_sealed',
+      'review_completed',
+    ]);
 
-    const login = await t.http.post('/auth/login').send({ username: 'sprayed', password: PASSWORD });
+    const login = await t.http
+      .post('/auth/login')
+      .send({ username: 'sprayed', password: PASSWORD });
     expect(login.status).toBe(429);
     expect(Number(login.headers['retry-after'])).toBeGreaterThan(3500);
 
     const blocks = await get('/audit/blocks');
     expect(blocks.status).toBe(200);
     expect(blocks.body.nextCursor).toBeNull();
-    const [block] = blocks.body.items as { id: string; kind: string; subject: string; findingId: string }[];
-    expect(block).toMatchObject({ kind: 'ip', subject: clientIp, reason: 'review:password-spraying', findingId: run.findings[0].id });
+    const [block] = blocks.body.items as {
+      id: string;
+      kind: string;
+      subject: string;
+      findingId: string;
+    }[];
+    expect(block).toMatchObject({
+      kind: 'ip',
+      subject: clientIp,
+      reason: 'review:password-spraying',
+      findingId: run.findings[0].id,
+    });
 
-    const lifted = await t.http.delete(`/audit/blocks/${block.id}`).set('Cookie', admin.cookies).set('X-CSRF-Token', admin.csrf);
+    const lifted = await t.http
+      .delete(`/audit/blocks/${block.id}`)
+      .set('Cookie', admin.cookies)
+      .set('X-CSRF-Token', admin.csrf);
     expect(lifted.status).toBe(204);
-    expect((await t.http.delete(`/audit/blocks/${block.id}`).set('Cookie', admin.cookies).set('X-CSRF-Token', admin.csrf)).status).toBe(404);
-    expect((await t.http.post('/auth/login').send({ username: 'sprayed', password: PASSWORD })).status).toBe(200);
-    const unblocked = await t.db.selectFrom('audit_events').select('details').where('type', '=', 'ip_unblocked').executeTakeFirstOrThrow();
+    expect(
+      (
+        await t.http
+          .delete(`/audit/blocks/${block.id}`)
+          .set('Cookie', admin.cookies)
+          .set('X-CSRF-Token', admin.csrf)
+      ).status,
+    ).toBe(404);
+    expect(
+      (await t.http.post('/auth/login').send({ username: 'sprayed', password: PASSWORD })).status,
+    ).toBe(200);
+    const unblocked = await t.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('type', '=', 'ip_unblocked')
+      .executeTakeFirstOrThrow();
     expect(JSON.parse(unblocked.details!)).toMatchObject({ blockId: block.id, kind: 'ip' });
 
     // The run as JSON, and in the list.
     const fetched = await get(`/audit/reviews/${run.id}`);
     expect(fetched.status).toBe(200);
-    expect(fetched.body).toMatchObject({ id: run.id, findings: [{ rule: 'password-spraying' }], measures: [{ kind: 'block_ip' }] });
+    expect(fetched.body).toMatchObject({
+      id: run.id,
+      findings: [{ rule: 'password-spraying' }],
+      measures: [{ kind: 'block_ip' }],
+    });
     const list = await get('/audit/reviews?limit=1');
     expect(list.body.items[0]).toMatchObject({ id: run.id, findingCount: 1, measureCount: 1 });
     expect(list.body.items[0].findings).toBeUndefined();
@@ -147,12 +241,16 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
     await store(t, script.events);
     const window = { from: '2026-01-12T00:00:00.000Z', to: '2026-01-13T00:00:00.000Z' };
     const first = (await post('/audit/reviews', window)).body as ReviewRunView;
-    expect(first.measures).toEqual([expect.objectContaining({ kind: 'block_ip', target: '203.0.113.200', result: 'applied' })]);
+    expect(first.measures).toEqual([
+      expect.objectContaining({ kind: 'block_ip', target: '203.0.113.200', result: 'applied' }),
+    ]);
     const blocks = await count(t, 'blocks');
     const before = await maxEventId(t);
 
     const second = (await post('/audit/reviews', window)).body as ReviewRunView;
-    expect(second.findings).toEqual([expect.objectContaining({ rule: 'username-enumeration', repeatOf: first.findings[0].id })]);
+    expect(second.findings).toEqual([
+      expect.objectContaining({ rule: 'username-enumeration', repeatOf: first.findings[0].id }),
+    ]);
     expect(second.measures).toEqual([]);
     expect(second.seal).toBeNull();
     expect(await count(t, 'blocks')).toBe(blocks);
@@ -176,9 +274,17 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
       .execute();
     const busy = await post('/audit/reviews', { dryRun: true });
     expect(busy.status).toBe(409);
-    expect(busy.body).toEqual({ statusCode: 409, code: 'REVIEW_RUNNING', message: 'A review is already running' });
+    expect(busy.body).toEqual({
+      statusCode: 409,
+      code: 'REVIEW_RUNNING',
+      message: 'A review is already running',
+    });
     // That instance crashed: its lease runs out and the next claim succeeds.
-    await t.db.updateTable('review_runs').set({ lease_expires_at: Date.now() - 1 }).where('id', '=', '11111111-1111-4111-8111-111111111111').execute();
+    await t.db
+      .updateTable('review_runs')
+      .set({ lease_expires_at: Date.now() - 1 })
+      .where('id', '=', '11111111-1111-4111-8111-111111111111')
+      .execute();
 
     const window = { from: '2026-01-14T00:00:00.000Z', to: '2026-01-15T00:00:00.000Z' };
     const results = await Promise.allSettled([
@@ -188,7 +294,11 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(rejected?.reason).toMatchObject({ code: 'REVIEW_RUNNING' });
-    const crashed = await t.db.selectFrom('review_runs').selectAll().where('id', '=', '11111111-1111-4111-8111-111111111111').executeTakeFirstOrThrow();
+    const crashed = await t.db
+      .selectFrom('review_runs')
+      .selectAll()
+      .where('id', '=', '11111111-1111-4111-8111-111111111111')
+      .executeTakeFirstOrThrow();
     expect(crashed.status).toBe('failed');
   });
 
@@ -200,14 +310,26 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
     script.succeed('dryvictim', '203.0.113.201');
     for (let i = 0; i < 12; i += 1) script.fail(`dry${i}`, '203.0.113.202');
     await store(t, script.events);
-    const snapshot = async () => [await count(t, 'audit_events'), await count(t, 'blocks'), await count(t, 'audit_seals'), await maxEventId(t)];
+    const snapshot = async () => [
+      await count(t, 'audit_events'),
+      await count(t, 'blocks'),
+      await count(t, 'audit_seals'),
+      await maxEventId(t),
+    ];
     const before = await snapshot();
 
-    const response = await post('/audit/reviews', { from: '2026-01-16T00:00:00Z', to: '2026-01-17T00:00:00Z', dryRun: true });
+    const response = await post('/audit/reviews', {
+      from: '2026-01-16T00:00:00Z',
+      to: '2026-01-17T00:00:00Z',
+      dryRun: true,
+    });
     expect(response.status).toBe(201);
     const run = response.body as ReviewRunView;
     expect(run.dryRun).toBe(true);
-    expect(run.findings.map((f) => f.rule).sort()).toEqual(['password-spraying', 'success-after-failures']);
+    expect(run.findings.map((f) => f.rule).sort()).toEqual([
+      'password-spraying',
+      'success-after-failures',
+    ]);
     expect(run.measures).toEqual([]);
     expect(run.seal).toBeNull();
     expect(await snapshot()).toEqual(before);
@@ -224,14 +346,28 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
     script.succeed('compromised', '203.0.113.203');
     await store(t, script.events);
 
-    const run = (await post('/audit/reviews', { from: '2026-01-18T00:00:00Z', to: '2026-01-19T00:00:00Z' })).body as ReviewRunView;
+    const run = (
+      await post('/audit/reviews', { from: '2026-01-18T00:00:00Z', to: '2026-01-19T00:00:00Z' })
+    ).body as ReviewRunView;
     expect(run.findings.map((f) => f.rule)).toEqual(['success-after-failures']);
-    expect(run.measures).toEqual([expect.objectContaining({ kind: 'revoke_sessions', target: 'compromised', result: 'applied', sessionsRevoked: 1 })]);
+    expect(run.measures).toEqual([
+      expect.objectContaining({
+        kind: 'revoke_sessions',
+        target: 'compromised',
+        result: 'applied',
+        sessionsRevoked: 1,
+      }),
+    ]);
     const me = await t.http.get('/auth/me').set('Cookie', login.cookies);
     expect(me.status).toBe(401);
     expect(me.body.code).toBe('SESSION_REVOKED');
     // Audited once, by the session revoker (auth), in the review's request.
-    const revoked = await t.db.selectFrom('audit_events').selectAll().where('type', '=', 'authn_token_revoked').where('username', '=', 'compromised').execute();
+    const revoked = await t.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('type', '=', 'authn_token_revoked')
+      .where('username', '=', 'compromised')
+      .execute();
     expect(revoked).toHaveLength(1);
     expect(revoked[0].path).toBe('/audit/reviews');
   });
@@ -242,12 +378,25 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
     const script = new EventScript('2026-01-20T08:00:00.000Z');
     for (let i = 0; i < 15; i += 1) script.fail('besieged', `198.18.7.${i}`);
     await store(t, script.events);
-    const run = (await post('/audit/reviews', { from: '2026-01-20T00:00:00Z', to: '2026-01-21T00:00:00Z' })).body as ReviewRunView;
-    expect(run.measures).toEqual([expect.objectContaining({ kind: 'lock_account', target: 'besieged', result: 'applied', sessionsRevoked: 1 })]);
-    const attempt = await t.http.post('/auth/login').send({ username: 'besieged', password: PASSWORD });
+    const run = (
+      await post('/audit/reviews', { from: '2026-01-20T00:00:00Z', to: '2026-01-21T00:00:00Z' })
+    ).body as ReviewRunView;
+    expect(run.measures).toEqual([
+      expect.objectContaining({
+        kind: 'lock_account',
+        target: 'besieged',
+        result: 'applied',
+        sessionsRevoked: 1,
+      }),
+    ]);
+    const attempt = await t.http
+      .post('/auth/login')
+      .send({ username: 'besieged', password: PASSWORD });
     expect(attempt.status).toBe(429);
     expect(attempt.headers['retry-after']).toBeDefined();
-    expect((await t.http.get('/auth/me').set('Cookie', login.cookies)).body.code).toBe('SESSION_REVOKED');
+    expect((await t.http.get('/auth/me').set('Cookie', login.cookies)).body.code).toBe(
+      'SESSION_REVOKED',
+    );
   });
 
   it('catches up after a skipped night and never reviews an event twice', async () => {
@@ -258,19 +407,34 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
       return script.events;
     };
     await store(t, [...night(1, 'night1'), ...night(2, 'night2'), ...night(3, 'night3')]);
-    const first = await reviews.run({ from: '2026-02-01T00:00:00.000Z', to: '2026-02-01T23:00:00.000Z', trigger: 'scheduled' });
+    const first = await reviews.run({
+      from: '2026-02-01T00:00:00.000Z',
+      to: '2026-02-01T23:00:00.000Z',
+      trigger: 'scheduled',
+    });
     expect(first.findings.map((f) => f.subject)).toEqual(['night1']);
     // The scheduled window: from where the last run stopped.
     const clock = t.app.get(ReviewClock);
     const now = jest.spyOn(clock, 'now').mockReturnValue(Date.parse('2026-02-03T23:00:00.000Z'));
     try {
       const caughtUp = await reviews.runScheduled();
-      expect(caughtUp.window).toEqual({ from: '2026-02-01T23:00:00.000Z', to: '2026-02-03T23:00:00.000Z' });
-      expect(caughtUp.findings.filter((f) => f.rule === 'brute-force').map((f) => f.subject).sort()).toEqual(['night2', 'night3']);
+      expect(caughtUp.window).toEqual({
+        from: '2026-02-01T23:00:00.000Z',
+        to: '2026-02-03T23:00:00.000Z',
+      });
+      expect(
+        caughtUp.findings
+          .filter((f) => f.rule === 'brute-force')
+          .map((f) => f.subject)
+          .sort(),
+      ).toEqual(['night2', 'night3']);
       // Nights 2 and 3 only: night 1's 25 failures were reviewed once, by the first run.
       expect(caughtUp.counts.byType.authn_login_fail).toBe(50);
       const next = await reviews.runScheduled();
-      expect(next.window).toEqual({ from: '2026-02-03T23:00:00.000Z', to: '2026-02-03T23:00:00.000Z' });
+      expect(next.window).toEqual({
+        from: '2026-02-03T23:00:00.000Z',
+        to: '2026-02-03T23:00:00.000Z',
+      });
       expect(next.eventsReviewed).toBe(0);
     } finally {
       now.mockRestore();
@@ -286,7 +450,9 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
 
   it('seals what it reviewed, and verify names the seal of an edited or a deleted row', async () => {
     // Verify as of early February 2026, when every seal is within the retention.
-    jest.spyOn(t.app.get(ReviewClock), 'now').mockReturnValue(Date.parse('2026-02-05T00:00:00.000Z'));
+    jest
+      .spyOn(t.app.get(ReviewClock), 'now')
+      .mockReturnValue(Date.parse('2026-02-05T00:00:00.000Z'));
     const ok = await get('/audit/integrity');
     expect(ok.body.retiredSeals).toBe(0);
     expect(ok.status).toBe(200);
@@ -299,18 +465,39 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
 
     // Edit a row sealed by the second seal.
     const second = seals[1];
-    const target = await t.db.selectFrom('audit_events').selectAll().where('id', '>', Number(seals[0].last_event_id)).where('id', '<=', Number(second.last_event_id)).orderBy('id').limit(1).executeTakeFirstOrThrow();
-    await t.db.updateTable('audit_events').set({ ip: '6.6.6.6' }).where('id', '=', target.id).execute();
+    const target = await t.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('id', '>', Number(seals[0].last_event_id))
+      .where('id', '<=', Number(second.last_event_id))
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await t.db
+      .updateTable('audit_events')
+      .set({ ip: '6.6.6.6' })
+      .where('id', '=', target.id)
+      .execute();
     const edited = await get('/audit/integrity');
-    expect(edited.body).toMatchObject({ ok: false, firstBrokenSeal: { id: Number(second.id), reason: 'event_modified' } });
-    await t.db.updateTable('audit_events').set({ ip: target.ip }).where('id', '=', target.id).execute();
+    expect(edited.body).toMatchObject({
+      ok: false,
+      firstBrokenSeal: { id: Number(second.id), reason: 'event_modified' },
+    });
+    await t.db
+      .updateTable('audit_events')
+      .set({ ip: target.ip })
+      .where('id', '=', target.id)
+      .execute();
     expect((await get('/audit/integrity')).body.ok).toBe(true);
 
     // Delete a row of the third seal.
     const third = seals[2];
     await t.db.deleteFrom('audit_events').where('id', '=', Number(third.last_event_id)).execute();
     const deleted = await get('/audit/integrity');
-    expect(deleted.body).toMatchObject({ ok: false, firstBrokenSeal: { id: Number(third.id), reason: 'event_deleted' } });
+    expect(deleted.body).toMatchObject({
+      ok: false,
+      firstBrokenSeal: { id: Number(third.id), reason: 'event_deleted' },
+    });
     jest.restoreAllMocks();
   });
 });
@@ -333,14 +520,30 @@ describe('review reports in a non-UTC REVIEW_TIMEZONE (e2e)', () => {
     const end = '2026-02-01T04:00:00.000Z';
     const script = new EventScript('2026-01-31T03:58:00.000Z');
     script.fail('midnight', '192.0.2.99', 'bad_password', 0); // 22:58 local on Jan 30: the previous run's
-    for (let i = 0; i < 10; i += 1) script.fail('midnight', '192.0.2.99', 'bad_password', 60 * 60_000); // 23:58 local, then after midnight…
+    for (let i = 0; i < 10; i += 1)
+      script.fail('midnight', '192.0.2.99', 'bad_password', 60 * 60_000); // 23:58 local, then after midnight…
     for (let i = 0; i < 10; i += 1) script.fail('midnight', '192.0.2.99', 'bad_password', 60_000);
     const stored = script.events;
     const rows = toAuditEvents(stored);
     for (const row of rows) {
       await t.db
         .insertInto('audit_events')
-        .values({ ts: row.ts, type: row.type, level: row.level, outcome: row.outcome, username: row.username ?? null, user_id: null, reason: row.reason ?? null, ip: row.ip, user_agent: row.userAgent, request_id: row.requestId, method: row.method, path: row.path, session_ref: null, details: null })
+        .values({
+          ts: row.ts,
+          type: row.type,
+          level: row.level,
+          outcome: row.outcome,
+          username: row.username ?? null,
+          user_id: null,
+          reason: row.reason ?? null,
+          ip: row.ip,
+          user_agent: row.userAgent,
+          request_id: row.requestId,
+          method: row.method,
+          path: row.path,
+          session_ref: null,
+          details: null,
+        })
         .execute();
     }
     await reviews.run({ from: '2026-01-30T04:00:00.000Z', to: previousEnd, trigger: 'scheduled' });
@@ -349,11 +552,19 @@ describe('review reports in a non-UTC REVIEW_TIMEZONE (e2e)', () => {
       const run = await reviews.runScheduled();
       expect(run.window).toEqual({ from: previousEnd, to: end });
       expect(run.counts.byType.authn_login_fail).toBe(20);
-      expect(run.findings).toEqual([expect.objectContaining({ rule: 'brute-force', subject: 'midnight', evidence: expect.objectContaining({ failures: 20 }) })]);
+      expect(run.findings).toEqual([
+        expect.objectContaining({
+          rule: 'brute-force',
+          subject: 'midnight',
+          evidence: expect.objectContaining({ failures: 20 }),
+        }),
+      ]);
       // Local date of the window end (Jan 31 at 23:00 in New York), not the UTC date (Feb 1).
       expect(run.reportPath).toMatch(/review-2026-01-31T23-00\.md$/);
       expect(existsSync(run.reportPath!)).toBe(true);
-      expect(readFileSync(run.reportPath!, 'utf8')).toContain('# Login review 2026-01-31 23:00 (America/New_York)');
+      expect(readFileSync(run.reportPath!, 'utf8')).toContain(
+        '# Login review 2026-01-31 23:00 (America/New_York)',
+      );
     } finally {
       now.mockRestore();
     }

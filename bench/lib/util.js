@@ -5,6 +5,7 @@
  * needs nothing but `npm ci` and the build it runs itself.
  */
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
 const { mkdirSync, mkdtempSync, readFileSync } = require('node:fs');
 const { createServer } = require('node:net');
 const os = require('node:os');
@@ -48,8 +49,8 @@ function isolatedEnv(dir, extra = {}) {
     DATABASE_URL: `sqlite:${join(dir, 'data', 'gatehouse.db')}`,
     AUDIT_LOG_DIR: join(dir, 'logs'),
     REPORT_DIR: join(dir, 'reports'),
-    JWT_SECRET: 'bench-jwt-secret-4f9a1c7e2b8d6053a7e91c4f2d8b6a0e',
-    AUDIT_SEAL_KEY: 'bench-seal-key-8c2e5a1f9d3b7064e2a8c5f1b9d3e7a0',
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    AUDIT_SEAL_KEY: randomBytes(48).toString('base64url'),
     COOKIE_SECURE: 'false',
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',

@@ -1,8 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiCookieAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Roles } from '../common/auth-metadata';
+import { Roles } from '../common';
 // A pure function with no module behind it; audit imports no users provider.
-import { normalizeUsername } from '../users/username';
+import { normalizeUsername } from '../common';
 import {
   AuditEventsPageDto,
   AuditEventsQueryDto,

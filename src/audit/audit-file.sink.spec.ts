@@ -202,4 +202,27 @@ describe('AuditFileSink rotation', () => {
     );
     expect(zipped).toBe(`${AuditFileSink.line(event(4, { ts: '2026-03-04T23:59:59.000Z' }))}\n`);
   });
+
+  it('survives a rotation whose folder cannot be created (thrown inside winston): logged once, unhealthy', async () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const logDir = join(dir, 'parent', 'audit');
+      jest.setSystemTime(new Date('2026-03-01T12:00:00.000Z'));
+      const sink = new AuditFileSink({ logDir, retentionDays: 7, retryAfterMs: 60_000 });
+      sink.write(event(1));
+      await wait(50);
+      // Overnight the folder's parent becomes a file: the rotation's mkdir throws synchronously.
+      rmSync(join(dir, 'parent'), { recursive: true, force: true });
+      writeFileSync(join(dir, 'parent'), '');
+      jest.setSystemTime(new Date('2026-03-02T00:00:01.000Z'));
+      for (let id = 2; id <= 6; id++) expect(() => sink.write(event(id))).not.toThrow();
+      await wait(50);
+      expect(sink.isHealthy()).toBe(false);
+      expect(errors).toHaveBeenCalledTimes(1);
+      expect(String(errors.mock.calls[0][0])).toMatch(/ENOTDIR/);
+      await sink.close();
+    } finally {
+      errors.mockRestore();
+    }
+  });
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { HttpExceptionFilter } from '../common';
+import { HttpExceptionFilter, ROLES_KEY } from '../common';
 import { DatabaseModule } from '../database';
 import type { AuditEvent } from './audit-event';
 import { AuditEventsController } from './audit-events.controller';
@@ -145,7 +145,7 @@ describe('GET /audit/events', () => {
       .query(query);
 
   it('is admin-only by metadata, for the global guard', () => {
-    expect(Reflect.getMetadata('gatehouse:roles', AuditEventsController)).toEqual(['admin']);
+    expect(Reflect.getMetadata(ROLES_KEY, AuditEventsController)).toEqual(['admin']);
   });
 
   it('answers { items, nextCursor }, newest first, 50 by default', async () => {

@@ -36,7 +36,11 @@ export class AuthCookies {
 
   constructor(private readonly secure: boolean) {
     this.names = secure
-      ? { access: '__Host-access_token', refresh: '__Secure-refresh_token', csrf: '__Host-csrf_token' }
+      ? {
+          access: '__Host-access_token',
+          refresh: '__Secure-refresh_token',
+          csrf: '__Host-csrf_token',
+        }
       : { access: 'access_token', refresh: 'refresh_token', csrf: 'csrf_token' };
     this.access = { name: this.names.access, path: '/', httpOnly: true, sameSite: 'Lax' };
     this.refresh = { name: this.names.refresh, path: '/auth', httpOnly: true, sameSite: 'Strict' };
@@ -73,7 +77,11 @@ export class AuthCookies {
   }
 
   private serialize(spec: CookieSpec, value: string, maxAgeSeconds: number): string {
-    const parts = [`${spec.name}=${value}`, `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`, `Path=${spec.path}`];
+    const parts = [
+      `${spec.name}=${value}`,
+      `Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`,
+      `Path=${spec.path}`,
+    ];
     if (spec.httpOnly) parts.push('HttpOnly');
     if (this.secure) parts.push('Secure');
     parts.push(`SameSite=${spec.sameSite}`);

@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiCookieAuth, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthenticatedUser, CurrentUser, Public } from '../common';
@@ -10,7 +21,10 @@ import { ChangePasswordDto, LoginDto } from './login/login.dto';
 
 function clientOf(request: Request): ClientInfo {
   const userAgent = request.headers['user-agent'];
-  return { ip: request.ip ?? request.socket.remoteAddress ?? '-', userAgent: typeof userAgent === 'string' ? userAgent : '' };
+  return {
+    ip: request.ip ?? request.socket.remoteAddress ?? '-',
+    userAgent: typeof userAgent === 'string' ? userAgent : '',
+  };
 }
 
 /** The `/auth` routes of API.md: HTTP only (status codes and cookies); rules are in AuthService. */
@@ -40,7 +54,10 @@ export class AuthController {
   @Public()
   @Post('refresh')
   @HttpCode(200)
-  async refresh(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<{ user: PublicUser }> {
+  async refresh(
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ user: PublicUser }> {
     const signedIn = await this.auth.refresh(this.cookies.refreshToken(request), (sessionId) =>
       this.csrf.tokenMatches(request, sessionId),
     );
@@ -51,7 +68,10 @@ export class AuthController {
   @ApiCookieAuth()
   @Post('logout')
   @HttpCode(204)
-  async logout(@CurrentUser() user: AuthenticatedUser, @Res({ passthrough: true }) response: Response): Promise<void> {
+  async logout(
+    @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<void> {
     await this.auth.logout(user);
     this.cookies.clearSession(response);
   }
@@ -59,7 +79,10 @@ export class AuthController {
   @ApiCookieAuth()
   @Post('logout-all')
   @HttpCode(204)
-  async logoutAll(@CurrentUser() user: AuthenticatedUser, @Res({ passthrough: true }) response: Response): Promise<void> {
+  async logoutAll(
+    @CurrentUser() user: AuthenticatedUser,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<void> {
     await this.auth.logoutAll(user);
     this.cookies.clearSession(response);
   }
@@ -72,7 +95,9 @@ export class AuthController {
 
   @ApiCookieAuth()
   @Get('sessions')
-  async sessions(@CurrentUser() user: AuthenticatedUser): Promise<{ items: SessionView[]; nextCursor: null }> {
+  async sessions(
+    @CurrentUser() user: AuthenticatedUser,
+  ): Promise<{ items: SessionView[]; nextCursor: null }> {
     return { items: await this.auth.listSessions(user), nextCursor: null };
   }
 
@@ -91,7 +116,10 @@ export class AuthController {
   @ApiCookieAuth()
   @Post('password')
   @HttpCode(204)
-  async changePassword(@CurrentUser() user: AuthenticatedUser, @Body() body: ChangePasswordDto): Promise<void> {
+  async changePassword(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: ChangePasswordDto,
+  ): Promise<void> {
     await this.auth.changePassword(user, body.currentPassword, body.newPassword);
   }
 }

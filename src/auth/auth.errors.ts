@@ -17,15 +17,26 @@ export function tokenFailure(code: TokenFailure): ApiError {
   return new ApiError(401, code, TOKEN_FAILURE_MESSAGES[code], {}, WWW_AUTHENTICATE);
 }
 
-export const invalidCredentials = (): ApiError => new ApiError(401, 'INVALID_CREDENTIALS', 'Invalid credentials');
+export const invalidCredentials = (): ApiError =>
+  new ApiError(401, 'INVALID_CREDENTIALS', 'Invalid credentials');
 
 export const tooManyAttempts = (retryAfterSeconds: number): ApiError =>
-  new ApiError(429, 'TOO_MANY_ATTEMPTS', 'Too many attempts', {}, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  new ApiError(
+    429,
+    'TOO_MANY_ATTEMPTS',
+    'Too many attempts',
+    {},
+    { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  );
 
-export const refreshInvalid = (): ApiError => new ApiError(401, 'REFRESH_INVALID', 'Invalid refresh token', {}, WWW_AUTHENTICATE);
-export const refreshReused = (): ApiError => new ApiError(401, 'REFRESH_REUSED', 'Refresh token reused', {}, WWW_AUTHENTICATE);
+export const refreshInvalid = (): ApiError =>
+  new ApiError(401, 'REFRESH_INVALID', 'Invalid refresh token', {}, WWW_AUTHENTICATE);
+export const refreshReused = (): ApiError =>
+  new ApiError(401, 'REFRESH_REUSED', 'Refresh token reused', {}, WWW_AUTHENTICATE);
 
-export const csrfTokenRefused = (): ApiError => new ApiError(403, 'CSRF_TOKEN', 'Missing or invalid CSRF token');
-export const csrfOriginRefused = (): ApiError => new ApiError(403, 'CSRF_ORIGIN', 'Cross-origin request refused');
+export const csrfTokenRefused = (): ApiError =>
+  new ApiError(403, 'CSRF_TOKEN', 'Missing or invalid CSRF token');
+export const csrfOriginRefused = (): ApiError =>
+  new ApiError(403, 'CSRF_ORIGIN', 'Cross-origin request refused');
 export const forbidden = (): ApiError => new ApiError(403, 'FORBIDDEN', 'Forbidden');
 export const sessionNotFound = (): ApiError => new ApiError(404, 'NOT_FOUND', 'Session not found');

@@ -43,7 +43,8 @@ import { TokenService } from './tokens/token.service';
     },
     {
       provide: SessionStateCache,
-      useFactory: (options: AuthModuleOptions) => new SessionStateCache(options.sessionCacheSize ?? DEFAULT_SESSION_CACHE_SIZE),
+      useFactory: (options: AuthModuleOptions) =>
+        new SessionStateCache(options.sessionCacheSize ?? DEFAULT_SESSION_CACHE_SIZE),
       inject: [AUTH_MODULE_OPTIONS],
     },
     { provide: SessionsRepository, useClass: KyselySessionsRepository },

@@ -3,7 +3,14 @@ import { BlocksService } from '../audit';
 import { AuthenticatedUser } from '../common';
 import { normalizeUsername, PublicUser, toPublicUser, User, UsersService } from '../users';
 import type { SessionCookieValues } from './auth-cookies';
-import { csrfTokenRefused, invalidCredentials, refreshInvalid, refreshReused, sessionNotFound, tooManyAttempts } from './auth.errors';
+import {
+  csrfTokenRefused,
+  invalidCredentials,
+  refreshInvalid,
+  refreshReused,
+  sessionNotFound,
+  tooManyAttempts,
+} from './auth.errors';
 import { LoginAuditLedger } from './login/login-audit.ledger';
 import type { Session } from './sessions/session';
 import { SessionService } from './sessions/session.service';
@@ -86,7 +93,10 @@ export class AuthService {
     const user = check.user;
     const { hadFailures } = await this.throttle.recordSuccess(usernameNormalized, client.ip);
     const now = Date.now();
-    const session = await this.sessions.create({ userId: user.id, ip: client.ip, userAgent: client.userAgent }, now);
+    const session = await this.sessions.create(
+      { userId: user.id, ip: client.ip, userAgent: client.userAgent },
+      now,
+    );
     await this.ledger.record({
       type: hadFailures ? 'authn_login_successafterfail' : 'authn_login_success',
       outcome: 'success',
@@ -102,7 +112,10 @@ export class AuthService {
    * the session's current tokens; after it, the whole session is revoked (RFC 9700 §4.14.2).
    * The CSRF token is checked once the session is known, before anything changes.
    */
-  async refresh(refreshToken: string | undefined, csrfRequestOk: (sessionId: string) => boolean): Promise<SignedIn> {
+  async refresh(
+    refreshToken: string | undefined,
+    csrfRequestOk: (sessionId: string) => boolean,
+  ): Promise<SignedIn> {
     if (refreshToken === undefined) throw refreshInvalid();
     const now = Date.now();
     const match = await this.sessions.findByRefreshToken(refreshToken);
@@ -155,7 +168,9 @@ export class AuthService {
         userId: user.id,
         sessionId: session.id,
         reason: 'refresh_reuse',
-        details: { rotatedAt: session.rotatedAt === null ? null : new Date(session.rotatedAt).toISOString() },
+        details: {
+          rotatedAt: session.rotatedAt === null ? null : new Date(session.rotatedAt).toISOString(),
+        },
       });
       throw refreshReused();
     }
@@ -182,7 +197,10 @@ export class AuthService {
   }
 
   async logoutAll(user: AuthenticatedUser): Promise<number> {
-    const revoked = await this.sessions.revokeAllForUser({ id: user.id, usernameNormalized: user.usernameNormalized }, 'logout_all');
+    const revoked = await this.sessions.revokeAllForUser(
+      { id: user.id, usernameNormalized: user.usernameNormalized },
+      'logout_all',
+    );
     await this.ledger.record({
       type: 'session_logout',
       outcome: 'success',
@@ -196,7 +214,9 @@ export class AuthService {
 
   async me(user: AuthenticatedUser): Promise<PublicUser> {
     const stored = await this.users.findById(user.id);
-    return stored ? toPublicUser(stored) : { id: user.id, username: user.username, roles: user.roles };
+    return stored
+      ? toPublicUser(stored)
+      : { id: user.id, username: user.username, roles: user.roles };
   }
 
   async listSessions(user: AuthenticatedUser): Promise<SessionView[]> {
@@ -222,7 +242,8 @@ export class AuthService {
       return { current: true };
     }
     const session = await this.sessions.findById(sessionId);
-    if (!session || session.userId !== user.id || !this.sessions.isUsable(session)) throw sessionNotFound();
+    if (!session || session.userId !== user.id || !this.sessions.isUsable(session))
+      throw sessionNotFound();
     await this.sessions.revoke(session.id, 'session_deleted');
     await this.ledger.record({
       type: 'authn_token_revoked',
@@ -236,7 +257,11 @@ export class AuthService {
   }
 
   /** Changes the caller's password, then ends every other session of theirs. */
-  async changePassword(user: AuthenticatedUser, currentPassword: string, newPassword: string): Promise<void> {
+  async changePassword(
+    user: AuthenticatedUser,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<void> {
     const updated = await this.users.changePassword(user.id, currentPassword, newPassword);
     await this.sessions.revokeAllForUser(
       { id: updated.id, usernameNormalized: updated.usernameNormalized },
@@ -247,7 +272,13 @@ export class AuthService {
 
   private cookieValues(user: User, session: Session, now = Date.now()): SessionCookieValues {
     const access = this.tokens.issueAccessToken(
-      { userId: user.id, username: user.username, roles: user.roles, sessionId: session.id, sessionExpiresAt: session.expiresAt },
+      {
+        userId: user.id,
+        username: user.username,
+        roles: user.roles,
+        sessionId: session.id,
+        sessionExpiresAt: session.expiresAt,
+      },
       now,
     );
     return {
@@ -265,6 +296,13 @@ export class AuthService {
     userId?: string,
     details?: Record<string, unknown>,
   ): Promise<void> {
-    await this.ledger.record({ type: 'authn_login_fail', outcome: 'failure', username: usernameNormalized, userId, reason, details });
+    await this.ledger.record({
+      type: 'authn_login_fail',
+      outcome: 'failure',
+      username: usernameNormalized,
+      userId,
+      reason,
+      details,
+    });
   }
 }

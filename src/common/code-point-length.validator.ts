@@ -10,16 +10,24 @@ function codePoints(value: string): number {
  * Length in Unicode code points of the value as sent (API.md limits), unlike class-validator's
  * `@Length`, which counts UTF-16 units less some variation selectors.
  */
-export function CodePointLength(min: number, max: number, options?: ValidationOptions): PropertyDecorator {
+export function CodePointLength(
+  min: number,
+  max: number,
+  options?: ValidationOptions,
+): PropertyDecorator {
   return (target: object, propertyName: string | symbol) => {
     registerDecorator({
       name: 'codePointLength',
       target: target.constructor,
       propertyName: String(propertyName),
       constraints: [min, max],
-      options: { message: `${String(propertyName)} must be ${min} to ${max} characters`, ...options },
+      options: {
+        message: `${String(propertyName)} must be ${min} to ${max} characters`,
+        ...options,
+      },
       validator: {
-        validate: (value: unknown) => typeof value === 'string' && codePoints(value) >= min && codePoints(value) <= max,
+        validate: (value: unknown) =>
+          typeof value === 'string' && codePoints(value) >= min && codePoints(value) <= max,
       },
     });
   };

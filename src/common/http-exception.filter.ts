@@ -46,7 +46,7 @@ export function toErrorBody(exception: unknown): { body: ErrorBody; headers: Rec
   if (exception instanceof HttpException) {
     // Nest's Express adapter wraps body-parser errors (malformed JSON, too large) in an
     // HttpException whose `cause` keeps the parser's `type`.
-    const wrapped = fromBodyParser((exception.cause ?? {}) as { type?: string });
+    const wrapped = fromBodyParser((exception.cause ?? {}));
     if (wrapped) return { body: wrapped, headers: {} };
     const status = exception.getStatus();
     const [code, message] = CODES_BY_STATUS[status] ?? ['ERROR', 'Error'];

@@ -22,3 +22,4 @@ export {
   publishTokenRejected,
 } from './instrumentation';
 export type { AuditWriteTiming, TokenRejection } from './instrumentation';
+export { normalizeUsername, codePointLength } from './username';

@@ -20,11 +20,19 @@ function findForbiddenKey(value: unknown, depth: number): string | undefined {
  * (ASVS 5.0 V1.5.2; OWASP Prototype Pollution Prevention Cheat Sheet). class-transformer would
  * otherwise assign `__proto__` onto a DTO instance before the whitelist could see it.
  */
-export function rejectPrototypeKeys(request: Request, _response: Response, next: NextFunction): void {
+export function rejectPrototypeKeys(
+  request: Request,
+  _response: Response,
+  next: NextFunction,
+): void {
   const key = findForbiddenKey(request.body, 0);
   if (key === undefined) {
     next();
     return;
   }
-  next(new ApiError(400, 'VALIDATION_FAILED', 'Validation failed', { errors: [`property ${key} is not allowed`] }));
+  next(
+    new ApiError(400, 'VALIDATION_FAILED', 'Validation failed', {
+      errors: [`property ${key} is not allowed`],
+    }),
+  );
 }

@@ -14,7 +14,9 @@ function encodeCursor(usernameNormalized: string): string {
 function decodeCursor(cursor: string): string {
   const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
   if (decoded.length === 0 || encodeCursor(decoded) !== cursor) {
-    throw new ApiError(400, 'VALIDATION_FAILED', 'Validation failed', { errors: ['cursor is not valid'] });
+    throw new ApiError(400, 'VALIDATION_FAILED', 'Validation failed', {
+      errors: ['cursor is not valid'],
+    });
   }
   return decoded;
 }
@@ -29,11 +31,19 @@ export class UsersController {
 
   @Post()
   async create(@Body() body: CreateUserDto): Promise<PublicUser> {
-    return toPublicUser(await this.users.create({ username: body.username, password: body.password, roles: body.roles }));
+    return toPublicUser(
+      await this.users.create({
+        username: body.username,
+        password: body.password,
+        roles: body.roles,
+      }),
+    );
   }
 
   @Get()
-  async list(@Query() query: ListUsersQuery): Promise<{ items: AdminUserView[]; nextCursor: string | null }> {
+  async list(
+    @Query() query: ListUsersQuery,
+  ): Promise<{ items: AdminUserView[]; nextCursor: string | null }> {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const page = await this.users.list(query.limit + 1, after);
     const items = page.slice(0, query.limit);
@@ -46,7 +56,9 @@ export class UsersController {
 
   @Patch(':id')
   async update(@Param('id') id: string, @Body() body: UpdateUserDto): Promise<AdminUserView> {
-    return toAdminUserView(await this.users.update(id, { disabled: body.disabled, roles: body.roles }));
+    return toAdminUserView(
+      await this.users.update(id, { disabled: body.disabled, roles: body.roles }),
+    );
   }
 
   @Post(':id/unlock')

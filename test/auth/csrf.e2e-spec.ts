@@ -13,22 +13,36 @@ describe('CSRF protection (e2e)', () => {
   });
 
   /** An authenticated unsafe request that changes nothing lasting: a fresh session's logout. */
-  async function freshLogout(headers: Record<string, string>, options: { cookies?: string[] } = {}) {
+  async function freshLogout(
+    headers: Record<string, string>,
+    options: { cookies?: string[] } = {},
+  ) {
     const own = await t.login('admin', ADMIN_PASSWORD);
     const request = t.http.post('/auth/logout').set('Cookie', options.cookies ?? own.cookies);
-    for (const [name, value] of Object.entries(headers)) request.set(name, value.replace('{csrf}', own.csrf));
+    for (const [name, value] of Object.entries(headers))
+      request.set(name, value.replace('{csrf}', own.csrf));
     return { response: await request, own };
   }
 
   async function eventsOf(requestId: string) {
-    return t.db.selectFrom('audit_events').select(['type', 'outcome', 'username', 'level']).where('request_id', '=', requestId).execute();
+    return t.db
+      .selectFrom('audit_events')
+      .select(['type', 'outcome', 'username', 'level'])
+      .where('request_id', '=', requestId)
+      .execute();
   }
 
   it('403 CSRF_TOKEN without the header, audited as malicious_csrf', async () => {
     const { response, own } = await freshLogout({ 'X-Request-Id': 'csrf-missing' });
     expect(response.status).toBe(403);
-    expect(response.body).toEqual({ statusCode: 403, code: 'CSRF_TOKEN', message: expect.any(String) });
-    expect(await eventsOf('csrf-missing')).toEqual([{ type: 'malicious_csrf', outcome: 'failure', username: 'admin', level: 'CRITICAL' }]);
+    expect(response.body).toEqual({
+      statusCode: 403,
+      code: 'CSRF_TOKEN',
+      message: expect.any(String),
+    });
+    expect(await eventsOf('csrf-missing')).toEqual([
+      { type: 'malicious_csrf', outcome: 'failure', username: 'admin', level: 'CRITICAL' },
+    ]);
     // The session survived the refused request.
     expect((await t.http.get('/auth/me').set('Cookie', own.cookies)).status).toBe(200);
   });
@@ -39,20 +53,34 @@ describe('CSRF protection (e2e)', () => {
     expect(wrong.response.body.code).toBe('CSRF_TOKEN');
 
     const own = await t.login('admin', ADMIN_PASSWORD);
-    const forgedCookie = own.cookies.map((cookie) => (cookie.startsWith('csrf_token=') ? 'csrf_token=planted' : cookie));
-    const planted = await t.http.post('/auth/logout').set('Cookie', forgedCookie).set('X-CSRF-Token', 'planted');
+    const forgedCookie = own.cookies.map((cookie) =>
+      cookie.startsWith('csrf_token=') ? 'csrf_token=planted' : cookie,
+    );
+    const planted = await t.http
+      .post('/auth/logout')
+      .set('Cookie', forgedCookie)
+      .set('X-CSRF-Token', 'planted');
     expect(planted.status).toBe(403);
     expect(planted.body.code).toBe('CSRF_TOKEN');
 
     // Another session's valid token does not fit this session.
-    const other = await t.http.post('/auth/logout').set('Cookie', own.cookies.map((c) => (c.startsWith('csrf_token=') ? `csrf_token=${login.csrf}` : c))).set('X-CSRF-Token', login.csrf);
+    const other = await t.http
+      .post('/auth/logout')
+      .set(
+        'Cookie',
+        own.cookies.map((c) => (c.startsWith('csrf_token=') ? `csrf_token=${login.csrf}` : c)),
+      )
+      .set('X-CSRF-Token', login.csrf);
     expect(other.status).toBe(403);
   });
 
   it('403 CSRF_TOKEN when the header is right but the cookie is missing', async () => {
     const own = await t.login('admin', ADMIN_PASSWORD);
     const withoutCsrfCookie = own.cookies.filter((cookie) => !cookie.startsWith('csrf_token='));
-    const response = await t.http.post('/auth/logout').set('Cookie', withoutCsrfCookie).set('X-CSRF-Token', own.csrf);
+    const response = await t.http
+      .post('/auth/logout')
+      .set('Cookie', withoutCsrfCookie)
+      .set('X-CSRF-Token', own.csrf);
     expect(response.status).toBe(403);
     expect(response.body.code).toBe('CSRF_TOKEN');
   });
@@ -64,38 +92,59 @@ describe('CSRF protection (e2e)', () => {
   });
 
   it('403 CSRF_ORIGIN for a foreign Origin, even with a valid token', async () => {
-    const { response } = await freshLogout({ 'X-CSRF-Token': '{csrf}', Origin: 'https://evil.example', 'X-Request-Id': 'csrf-origin' });
+    const { response } = await freshLogout({
+      'X-CSRF-Token': '{csrf}',
+      Origin: 'https://evil.example',
+      'X-Request-Id': 'csrf-origin',
+    });
     expect(response.status).toBe(403);
-    expect(response.body).toEqual({ statusCode: 403, code: 'CSRF_ORIGIN', message: expect.any(String) });
-    expect(await eventsOf('csrf-origin')).toEqual([{ type: 'malicious_csrf', outcome: 'failure', username: null, level: 'CRITICAL' }]);
+    expect(response.body).toEqual({
+      statusCode: 403,
+      code: 'CSRF_ORIGIN',
+      message: expect.any(String),
+    });
+    expect(await eventsOf('csrf-origin')).toEqual([
+      { type: 'malicious_csrf', outcome: 'failure', username: null, level: 'CRITICAL' },
+    ]);
   });
 
   it('403 CSRF_ORIGIN for Sec-Fetch-Site: cross-site and for the opaque "null" origin', async () => {
-    const crossSite = await freshLogout({ 'X-CSRF-Token': '{csrf}', 'Sec-Fetch-Site': 'cross-site' });
+    const crossSite = await freshLogout({
+      'X-CSRF-Token': '{csrf}',
+      'Sec-Fetch-Site': 'cross-site',
+    });
     expect(crossSite.response.status).toBe(403);
     expect(crossSite.response.body.code).toBe('CSRF_ORIGIN');
     const opaque = await freshLogout({ 'X-CSRF-Token': '{csrf}', Origin: 'null' });
     expect(opaque.response.body.code).toBe('CSRF_ORIGIN');
-    const otherPort = await freshLogout({ 'X-CSRF-Token': '{csrf}', Origin: t.origin.replace(/:\d+$/, ':1') });
+    const otherPort = await freshLogout({
+      'X-CSRF-Token': '{csrf}',
+      Origin: t.origin.replace(/:\d+$/, ':1'),
+    });
     expect(otherPort.response.body.code).toBe('CSRF_ORIGIN');
   });
 
   it('lets through the own origin, APP_ORIGINS, same-origin fetches and requests without Origin', async () => {
-    for (const headers of [
+    const passing: Record<string, string>[] = [
       { Origin: t.origin },
       { Origin: 'https://app.example.com' },
       { Origin: 'http://localhost:5173', 'Sec-Fetch-Site': 'same-site' },
       { Origin: 'https://app.example.com', 'Sec-Fetch-Site': 'cross-site' },
       { 'Sec-Fetch-Site': 'same-origin' },
       {},
-    ]) {
+    ];
+    for (const headers of passing) {
       const { response } = await freshLogout({ 'X-CSRF-Token': '{csrf}', ...headers });
       expect({ headers, status: response.status }).toEqual({ headers, status: 204 });
     }
   });
 
   it('does not check safe methods', async () => {
-    const response = await t.http.get('/auth/me').set('Cookie', login.cookies).set('Origin', 'https://evil.example').set('Sec-Fetch-Site', 'cross-site');
+    const response = await t.http
+      .get('/auth/me')
+      .set('Cookie', login.cookies)
+      .set('Origin', 'https://evil.example')
+      .set('Sec-Fetch-Site', 'cross-site');
     expect(response.status).toBe(200);
   });
 });

@@ -40,11 +40,14 @@ function registeredRoutes(t: TestApp): Route[] {
       const controller = wrapper.metatype as (new (...args: never[]) => unknown) | null;
       if (!controller || !wrapper.instance) continue;
       const prototype = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
-      const controllerPaths = ([] as (string | undefined)[]).concat(Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined);
+      const controllerPaths = ([] as (string | undefined)[]).concat(
+        Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined,
+      );
       const controllerPublic = Reflect.getMetadata(IS_PUBLIC_KEY, controller) === true;
       for (const name of scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name] as object;
-        const methodPath = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+        const methodPath = Reflect.getMetadata(PATH_METADATA, handler) as
+          string | string[] | undefined;
         if (methodPath === undefined) continue;
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
         const isPublic = controllerPublic || Reflect.getMetadata(IS_PUBLIC_KEY, handler) === true;
@@ -103,10 +106,18 @@ describe('every route is public on purpose or guarded (e2e)', () => {
     for (const route of guarded) {
       const path = route.path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
       const method = route.method === 'ALL' ? 'get' : route.method.toLowerCase();
-      const request = (t.http as unknown as Record<string, (p: string) => import('supertest').Test>)[method](path);
+      const request = (
+        t.http as unknown as Record<string, (p: string) => import('supertest').Test>
+      )[method](path);
       const response = await request;
-      if (response.status !== 401 || response.body.code !== 'TOKEN_MISSING' || response.headers['www-authenticate'] !== 'Cookie realm="gatehouse"') {
-        failures.push(`${route.method} ${route.path} -> ${response.status} ${JSON.stringify(response.body)}`);
+      if (
+        response.status !== 401 ||
+        response.body.code !== 'TOKEN_MISSING' ||
+        response.headers['www-authenticate'] !== 'Cookie realm="gatehouse"'
+      ) {
+        failures.push(
+          `${route.method} ${route.path} -> ${response.status} ${JSON.stringify(response.body)}`,
+        );
       }
     }
     expect(failures).toEqual([]);

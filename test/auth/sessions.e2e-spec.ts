@@ -1,17 +1,23 @@
-import { ADMIN_PASSWORD, createTestApp, LoginResult, parseSetCookies, TestApp } from '../support/app';
+import { ADMIN_PASSWORD, createTestApp, parseSetCookies, TestApp } from '../support/app';
 
 const PASSWORD = 'a long and unusual passphrase 77';
 const NEW_PASSWORD = 'another long unusual passphrase 88';
 
 function sidOf(accessToken: string): string {
-  return (JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()) as { sid: string }).sid;
+  return (
+    JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()) as { sid: string }
+  ).sid;
 }
 
 describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({ LOGIN_PAIR_MAX_FAILURES: '100', LOGIN_USER_MAX_FAILURES: '100', LOGIN_IP_MAX_FAILURES: '1000' });
+    t = await createTestApp({
+      LOGIN_PAIR_MAX_FAILURES: '100',
+      LOGIN_USER_MAX_FAILURES: '100',
+      LOGIN_IP_MAX_FAILURES: '1000',
+    });
     await t.createUser('sam', PASSWORD);
   });
   afterAll(async () => {
@@ -23,13 +29,21 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
   const me = (cookies: string[]) => t.http.get('/auth/me').set('Cookie', cookies);
 
   async function eventTypes(requestId: string): Promise<string[]> {
-    const rows = await t.db.selectFrom('audit_events').select('type').where('request_id', '=', requestId).execute();
+    const rows = await t.db
+      .selectFrom('audit_events')
+      .select('type')
+      .where('request_id', '=', requestId)
+      .execute();
     return rows.map((row) => row.type);
   }
 
   /** Pretends the session's last rotation happened `seconds` ago. */
   async function ageRotation(sessionId: string, seconds: number): Promise<void> {
-    await t.db.updateTable('sessions').set({ rotated_at: Date.now() - seconds * 1000 }).where('id', '=', sessionId).execute();
+    await t.db
+      .updateTable('sessions')
+      .set({ rotated_at: Date.now() - seconds * 1000 })
+      .where('id', '=', sessionId)
+      .execute();
   }
 
   it('rotates the refresh token, keeps the sid and the CSRF token, and stores only hashes', async () => {
@@ -37,8 +51,10 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
     const sid = sidOf(login.jar.access_token);
     const response = await refresh(login.cookies, login.csrf).set('X-Request-Id', 'refresh-ok');
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ user: { id: expect.any(String), username: 'sam', roles: ['user'] } });
-    const { jar } = parseSetCookies(response.headers['set-cookie'] as unknown as string[]);
+    expect(response.body).toEqual({
+      user: { id: expect.any(String), username: 'sam', roles: ['user'] },
+    });
+    const { jar } = parseSetCookies(response.headers['set-cookie']);
     expect(jar.refresh_token).toMatch(/^[\w-]{43}$/);
     expect(jar.refresh_token).not.toBe(login.jar.refresh_token);
     expect(jar.access_token).not.toBe(login.jar.access_token);
@@ -46,13 +62,21 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
     expect(jar.csrf_token).toBe(login.csrf);
     expect(await eventTypes('refresh-ok')).toEqual(['authn_token_refreshed']);
 
-    const row = await t.db.selectFrom('sessions').selectAll().where('id', '=', sid).executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', sid)
+      .executeTakeFirstOrThrow();
     expect(row.refresh_generation).toBe(1);
     const stored = JSON.stringify(row);
     expect(stored).not.toContain(jar.refresh_token);
     expect(stored).not.toContain(login.jar.refresh_token);
 
-    const next = [`access_token=${jar.access_token}`, `refresh_token=${jar.refresh_token}`, `csrf_token=${jar.csrf_token}`];
+    const next = [
+      `access_token=${jar.access_token}`,
+      `refresh_token=${jar.refresh_token}`,
+      `csrf_token=${jar.csrf_token}`,
+    ];
     expect((await me(next)).status).toBe(200);
     expect((await refresh(next, login.csrf)).status).toBe(200);
   });
@@ -61,11 +85,11 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
     const login = await t.login('sam', PASSWORD);
     const first = await refresh(login.cookies, login.csrf);
     expect(first.status).toBe(200);
-    const firstJar = parseSetCookies(first.headers['set-cookie'] as unknown as string[]).jar;
+    const firstJar = parseSetCookies(first.headers['set-cookie']).jar;
 
     const racing = await refresh(login.cookies, login.csrf).set('X-Request-Id', 'refresh-grace');
     expect(racing.status).toBe(200);
-    const racingJar = parseSetCookies(racing.headers['set-cookie'] as unknown as string[]).jar;
+    const racingJar = parseSetCookies(racing.headers['set-cookie']).jar;
     expect(racingJar.refresh_token).toBe(firstJar.refresh_token);
     expect(sidOf(racingJar.access_token)).toBe(sidOf(login.jar.access_token));
     expect(await eventTypes('refresh-grace')).toEqual(['authn_token_refreshed']);
@@ -80,14 +104,22 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
     const login = await t.login('sam', PASSWORD);
     const sid = sidOf(login.jar.access_token);
     const first = await refresh(login.cookies, login.csrf);
-    const firstJar = parseSetCookies(first.headers['set-cookie'] as unknown as string[]).jar;
+    const firstJar = parseSetCookies(first.headers['set-cookie']).jar;
     await ageRotation(sid, t.config.session.reuseGrace + 1);
 
     const reuse = await refresh(login.cookies, login.csrf).set('X-Request-Id', 'refresh-reuse');
     expect(reuse.status).toBe(401);
-    expect(reuse.body).toEqual({ statusCode: 401, code: 'REFRESH_REUSED', message: expect.any(String) });
+    expect(reuse.body).toEqual({
+      statusCode: 401,
+      code: 'REFRESH_REUSED',
+      message: expect.any(String),
+    });
     expect(await eventTypes('refresh-reuse')).toEqual(['authn_token_reuse']);
-    const event = await t.db.selectFrom('audit_events').selectAll().where('request_id', '=', 'refresh-reuse').executeTakeFirstOrThrow();
+    const event = await t.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('request_id', '=', 'refresh-reuse')
+      .executeTakeFirstOrThrow();
     expect(event.level).toBe('CRITICAL');
     expect(event.username).toBe('sam');
 
@@ -105,15 +137,25 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
   it('answers 401 REFRESH_INVALID without or with an unknown refresh cookie', async () => {
     const none = await t.http.post('/auth/refresh');
     expect(none.status).toBe(401);
-    expect(none.body).toEqual({ statusCode: 401, code: 'REFRESH_INVALID', message: expect.any(String) });
-    const unknown = await refresh(['refresh_token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'], 'x');
+    expect(none.body).toEqual({
+      statusCode: 401,
+      code: 'REFRESH_INVALID',
+      message: expect.any(String),
+    });
+    const unknown = await refresh(
+      ['refresh_token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
+      'x',
+    );
     expect(unknown.status).toBe(401);
     expect(unknown.body.code).toBe('REFRESH_INVALID');
   });
 
   it('needs the CSRF token on refresh (403 CSRF_TOKEN) and changes nothing without it', async () => {
     const login = await t.login('sam', PASSWORD);
-    const missing = await t.http.post('/auth/refresh').set('Cookie', login.cookies).set('X-Request-Id', 'refresh-no-csrf');
+    const missing = await t.http
+      .post('/auth/refresh')
+      .set('Cookie', login.cookies)
+      .set('X-Request-Id', 'refresh-no-csrf');
     expect(missing.status).toBe(403);
     expect(missing.body.code).toBe('CSRF_TOKEN');
     expect(await eventTypes('refresh-no-csrf')).toEqual(['malicious_csrf']);
@@ -125,7 +167,11 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
 
   it('ends the session at SESSION_ABSOLUTE_TTL whatever the refreshes', async () => {
     const login = await t.login('sam', PASSWORD);
-    await t.db.updateTable('sessions').set({ expires_at: Date.now() - 1 }).where('id', '=', sidOf(login.jar.access_token)).execute();
+    await t.db
+      .updateTable('sessions')
+      .set({ expires_at: Date.now() - 1 })
+      .where('id', '=', sidOf(login.jar.access_token))
+      .execute();
     const response = await refresh(login.cookies, login.csrf);
     expect(response.status).toBe(401);
     expect(response.body.code).toBe('REFRESH_INVALID');
@@ -133,7 +179,11 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
 
   it('logout: 204, cleared cookies, then replaying the old access or refresh token fails', async () => {
     const login = await t.login('sam', PASSWORD);
-    const logout = await t.http.post('/auth/logout').set('Cookie', login.cookies).set('X-CSRF-Token', login.csrf).set('X-Request-Id', 'logout-1');
+    const logout = await t.http
+      .post('/auth/logout')
+      .set('Cookie', login.cookies)
+      .set('X-CSRF-Token', login.csrf)
+      .set('X-Request-Id', 'logout-1');
     expect(logout.status).toBe(204);
     expect(logout.headers['set-cookie']).toEqual([
       'access_token=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax',
@@ -153,7 +203,10 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
     const a = await t.login('sam', PASSWORD);
     const b = await t.login('sam', PASSWORD);
     const admin = await t.login('admin', ADMIN_PASSWORD);
-    const response = await t.http.post('/auth/logout-all').set('Cookie', a.cookies).set('X-CSRF-Token', a.csrf);
+    const response = await t.http
+      .post('/auth/logout-all')
+      .set('Cookie', a.cookies)
+      .set('X-CSRF-Token', a.csrf);
     expect(response.status).toBe(204);
     expect((await me(a.cookies)).body.code).toBe('SESSION_REVOKED');
     expect((await me(b.cookies)).body.code).toBe('SESSION_REVOKED');
@@ -168,8 +221,12 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
     expect(list.status).toBe(200);
     expect(list.body.nextCursor).toBeNull();
     const ids = (list.body.items as { id: string; current: boolean }[]).map((item) => item.id);
-    expect(ids).toEqual(expect.arrayContaining([sidOf(a.jar.access_token), sidOf(b.jar.access_token)]));
-    const current = (list.body.items as { id: string; current: boolean }[]).filter((item) => item.current);
+    expect(ids).toEqual(
+      expect.arrayContaining([sidOf(a.jar.access_token), sidOf(b.jar.access_token)]),
+    );
+    const current = (list.body.items as { id: string; current: boolean }[]).filter(
+      (item) => item.current,
+    );
     expect(current).toEqual([expect.objectContaining({ id: sidOf(a.jar.access_token) })]);
     expect(list.body.items[0]).toEqual({
       id: expect.any(String),
@@ -180,13 +237,19 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
       current: expect.any(Boolean),
     });
 
-    const deleteOther = await t.http.delete(`/auth/sessions/${sidOf(b.jar.access_token)}`).set('Cookie', a.cookies).set('X-CSRF-Token', a.csrf);
+    const deleteOther = await t.http
+      .delete(`/auth/sessions/${sidOf(b.jar.access_token)}`)
+      .set('Cookie', a.cookies)
+      .set('X-CSRF-Token', a.csrf);
     expect(deleteOther.status).toBe(204);
     expect(deleteOther.headers['set-cookie']).toBeUndefined();
     expect((await me(b.cookies)).body.code).toBe('SESSION_REVOKED');
     expect((await me(a.cookies)).status).toBe(200);
 
-    const deleteCurrent = await t.http.delete(`/auth/sessions/${sidOf(a.jar.access_token)}`).set('Cookie', a.cookies).set('X-CSRF-Token', a.csrf);
+    const deleteCurrent = await t.http
+      .delete(`/auth/sessions/${sidOf(a.jar.access_token)}`)
+      .set('Cookie', a.cookies)
+      .set('X-CSRF-Token', a.csrf);
     expect(deleteCurrent.status).toBe(204);
     expect(deleteCurrent.headers['set-cookie']).toHaveLength(3);
     expect((await me(a.cookies)).body.code).toBe('SESSION_REVOKED');
@@ -195,12 +258,21 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
   it('answers 404 for another user’s session and for an unknown id', async () => {
     const sam = await t.login('sam', PASSWORD);
     const admin = await t.login('admin', ADMIN_PASSWORD);
-    const foreign = await t.http.delete(`/auth/sessions/${sidOf(admin.jar.access_token)}`).set('Cookie', sam.cookies).set('X-CSRF-Token', sam.csrf);
+    const foreign = await t.http
+      .delete(`/auth/sessions/${sidOf(admin.jar.access_token)}`)
+      .set('Cookie', sam.cookies)
+      .set('X-CSRF-Token', sam.csrf);
     expect(foreign.status).toBe(404);
     expect(foreign.body.code).toBe('NOT_FOUND');
-    const unknown = await t.http.delete('/auth/sessions/00000000-0000-4000-8000-000000000000').set('Cookie', sam.cookies).set('X-CSRF-Token', sam.csrf);
+    const unknown = await t.http
+      .delete('/auth/sessions/00000000-0000-4000-8000-000000000000')
+      .set('Cookie', sam.cookies)
+      .set('X-CSRF-Token', sam.csrf);
     expect(unknown.status).toBe(404);
-    const malformed = await t.http.delete('/auth/sessions/not-a-uuid').set('Cookie', sam.cookies).set('X-CSRF-Token', sam.csrf);
+    const malformed = await t.http
+      .delete('/auth/sessions/not-a-uuid')
+      .set('Cookie', sam.cookies)
+      .set('X-CSRF-Token', sam.csrf);
     expect(malformed.status).toBe(404);
     expect((await me(admin.cookies)).status).toBe(200);
   });
@@ -210,10 +282,18 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
     const current = await t.login('pat', PASSWORD);
     const other = await t.login('pat', PASSWORD);
 
-    const wrong = await t.http.post('/auth/password').set('Cookie', current.cookies).set('X-CSRF-Token', current.csrf).send({ currentPassword: 'not it at all', newPassword: NEW_PASSWORD });
+    const wrong = await t.http
+      .post('/auth/password')
+      .set('Cookie', current.cookies)
+      .set('X-CSRF-Token', current.csrf)
+      .send({ currentPassword: 'not it at all', newPassword: NEW_PASSWORD });
     expect(wrong.status).toBe(401);
     expect(wrong.body.code).toBe('INVALID_CREDENTIALS');
-    const weak = await t.http.post('/auth/password').set('Cookie', current.cookies).set('X-CSRF-Token', current.csrf).send({ currentPassword: PASSWORD, newPassword: 'short' });
+    const weak = await t.http
+      .post('/auth/password')
+      .set('Cookie', current.cookies)
+      .set('X-CSRF-Token', current.csrf)
+      .send({ currentPassword: PASSWORD, newPassword: 'short' });
     expect(weak.status).toBe(400);
     expect(weak.body.code).toBe('PASSWORD_POLICY');
     expect((await me(other.cookies)).status).toBe(200);
@@ -225,7 +305,10 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
       .set('X-Request-Id', 'password-change')
       .send({ currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
     expect(changed.status).toBe(204);
-    expect((await eventTypes('password-change')).sort()).toEqual(['authn_password_change', 'authn_token_revoked']);
+    expect((await eventTypes('password-change')).sort()).toEqual([
+      'authn_password_change',
+      'authn_token_revoked',
+    ]);
     expect((await me(current.cookies)).status).toBe(200);
     expect((await me(other.cookies)).body.code).toBe('SESSION_REVOKED');
     expect((await refresh(other.cookies, other.csrf)).body.code).toBe('REFRESH_INVALID');

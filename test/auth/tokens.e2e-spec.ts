@@ -26,8 +26,15 @@ describe('access token checks (e2e)', () => {
   let valid: Claims;
 
   /** Signs `claims` with the server's own secret, so only the varied property is wrong. */
-  function forge(claims: Partial<Claims> & Record<string, unknown>, header: Record<string, unknown> = {}, algorithm: jwt.Algorithm = 'HS256'): string {
-    return jwt.sign(claims, t.config.jwt.secret, { algorithm, header: { alg: algorithm, typ: 'at+jwt', ...header } as jwt.JwtHeader });
+  function forge(
+    claims: Partial<Claims> & Record<string, unknown>,
+    header: Record<string, unknown> = {},
+    algorithm: jwt.Algorithm = 'HS256',
+  ): string {
+    return jwt.sign(claims, t.config.jwt.secret, {
+      algorithm,
+      header: { alg: algorithm, typ: 'at+jwt', ...header },
+    });
   }
 
   function me(token: string | undefined, extra: Record<string, string> = {}) {
@@ -37,7 +44,11 @@ describe('access token checks (e2e)', () => {
     return request;
   }
 
-  async function expect401(token: string | undefined, code: string, message: string): Promise<void> {
+  async function expect401(
+    token: string | undefined,
+    code: string,
+    message: string,
+  ): Promise<void> {
     const response = await me(token);
     expect(response.status).toBe(401);
     expect(response.body).toEqual({ statusCode: 401, code, message });
@@ -55,7 +66,10 @@ describe('access token checks (e2e)', () => {
 
   it('issues the claims and header of API.md', () => {
     const [header] = login.jar.access_token.split('.');
-    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'at+jwt' });
+    expect(JSON.parse(Buffer.from(header, 'base64url').toString())).toEqual({
+      alg: 'HS256',
+      typ: 'at+jwt',
+    });
     expect(valid).toEqual({
       sub: expect.any(String),
       sid: expect.any(String),
@@ -89,7 +103,11 @@ describe('access token checks (e2e)', () => {
 
   it('401 TOKEN_EXPIRED for an expired token', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await expect401(forge({ ...valid, iat: now - 120, exp: now - 60 }), 'TOKEN_EXPIRED', 'Expired token');
+    await expect401(
+      forge({ ...valid, iat: now - 120, exp: now - 60 }),
+      'TOKEN_EXPIRED',
+      'Expired token',
+    );
   });
 
   it('401 TOKEN_INVALID for alg none', async () => {
@@ -118,18 +136,27 @@ describe('access token checks (e2e)', () => {
     const { exp: _exp, ...withoutExp } = valid;
     await expect401(forge(withoutExp), 'TOKEN_INVALID', 'Invalid token');
     const future = Math.floor(Date.now() / 1000) + 3600;
-    await expect401(forge({ ...valid, iat: future, exp: future + 900 }), 'TOKEN_INVALID', 'Invalid token');
+    await expect401(
+      forge({ ...valid, iat: future, exp: future + 900 }),
+      'TOKEN_INVALID',
+      'Invalid token',
+    );
   });
 
   it('401 TOKEN_INVALID for a tampered payload, a wrong key and garbage', async () => {
     const [header, , signature] = login.jar.access_token.split('.');
     const tampered = `${header}.${b64({ ...valid, roles: ['admin', 'user'], username: 'mallory' })}.${signature}`;
     await expect401(tampered, 'TOKEN_INVALID', 'Invalid token');
-    const otherKey = jwt.sign({ ...valid }, 'x'.repeat(16) + 'another secret of 32 bytes', { algorithm: 'HS256', header: { alg: 'HS256', typ: 'at+jwt' } });
+    const otherKey = jwt.sign({ ...valid }, 'x'.repeat(16) + 'another secret of 32 bytes', {
+      algorithm: 'HS256',
+      header: { alg: 'HS256', typ: 'at+jwt' },
+    });
     await expect401(otherKey, 'TOKEN_INVALID', 'Invalid token');
     await expect401('not.a.jwt', 'TOKEN_INVALID', 'Invalid token');
     // A signature made with the refresh key (HKDF-derived) must not pass either.
-    const hmac = createHmac('sha256', 'gatehouse').update(`${header}.${b64(valid)}`).digest('base64url');
+    const hmac = createHmac('sha256', 'gatehouse')
+      .update(`${header}.${b64(valid)}`)
+      .digest('base64url');
     await expect401(`${header}.${b64(valid)}.${hmac}`, 'TOKEN_INVALID', 'Invalid token');
   });
 
@@ -140,14 +167,25 @@ describe('access token checks (e2e)', () => {
   });
 
   it('401 SESSION_REVOKED for a well-signed token whose session is unknown or another user’s', async () => {
-    await expect401(forge({ ...valid, sid: '00000000-0000-4000-8000-000000000000' }), 'SESSION_REVOKED', 'Session revoked');
-    await expect401(forge({ ...valid, sub: '00000000-0000-4000-8000-000000000001' }), 'SESSION_REVOKED', 'Session revoked');
+    await expect401(
+      forge({ ...valid, sid: '00000000-0000-4000-8000-000000000000' }),
+      'SESSION_REVOKED',
+      'Session revoked',
+    );
+    await expect401(
+      forge({ ...valid, sub: '00000000-0000-4000-8000-000000000001' }),
+      'SESSION_REVOKED',
+      'Session revoked',
+    );
   });
 
   it('401 SESSION_REVOKED on the very next request after logout', async () => {
     const own = await t.login('admin', ADMIN_PASSWORD);
     expect((await me(own.jar.access_token)).status).toBe(200);
-    const logout = await t.http.post('/auth/logout').set('Cookie', own.cookies).set('X-CSRF-Token', own.csrf);
+    const logout = await t.http
+      .post('/auth/logout')
+      .set('Cookie', own.cookies)
+      .set('X-CSRF-Token', own.csrf);
     expect(logout.status).toBe(204);
     await expect401(own.jar.access_token, 'SESSION_REVOKED', 'Session revoked');
   });
@@ -164,7 +202,9 @@ describe('access token with AUTH_ALLOW_BEARER (e2e)', () => {
 
   it('accepts a Bearer header when enabled, still never a query string', async () => {
     const login = await t.login('admin', ADMIN_PASSWORD);
-    const bearer = await t.http.get('/auth/me').set('Authorization', `Bearer ${login.jar.access_token}`);
+    const bearer = await t.http
+      .get('/auth/me')
+      .set('Authorization', `Bearer ${login.jar.access_token}`);
     expect(bearer.status).toBe(200);
     const query = await t.http.get(`/auth/me?access_token=${login.jar.access_token}`);
     expect(query.status).toBe(401);

@@ -46,7 +46,10 @@ export interface TestApp {
 }
 
 /** `name=value` of each Set-Cookie header, for a `Cookie` header, and the values by name. */
-export function parseSetCookies(setCookie: string[] | string | undefined): { cookies: string[]; jar: Record<string, string> } {
+export function parseSetCookies(setCookie: string[] | string | undefined): {
+  cookies: string[];
+  jar: Record<string, string>;
+} {
   const list = setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie];
   const jar: Record<string, string> = {};
   for (const header of list) {
@@ -87,7 +90,7 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
   });
   configureApp(app, config);
   await app.listen(0, '127.0.0.1');
-  const server = app.getHttpServer() as Server;
+  const server = app.getHttpServer();
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no port');
   const origin = `http://127.0.0.1:${address.port}`;
@@ -98,7 +101,15 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
     const setCookie = (response.headers['set-cookie'] as unknown as string[] | undefined) ?? [];
     const { cookies, jar } = parseSetCookies(setCookie);
     const csrfName = Object.keys(jar).find((name) => name.endsWith('csrf_token')) ?? 'csrf_token';
-    return { status: response.status, body: response.body as Record<string, unknown>, cookies, jar, csrf: jar[csrfName] ?? '', setCookie, response };
+    return {
+      status: response.status,
+      body: response.body as Record<string, unknown>,
+      cookies,
+      jar,
+      csrf: jar[csrfName] ?? '',
+      setCookie,
+      response,
+    };
   };
 
   return {

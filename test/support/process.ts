@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,9 +27,16 @@ export function freePort(): Promise<number> {
   });
 }
 
+const createdDirs: string[] = [];
+// Jest runs each suite file in a worker that exits when done; the folders go with it.
+process.once('exit', () => {
+  for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A fresh folder with the env of an isolated instance: its own SQLite file, data and logs. */
 export function isolatedEnv(extra: Record<string, string> = {}): Record<string, string> {
   const dir = mkdtempSync(join(tmpdir(), 'gh-proc-'));
+  createdDirs.push(dir);
   return {
     NODE_ENV: 'test',
     DATA_DIR: join(dir, 'data'),

@@ -52,15 +52,36 @@ export class EventScript {
   }
 
   lock(username: string, ip: string, after?: number): ReviewEvent {
-    return this.add({ type: 'authn_login_fail_max', outcome: 'failure', username, reason: 'bad_password', ip, after });
+    return this.add({
+      type: 'authn_login_fail_max',
+      outcome: 'failure',
+      username,
+      reason: 'bad_password',
+      ip,
+      after,
+    });
   }
 
   reuse(username: string, ip: string, after?: number): ReviewEvent {
-    return this.add({ type: 'authn_token_reuse', outcome: 'failure', username, ip, after, path: '/auth/refresh' });
+    return this.add({
+      type: 'authn_token_reuse',
+      outcome: 'failure',
+      username,
+      ip,
+      after,
+      path: '/auth/refresh',
+    });
   }
 
   refresh(username: string, ip: string, after?: number): ReviewEvent {
-    return this.add({ type: 'authn_token_refreshed', outcome: 'success', username, ip, after, path: '/auth/refresh' });
+    return this.add({
+      type: 'authn_token_refreshed',
+      outcome: 'success',
+      username,
+      ip,
+      after,
+      path: '/auth/refresh',
+    });
   }
 
   /** Pages, as the database review reads them. */
@@ -69,7 +90,10 @@ export class EventScript {
   }
 
   get window(): { from: string; to: string } {
-    return { from: this.events[0]?.ts ?? new Date(this.time).toISOString(), to: new Date(this.time + 1).toISOString() };
+    return {
+      from: this.events[0]?.ts ?? new Date(this.time).toISOString(),
+      to: new Date(this.time + 1).toISOString(),
+    };
   }
 }
 
@@ -109,7 +133,8 @@ export function seededRandom(seed: number): () => number {
  */
 export function benignDay(script: EventScript, users = 500, logins = 10_000, seed = 42): void {
   const random = seededRandom(seed);
-  const ipOf = (user: number): string => (user % 3 === 0 ? `198.51.100.${user % 250}` : `10.20.${user % 20}.1`);
+  const ipOf = (user: number): string =>
+    user % 3 === 0 ? `198.51.100.${user % 250}` : `10.20.${user % 20}.1`;
   const step = Math.floor((24 * 3600 * 1000) / (logins * 1.2));
   for (let i = 0; i < logins; i += 1) {
     const user = Math.floor(random() * users);

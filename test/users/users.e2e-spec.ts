@@ -9,8 +9,10 @@ describe('/users (e2e)', () => {
 
   const asAdmin = {
     get: (path: string) => t.http.get(path).set('Cookie', admin.cookies),
-    post: (path: string, body?: object) => t.http.post(path).set('Cookie', admin.cookies).set('X-CSRF-Token', admin.csrf).send(body),
-    patch: (path: string, body: object) => t.http.patch(path).set('Cookie', admin.cookies).set('X-CSRF-Token', admin.csrf).send(body),
+    post: (path: string, body?: object) =>
+      t.http.post(path).set('Cookie', admin.cookies).set('X-CSRF-Token', admin.csrf).send(body),
+    patch: (path: string, body: object) =>
+      t.http.patch(path).set('Cookie', admin.cookies).set('X-CSRF-Token', admin.csrf).send(body),
   };
 
   beforeAll(async () => {
@@ -24,10 +26,16 @@ describe('/users (e2e)', () => {
   });
 
   it('POST /users creates a user (201) with default role, audited as user_created', async () => {
-    const response = await asAdmin.post('/users', { username: 'Victor', password: PASSWORD }).set('X-Request-Id', 'create-victor');
+    const response = await asAdmin
+      .post('/users', { username: 'Victor', password: PASSWORD })
+      .set('X-Request-Id', 'create-victor');
     expect(response.status).toBe(201);
     expect(response.body).toEqual({ id: expect.any(String), username: 'Victor', roles: ['user'] });
-    const events = await t.db.selectFrom('audit_events').select(['type', 'username']).where('request_id', '=', 'create-victor').execute();
+    const events = await t.db
+      .selectFrom('audit_events')
+      .select(['type', 'username'])
+      .where('request_id', '=', 'create-victor')
+      .execute();
     expect(events).toEqual([{ type: 'user_created', username: 'victor' }]);
     expect((await t.login('victor', PASSWORD)).status).toBe(200);
   });
@@ -35,21 +43,38 @@ describe('/users (e2e)', () => {
   it('POST /users answers 409 USERNAME_TAKEN for case and Unicode variants', async () => {
     for (const username of ['victor', 'VICTOR', 'Ｖｉｃｔｏｒ', ' victor ']) {
       const response = await asAdmin.post('/users', { username, password: PASSWORD });
-      expect({ username, status: response.status, code: response.body.code }).toEqual({ username, status: 409, code: 'USERNAME_TAKEN' });
+      expect({ username, status: response.status, code: response.body.code }).toEqual({
+        username,
+        status: 409,
+        code: 'USERNAME_TAKEN',
+      });
     }
   });
 
   it('POST /users answers 400 PASSWORD_POLICY for short, common or username-equal passwords', async () => {
     for (const password of ['short', 'password1234', 'Wendy-The-Great']) {
       const response = await asAdmin.post('/users', { username: 'wendy-the-great', password });
-      expect({ password, status: response.status, code: response.body.code }).toEqual({ password, status: 400, code: 'PASSWORD_POLICY' });
+      expect({ password, status: response.status, code: response.body.code }).toEqual({
+        password,
+        status: 400,
+        code: 'PASSWORD_POLICY',
+      });
     }
   });
 
   it('POST /users validates roles and unknown properties', async () => {
-    expect((await asAdmin.post('/users', { username: 'x1', password: PASSWORD, roles: ['root'] })).body.code).toBe('VALIDATION_FAILED');
-    expect((await asAdmin.post('/users', { username: 'x2', password: PASSWORD, admin: true })).body.code).toBe('VALIDATION_FAILED');
-    const withRoles = await asAdmin.post('/users', { username: 'olga', password: PASSWORD, roles: ['admin', 'user'] });
+    expect(
+      (await asAdmin.post('/users', { username: 'x1', password: PASSWORD, roles: ['root'] })).body
+        .code,
+    ).toBe('VALIDATION_FAILED');
+    expect(
+      (await asAdmin.post('/users', { username: 'x2', password: PASSWORD, admin: true })).body.code,
+    ).toBe('VALIDATION_FAILED');
+    const withRoles = await asAdmin.post('/users', {
+      username: 'olga',
+      password: PASSWORD,
+      roles: ['admin', 'user'],
+    });
     expect(withRoles.status).toBe(201);
     expect(withRoles.body.roles).toEqual(['admin', 'user']);
   });
@@ -68,24 +93,29 @@ describe('/users (e2e)', () => {
     });
     expect(JSON.stringify(first.body)).not.toMatch(/argon2|password/i);
     expect(typeof first.body.nextCursor).toBe('string');
-    const seen: string[] = first.body.items.map((item: { username: string }) => item.username);
-    let cursor: string | null = first.body.nextCursor;
+    type Page = { items: { username: string }[]; nextCursor: string | null };
+    const usernames = (page: Page): string[] => page.items.map((item) => item.username);
+    const seen = usernames(first.body as Page);
+    let cursor = (first.body as Page).nextCursor;
     while (cursor) {
       const page = await asAdmin.get(`/users?limit=2&cursor=${cursor}`);
       expect(page.status).toBe(200);
-      seen.push(...page.body.items.map((item: { username: string }) => item.username));
-      cursor = page.body.nextCursor;
+      seen.push(...usernames(page.body as Page));
+      cursor = (page.body as Page).nextCursor;
     }
-    const all = await asAdmin.get('/users');
-    expect(all.body.nextCursor).toBeNull();
-    expect(seen).toEqual(all.body.items.map((item: { username: string }) => item.username));
+    const all = (await asAdmin.get('/users')).body as Page;
+    expect(all.nextCursor).toBeNull();
+    expect(seen).toEqual(usernames(all));
   });
 
-  it.each(['0', '501', '1.5', 'abc'])('GET /users?limit=%s answers 400 VALIDATION_FAILED', async (limit) => {
-    const response = await asAdmin.get(`/users?limit=${limit}`);
-    expect(response.status).toBe(400);
-    expect(response.body.code).toBe('VALIDATION_FAILED');
-  });
+  it.each(['0', '501', '1.5', 'abc'])(
+    'GET /users?limit=%s answers 400 VALIDATION_FAILED',
+    async (limit) => {
+      const response = await asAdmin.get(`/users?limit=${limit}`);
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+    },
+  );
 
   it('PATCH /users/:id disables a user and revokes their sessions at once', async () => {
     const created = await asAdmin.post('/users', { username: 'dan', password: PASSWORD });
@@ -99,17 +129,26 @@ describe('/users (e2e)', () => {
     const me = await t.http.get('/auth/me').set('Cookie', dan.cookies);
     expect(me.status).toBe(401);
     expect(me.body.code).toBe('SESSION_REVOKED');
-    const refresh = await t.http.post('/auth/refresh').set('Cookie', dan.cookies).set('X-CSRF-Token', dan.csrf);
+    const refresh = await t.http
+      .post('/auth/refresh')
+      .set('Cookie', dan.cookies)
+      .set('X-CSRF-Token', dan.csrf);
     expect(refresh.body.code).toBe('REFRESH_INVALID');
     expect((await t.login('dan', PASSWORD)).status).toBe(401);
 
-    const enabled = await asAdmin.patch(`/users/${created.body.id}`, { disabled: false, roles: ['admin'] });
+    const enabled = await asAdmin.patch(`/users/${created.body.id}`, {
+      disabled: false,
+      roles: ['admin'],
+    });
     expect(enabled.body).toMatchObject({ disabled: false, roles: ['admin'] });
     expect((await t.login('dan', PASSWORD)).body).toMatchObject({ user: { roles: ['admin'] } });
   });
 
   it('PATCH and unlock answer 404 for an unknown user', async () => {
-    expect((await asAdmin.patch('/users/00000000-0000-4000-8000-000000000000', { disabled: true })).status).toBe(404);
+    expect(
+      (await asAdmin.patch('/users/00000000-0000-4000-8000-000000000000', { disabled: true }))
+        .status,
+    ).toBe(404);
     const unlock = await asAdmin.post('/users/00000000-0000-4000-8000-000000000000/unlock');
     expect(unlock.status).toBe(404);
     expect(unlock.body.code).toBe('NOT_FOUND');
@@ -119,16 +158,31 @@ describe('/users (e2e)', () => {
     const created = await asAdmin.post('/users', { username: 'lucy', password: PASSWORD });
     await t.db
       .insertInto('blocks')
-      .values({ id: 'lock-lucy', kind: 'account', subject: 'lucy', reason: 'test', created_at: Date.now(), expires_at: Date.now() + 3_600_000, finding_id: null, lifted_at: null })
+      .values({
+        id: 'lock-lucy',
+        kind: 'account',
+        subject: 'lucy',
+        reason: 'test',
+        created_at: Date.now(),
+        expires_at: Date.now() + 3_600_000,
+        finding_id: null,
+        lifted_at: null,
+      })
       .execute();
     const locked = await t.login('lucy', PASSWORD);
     expect(locked.status).toBe(429);
     expect(locked.body.code).toBe('TOO_MANY_ATTEMPTS');
     expect(Number(locked.response.headers['retry-after'])).toBeGreaterThan(3500);
 
-    const unlock = await asAdmin.post(`/users/${created.body.id}/unlock`).set('X-Request-Id', 'unlock-lucy');
+    const unlock = await asAdmin
+      .post(`/users/${created.body.id}/unlock`)
+      .set('X-Request-Id', 'unlock-lucy');
     expect(unlock.status).toBe(204);
-    const events = await t.db.selectFrom('audit_events').select('type').where('request_id', '=', 'unlock-lucy').execute();
+    const events = await t.db
+      .selectFrom('audit_events')
+      .select('type')
+      .where('request_id', '=', 'unlock-lucy')
+      .execute();
     expect(events.map((event) => event.type)).toContain('user_unlocked');
     expect((await t.login('lucy', PASSWORD)).status).toBe(200);
   });
@@ -142,7 +196,10 @@ describe('/users (e2e)', () => {
     ];
     for (const [method, path, body] of routes) {
       const requestId = `authz-${method}-${path.length}`;
-      const request = (t.http as unknown as Record<string, (p: string) => import('supertest').Test>)[method](path)
+      const send = (t.http as unknown as Record<string, (p: string) => import('supertest').Test>)[
+        method
+      ];
+      const request = send(path)
         .set('Cookie', user.cookies)
         .set('X-CSRF-Token', user.csrf)
         .set('X-Request-Id', requestId);
@@ -152,7 +209,11 @@ describe('/users (e2e)', () => {
         status: 403,
         body: { statusCode: 403, code: 'FORBIDDEN', message: 'Forbidden' },
       });
-      const events = await t.db.selectFrom('audit_events').select(['type', 'username']).where('request_id', '=', requestId).execute();
+      const events = await t.db
+        .selectFrom('audit_events')
+        .select(['type', 'username'])
+        .where('request_id', '=', requestId)
+        .execute();
       expect(events).toEqual([{ type: 'authz_fail', username: 'ursula' }]);
     }
     expect((await t.http.get('/users').set('Cookie', user.cookies)).status).toBe(403);

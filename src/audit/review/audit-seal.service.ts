@@ -6,7 +6,8 @@ import { ReviewRepository, SealRecord } from './review.repository';
 export const GENESIS_HASH = '0'.repeat(64);
 const SEAL_PAGE = 2000;
 
-export type BrokenSealReason = 'chain_broken' | 'event_deleted' | 'event_inserted' | 'event_modified';
+export type BrokenSealReason =
+  'chain_broken' | 'event_deleted' | 'event_inserted' | 'event_modified';
 
 export interface IntegrityReport {
   ok: boolean;
@@ -40,7 +41,12 @@ export class AuditSealService {
    * Seals every event after the last seal up to `throughId`. Returns the new seal, or
    * undefined when there is nothing new to seal (an earlier window, or no events).
    */
-  async seal(runId: string, throughId: number, sealedThrough: string, now = Date.now()): Promise<SealRecord | undefined> {
+  async seal(
+    runId: string,
+    throughId: number,
+    sealedThrough: string,
+    now = Date.now(),
+  ): Promise<SealRecord | undefined> {
     const previous = await this.repository.lastSeal();
     const afterId = previous?.lastEventId ?? 0;
     if (throughId <= afterId) return undefined;
@@ -68,7 +74,7 @@ export class AuditSealService {
     let seals = 0;
     let retiredSeals = 0;
     let last: SealRecord | undefined;
-    for (let afterId = 0; ; ) {
+    for (let afterId = 0; ;) {
       const page = await this.repository.listSeals(afterId, 100);
       if (page.length === 0) break;
       for (const seal of page) {
@@ -90,7 +96,13 @@ export class AuditSealService {
       }
       afterId = page[page.length - 1].id;
     }
-    return { ok: true, sealedThrough: last?.sealedThrough ?? null, seals, retiredSeals, firstBrokenSeal: null };
+    return {
+      ok: true,
+      sealedThrough: last?.sealedThrough ?? null,
+      seals,
+      retiredSeals,
+      firstBrokenSeal: null,
+    };
   }
 
   private async check(
@@ -120,7 +132,7 @@ export class AuditSealService {
     let firstId: number | undefined;
     let lastId: number | undefined;
     let firstTs: string | undefined;
-    for (let cursor = afterId; ; ) {
+    for (let cursor = afterId; ;) {
       const events = await this.repository.listEventsForSeal(cursor, throughId, SEAL_PAGE);
       if (events.length === 0) break;
       let text = '';

@@ -7,7 +7,7 @@ import { createGunzip } from 'node:zlib';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
 import { ReviewDetectorRegistry } from './review-detector.registry';
 import { reviewEventFrom, reviewEvents, ReviewOutcome } from './review-engine';
-import { resolveReviewOptions } from './review.options';
+import { ResolvedReviewOptions, resolveReviewOptions } from './review.options';
 import { NO_LOGIN_HISTORY, ReviewEvent, ReviewWindow } from './review.types';
 
 const FILE_PATTERN = /^audit-.*\.jsonl(\.gz)?$/;
@@ -86,7 +86,7 @@ export async function* readAuditFiles(
  */
 @Injectable()
 export class OfflineReviewService {
-  private readonly settings: ReturnType<typeof resolveReviewOptions>;
+  private readonly settings: ResolvedReviewOptions;
 
   constructor(
     private readonly registry: ReviewDetectorRegistry,

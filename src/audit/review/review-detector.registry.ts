@@ -30,7 +30,9 @@ export class ReviewDetectorRegistry implements OnApplicationBootstrap {
     for (const wrapper of this.discovery.getProviders({ metadataKey: ReviewDetector.KEY })) {
       const instance: unknown = wrapper.instance;
       if (!isRule(instance)) {
-        this.logger.warn(`${wrapper.name} is marked @ReviewDetector() but has no rule id or start(); ignored`);
+        this.logger.warn(
+          `${wrapper.name} is marked @ReviewDetector() but has no rule id or start(); ignored`,
+        );
         continue;
       }
       if (seen.has(instance.rule)) {

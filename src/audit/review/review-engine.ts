@@ -32,7 +32,11 @@ export async function reviewEvents(
   const fromMs = Date.parse(context.window.from);
   const toMs = Date.parse(context.window.to);
   const errors: string[] = [];
-  const passes = detectors.map((detector) => ({ detector, pass: detector.start(context), failed: false }));
+  const passes = detectors.map((detector) => ({
+    detector,
+    pass: detector.start(context),
+    failed: false,
+  }));
   const counts: Record<string, number> = {};
   let eventsReviewed = 0;
   let firstEventId: number | undefined;
@@ -67,7 +71,14 @@ export async function reviewEvents(
       errors.push(`${entry.detector.rule}: ${describe(error)}`);
     }
   }
-  return { eventsReviewed, counts, findings: sortFindings(findings), firstEventId, lastEventId, errors };
+  return {
+    eventsReviewed,
+    counts,
+    findings: sortFindings(findings),
+    firstEventId,
+    lastEventId,
+    errors,
+  };
 }
 
 /** Most severe first, then by rule and subject, so reports and comparisons are stable. */
@@ -93,19 +104,21 @@ export function reviewEventFrom(value: unknown): ReviewEvent | undefined {
   const record = value as Record<string, unknown>;
   const id = Number(record.id);
   const ts = record.ts;
-  if (!Number.isFinite(id) || typeof ts !== 'string' || typeof record.type !== 'string') return undefined;
+  if (!Number.isFinite(id) || typeof ts !== 'string' || typeof record.type !== 'string')
+    return undefined;
   const time = Date.parse(ts);
   if (Number.isNaN(time)) return undefined;
+  const text = (field: unknown): string => (typeof field === 'string' ? field : '');
   return {
     id,
     ts,
     time,
     type: record.type,
-    outcome: String(record.outcome ?? ''),
+    outcome: text(record.outcome),
     username: typeof record.username === 'string' ? record.username : undefined,
     reason: typeof record.reason === 'string' ? record.reason : undefined,
-    ip: String(record.ip ?? ''),
-    method: String(record.method ?? ''),
-    path: String(record.path ?? ''),
+    ip: text(record.ip),
+    method: text(record.method),
+    path: text(record.path),
   };
 }

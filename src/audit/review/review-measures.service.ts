@@ -32,7 +32,11 @@ export class ReviewMeasuresService {
   ) {}
 
   /** Applies the measures of the findings, once per (kind, target) in the run. */
-  async apply(findings: FindingView[], durations: MeasureDurations, now: number): Promise<MeasureRecord[]> {
+  async apply(
+    findings: FindingView[],
+    durations: MeasureDurations,
+    now: number,
+  ): Promise<MeasureRecord[]> {
     const done = new Set<string>();
     const records: MeasureRecord[] = [];
     for (const finding of findings) {
@@ -50,7 +54,12 @@ export class ReviewMeasuresService {
 
   /** `review_finding`: one audit event per new finding, CRITICAL for critical and high. */
   async recordFinding(finding: FindingView, runId: string): Promise<void> {
-    const level = finding.severity === 'critical' || finding.severity === 'high' ? 'CRITICAL' : finding.severity === 'medium' ? 'WARN' : 'INFO';
+    const level =
+      finding.severity === 'critical' || finding.severity === 'high'
+        ? 'CRITICAL'
+        : finding.severity === 'medium'
+          ? 'WARN'
+          : 'INFO';
     await this.audit.record({
       type: 'review_finding',
       outcome: 'success',
@@ -77,14 +86,28 @@ export class ReviewMeasuresService {
     durations: MeasureDurations,
     now: number,
   ): Promise<MeasureRecord> {
-    const record: MeasureRecord = { kind: request.kind, target, findingId: finding.id, result: 'applied' };
+    const record: MeasureRecord = {
+      kind: request.kind,
+      target,
+      findingId: finding.id,
+      result: 'applied',
+    };
     try {
       switch (request.kind) {
         case 'block_ip': {
           const previous = await this.blocks.previousBlockCount('ip', target);
-          const durationSeconds = Math.min(durations.ipBlockBase * 2 ** Math.min(previous, 30), durations.ipBlockMax);
+          const durationSeconds = Math.min(
+            durations.ipBlockBase * 2 ** Math.min(previous, 30),
+            durations.ipBlockMax,
+          );
           const { block, created } = await this.blocks.place(
-            { kind: 'ip', subject: target, reason: `review:${finding.rule}`, durationSeconds, findingId: finding.id },
+            {
+              kind: 'ip',
+              subject: target,
+              reason: `review:${finding.rule}`,
+              durationSeconds,
+              findingId: finding.id,
+            },
             now,
           );
           Object.assign(record, {
@@ -113,7 +136,8 @@ export class ReviewMeasuresService {
             durationSeconds: created ? durations.accountLock : undefined,
           });
           // A lock ends the account's sessions too, so a session the attacker may hold ends now.
-          if (created) record.sessionsRevoked = await this.revokeSessions(target, `review:${finding.rule}`);
+          if (created)
+            record.sessionsRevoked = await this.revokeSessions(target, `review:${finding.rule}`);
           break;
         }
         case 'revoke_sessions':

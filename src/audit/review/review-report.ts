@@ -33,7 +33,10 @@ function cell(value: unknown): string {
 function evidenceText(evidence: Record<string, unknown>): string {
   return Object.entries(evidence)
     .filter(([, value]) => !Array.isArray(value) || value.length > 0)
-    .map(([key, value]) => `${key}: ${Array.isArray(value) ? value.slice(0, 5).join(', ') : String(value)}`)
+    .map(
+      ([key, value]) =>
+        `${key}: ${Array.isArray(value) ? value.slice(0, 5).join(', ') : String(value)}`,
+    )
     .join('; ');
 }
 
@@ -44,17 +47,29 @@ export function renderReport(run: ReviewRunView, timeZone: string): string {
   const summary = SEVERITY_ORDER.filter((severity) => bySeverity[severity])
     .map((severity) => `${bySeverity[severity]} ${severity}`)
     .join(', ');
-  lines.push(`# Login review ${localStamp(run.window.to, timeZone).replace('T', ' ').replace(/-(\d\d)$/, ':$1')} (${timeZone})`, '');
+  lines.push(
+    `# Login review ${localStamp(run.window.to, timeZone)
+      .replace('T', ' ')
+      .replace(/-(\d\d)$/, ':$1')} (${timeZone})`,
+    '',
+  );
   lines.push('| | |', '|---|---|');
   lines.push(`| Run | \`${run.id}\` |`);
   lines.push(`| Window | ${run.window.from} → ${run.window.to} |`);
-  lines.push(`| Trigger | ${cell(run.trigger)}${run.dryRun ? ' (dry run: no measures taken)' : ''} |`);
+  lines.push(
+    `| Trigger | ${cell(run.trigger)}${run.dryRun ? ' (dry run: no measures taken)' : ''} |`,
+  );
   lines.push(`| Status | ${run.status} |`);
   lines.push(`| Events reviewed | ${run.eventsReviewed} |`);
   lines.push(`| Findings | ${run.findings.length}${summary ? ` (${summary})` : ''} |`);
-  lines.push(`| Measures | ${run.measures.filter((m) => m.result === 'applied').length} applied, ${run.measures.length} in all |`);
+  lines.push(
+    `| Measures | ${run.measures.filter((m) => m.result === 'applied').length} applied, ${run.measures.length} in all |`,
+  );
   lines.push(`| Duration | ${(run.durationMs / 1000).toFixed(2)} s |`);
-  if (run.seal) lines.push(`| Seal | #${run.seal.id}: events ${run.seal.firstEventId}–${run.seal.lastEventId} (${run.seal.eventCount}) |`);
+  if (run.seal)
+    lines.push(
+      `| Seal | #${run.seal.id}: events ${run.seal.firstEventId}–${run.seal.lastEventId} (${run.seal.eventCount}) |`,
+    );
   if (run.errors.length > 0) lines.push(`| Errors | ${cell(run.errors.join('; '))} |`);
   lines.push('');
 
@@ -71,7 +86,10 @@ export function renderReport(run: ReviewRunView, timeZone: string): string {
     const findings = run.findings.filter((finding) => finding.severity === severity);
     if (findings.length === 0) continue;
     lines.push(`### ${severity[0].toUpperCase()}${severity.slice(1)} (${findings.length})`, '');
-    lines.push('| rule | subject | evidence | first seen | last seen | sample events |', '|---|---|---|---|---|---|');
+    lines.push(
+      '| rule | subject | evidence | first seen | last seen | sample events |',
+      '|---|---|---|---|---|---|',
+    );
     for (const finding of findings) {
       const repeat = finding.repeatOf ? ' (reported before)' : '';
       lines.push(

@@ -12,7 +12,10 @@ interface ReviewCommandOptions {
 }
 
 function instant(flag: string, value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$/i.test(value) || Number.isNaN(Date.parse(value))) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$/i.test(value) ||
+    Number.isNaN(Date.parse(value))
+  ) {
     throw new Error(`${flag} must be an ISO-8601 date or time, such as 2026-01-31T23:00:00Z`);
   }
   return toUtcIso(value.replace(' ', 'T'));
@@ -43,7 +46,9 @@ function findingLines(findings: Finding[]): string[] {
 }
 
 function severitySummary(findings: Finding[]): string {
-  const parts = SEVERITY_ORDER.map((severity) => [severity, findings.filter((f) => f.severity === severity).length] as const)
+  const parts = SEVERITY_ORDER.map(
+    (severity) => [severity, findings.filter((f) => f.severity === severity).length] as const,
+  )
     .filter(([, count]) => count > 0)
     .map(([severity, count]) => `${count} ${severity}`);
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
@@ -56,7 +61,8 @@ function severitySummary(findings: Finding[]): string {
  */
 @Command({
   name: 'audit:review',
-  description: 'Review the audit trail now (or --file audit-*.jsonl[.gz] files offline) and print the summary',
+  description:
+    'Review the audit trail now (or --file audit-*.jsonl[.gz] files offline) and print the summary',
 })
 export class AuditReviewCommand extends CommandRunner {
   constructor(
@@ -83,7 +89,13 @@ export class AuditReviewCommand extends CommandRunner {
       return;
     }
     const run = await this.reviews
-      .run({ from: options.from, to: options.to, dryRun: options.dryRun, trigger: 'cli', onProgress: progress.update })
+      .run({
+        from: options.from,
+        to: options.to,
+        dryRun: options.dryRun,
+        trigger: 'cli',
+        onProgress: progress.update,
+      })
       .finally(progress.done);
     const applied = run.measures.filter((measure) => measure.result === 'applied').length;
     const lines = [
@@ -93,7 +105,9 @@ export class AuditReviewCommand extends CommandRunner {
       `Findings: ${run.findings.length}${severitySummary(run.findings)}`,
       ...findingLines(run.findings),
       `Measures: ${applied} applied, ${run.measures.length - applied} already in force or failed`,
-      run.seal ? `Sealed events ${run.seal.firstEventId}–${run.seal.lastEventId} (seal #${run.seal.id})` : 'Nothing new to seal',
+      run.seal
+        ? `Sealed events ${run.seal.firstEventId}–${run.seal.lastEventId} (seal #${run.seal.id})`
+        : 'Nothing new to seal',
       `Report: ${run.reportPath ?? 'not written'}`,
       `Duration: ${(run.durationMs / 1000).toFixed(2)} s`,
       ...run.errors.map((error) => `Error: ${error}`),
@@ -101,7 +115,10 @@ export class AuditReviewCommand extends CommandRunner {
     process.stdout.write(`${lines.join('\n')}\n`);
   }
 
-  @Option({ flags: '--from <time>', description: 'window start (ISO-8601); default: where the last run stopped' })
+  @Option({
+    flags: '--from <time>',
+    description: 'window start (ISO-8601); default: where the last run stopped',
+  })
   parseFrom(value: string): string {
     return instant('--from', value);
   }
@@ -116,14 +133,20 @@ export class AuditReviewCommand extends CommandRunner {
     return true;
   }
 
-  @Option({ flags: '--file <path...>', description: 'review audit-*.jsonl[.gz] files (or folders) instead of the database' })
+  @Option({
+    flags: '--file <path...>',
+    description: 'review audit-*.jsonl[.gz] files (or folders) instead of the database',
+  })
   parseFile(value: string, previous: string[] = []): string[] {
     return [...previous, value];
   }
 }
 
 /** `gatehouse audit:verify`: recomputes every seal; exit code 1 when one is broken. */
-@Command({ name: 'audit:verify', description: 'Recompute every audit seal and report the first broken one' })
+@Command({
+  name: 'audit:verify',
+  description: 'Recompute every audit seal and report the first broken one',
+})
 export class AuditVerifyCommand extends CommandRunner {
   constructor(private readonly reviews: ReviewService) {
     super();
@@ -137,7 +160,9 @@ export class AuditVerifyCommand extends CommandRunner {
       );
       return;
     }
-    process.stdout.write(`BROKEN: seal #${report.firstBrokenSeal?.id} (${report.firstBrokenSeal?.reason})\n`);
+    process.stdout.write(
+      `BROKEN: seal #${report.firstBrokenSeal?.id} (${report.firstBrokenSeal?.reason})\n`,
+    );
     process.exitCode = 1;
   }
 }

@@ -15,7 +15,8 @@ function encodeBlockCursor(id: string): string {
 
 function decodeBlockCursor(cursor: string): string {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith('bk1:') || text.length > 132) throw new ApiError(400, 'VALIDATION_FAILED', 'Invalid cursor');
+  if (!text.startsWith('bk1:') || text.length > 132)
+    throw new ApiError(400, 'VALIDATION_FAILED', 'Invalid cursor');
   return text.slice(4);
 }
 
@@ -31,7 +32,9 @@ export class ReviewController {
   ) {}
 
   @Get('reviews')
-  listReviews(@Query() query: ReviewListQueryDto): Promise<{ items: ReviewRunSummary[]; nextCursor: string | null }> {
+  listReviews(
+    @Query() query: ReviewListQueryDto,
+  ): Promise<{ items: ReviewRunSummary[]; nextCursor: string | null }> {
     return this.reviews.listRuns(query.limit, query.cursor);
   }
 
@@ -54,12 +57,17 @@ export class ReviewController {
   }
 
   @Get('blocks')
-  async listBlocks(@Query() query: ReviewListQueryDto): Promise<{ items: Block[]; nextCursor: string | null }> {
+  async listBlocks(
+    @Query() query: ReviewListQueryDto,
+  ): Promise<{ items: Block[]; nextCursor: string | null }> {
     const afterId = query.cursor === undefined ? undefined : decodeBlockCursor(query.cursor);
     const blocks = await this.blocks.list(query.limit + 1, afterId);
     const items = blocks.slice(0, query.limit);
     const last = items[items.length - 1];
-    return { items, nextCursor: blocks.length > query.limit && last ? encodeBlockCursor(last.id) : null };
+    return {
+      items,
+      nextCursor: blocks.length > query.limit && last ? encodeBlockCursor(last.id) : null,
+    };
   }
 
   /** Lifts a block in force (audited as `ip_unblocked`); 404 for an unknown or lifted one. */

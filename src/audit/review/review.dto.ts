@@ -1,18 +1,34 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsBoolean,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 
 export const REVIEW_LIST_DEFAULT_LIMIT = 50;
 export const REVIEW_LIST_MAX_LIMIT = 500;
 
 /** `POST /audit/reviews`: both bounds optional; without them the scheduled window is used. */
 export class RunReviewDto {
-  @ApiPropertyOptional({ description: 'Inclusive ISO-8601 start', example: '2026-01-30T23:00:00.000Z' })
+  @ApiPropertyOptional({
+    description: 'Inclusive ISO-8601 start',
+    example: '2026-01-30T23:00:00.000Z',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Exclusive ISO-8601 end', example: '2026-01-31T23:00:00.000Z' })
+  @ApiPropertyOptional({
+    description: 'Exclusive ISO-8601 end',
+    example: '2026-01-31T23:00:00.000Z',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
   to?: string;
@@ -25,7 +41,11 @@ export class RunReviewDto {
 
 /** `?limit&cursor` of `GET /audit/reviews` and `GET /audit/blocks`. */
 export class ReviewListQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: REVIEW_LIST_MAX_LIMIT, default: REVIEW_LIST_DEFAULT_LIMIT })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: REVIEW_LIST_MAX_LIMIT,
+    default: REVIEW_LIST_DEFAULT_LIMIT,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -37,7 +57,9 @@ export class ReviewListQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor must be a nextCursor value from an earlier page' })
+  @Matches(/^[A-Za-z0-9_-]+$/, {
+    message: 'cursor must be a nextCursor value from an earlier page',
+  })
   cursor?: string;
 }
 

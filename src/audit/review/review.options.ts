@@ -71,14 +71,18 @@ export const DEFAULT_REVIEW_OPTIONS: ReviewOptions = {
   pageSize: 5000,
 };
 
-export function resolveReviewOptions(options: ReviewOptions | undefined): Required<ReviewOptions> & {
+export type ResolvedReviewOptions = Required<ReviewOptions> & {
   thresholds: Required<ReviewThresholds>;
-} {
+};
+
+/** The options with every default filled in; absent options give the defaults (job off). */
+export function resolveReviewOptions(options: ReviewOptions | undefined): ResolvedReviewOptions {
   const merged = { ...DEFAULT_REVIEW_OPTIONS, ...options };
   return {
     ...merged,
+    enabled: options?.enabled ?? false,
     leaseSeconds: merged.leaseSeconds ?? 900,
     pageSize: merged.pageSize ?? 5000,
     thresholds: { ...DEFAULT_REVIEW_THRESHOLDS, ...options?.thresholds },
-  } as Required<ReviewOptions> & { thresholds: Required<ReviewThresholds> };
+  };
 }

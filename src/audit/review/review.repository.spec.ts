@@ -35,20 +35,47 @@ describeEachDialect('KyselyReviewRepository', (database) => {
   });
 
   it('lets exactly one of many concurrent claims win', async () => {
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => repository.claim(run(uuid(10 + i), 5000), 5000)));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => repository.claim(run(uuid(10 + i), 5000), 5000)),
+    );
     expect(results.filter(Boolean)).toHaveLength(1);
-    const rows = await database().db.selectFrom('review_runs').select('id').where('status', '=', 'running').execute();
+    const rows = await database()
+      .db.selectFrom('review_runs')
+      .select('id')
+      .where('status', '=', 'running')
+      .execute();
     expect(rows).toHaveLength(1);
   });
 
   it('finishes a run and finds where the last completed, non-dry run stopped', async () => {
     await repository.claim(run(uuid(1), 1000), 1000);
-    await repository.finish(uuid(1), { status: 'completed', finishedAt: 2000, eventsReviewed: 3, counts: { byType: { a: 3 } }, measures: [] });
-    await repository.claim({ ...run(uuid(2), 3000), windowTo: '2026-02-01T23:00:00.000Z', dryRun: true }, 3000);
-    await repository.finish(uuid(2), { status: 'completed', finishedAt: 4000, eventsReviewed: 0, counts: {}, measures: [] });
+    await repository.finish(uuid(1), {
+      status: 'completed',
+      finishedAt: 2000,
+      eventsReviewed: 3,
+      counts: { byType: { a: 3 } },
+      measures: [],
+    });
+    await repository.claim(
+      { ...run(uuid(2), 3000), windowTo: '2026-02-01T23:00:00.000Z', dryRun: true },
+      3000,
+    );
+    await repository.finish(uuid(2), {
+      status: 'completed',
+      finishedAt: 4000,
+      eventsReviewed: 0,
+      counts: {},
+      measures: [],
+    });
     expect(await repository.lastReviewedThrough()).toBe('2026-01-31T23:00:00.000Z');
     const found = await repository.findRun(uuid(1));
-    expect(found).toMatchObject({ status: 'completed', eventsReviewed: 3, counts: { byType: { a: 3 } }, dryRun: false, finishedAt: 2000 });
+    expect(found).toMatchObject({
+      status: 'completed',
+      eventsReviewed: 3,
+      counts: { byType: { a: 3 } },
+      dryRun: false,
+      finishedAt: 2000,
+    });
     const [newest, ...rest] = await repository.listRuns(1);
     expect(newest.id).toBe(uuid(2));
     expect(rest).toEqual([]);
@@ -62,7 +89,10 @@ describeEachDialect('KyselyReviewRepository', (database) => {
     script.fail('bob', '192.0.2.2', 'unknown_user', 3600_000);
     script.succeed('carol', '192.0.2.3', 3600_000);
     for (const event of toAuditEvents(script.events)) await events.insert(event);
-    const range = await repository.eventIdRange('2026-01-31T10:30:00.000Z', '2026-01-31T13:00:00.000Z');
+    const range = await repository.eventIdRange(
+      '2026-01-31T10:30:00.000Z',
+      '2026-01-31T13:00:00.000Z',
+    );
     expect(range).toBeDefined();
     const page = await repository.listEventsForReview(range!.firstId - 1, range!.lastId, 10);
     expect(page.map((e) => [e.type, e.username, e.reason, e.ip])).toEqual([
@@ -70,7 +100,9 @@ describeEachDialect('KyselyReviewRepository', (database) => {
       ['authn_login_success', 'carol', undefined, '192.0.2.3'],
     ]);
     expect(page[0].time).toBe(Date.parse(page[0].ts));
-    expect(await repository.eventIdRange('2027-01-01T00:00:00.000Z', '2027-01-02T00:00:00.000Z')).toBeUndefined();
+    expect(
+      await repository.eventIdRange('2027-01-01T00:00:00.000Z', '2027-01-02T00:00:00.000Z'),
+    ).toBeUndefined();
     expect(await repository.firstEventTs()).toBe(script.events[0].ts);
   });
 
@@ -81,7 +113,11 @@ describeEachDialect('KyselyReviewRepository', (database) => {
     script.fail('alice', '203.0.113.1');
     script.succeed('bob', '192.0.2.2', 86_400_000);
     for (const event of toAuditEvents(script.events)) await events.insert(event);
-    const known = await repository.successfulIpsBefore(['alice', 'bob', 'nobody'], '2026-01-01T00:00:00.000Z', '2026-01-31T00:00:00.000Z');
+    const known = await repository.successfulIpsBefore(
+      ['alice', 'bob', 'nobody'],
+      '2026-01-01T00:00:00.000Z',
+      '2026-01-31T00:00:00.000Z',
+    );
     expect([...known.keys()]).toEqual(['alice']);
     expect([...known.get('alice')!].sort()).toEqual(['192.0.2.1', '192.0.2.9']);
   });
@@ -103,16 +139,51 @@ describeEachDialect('KyselyReviewRepository', (database) => {
     };
     await repository.insertFindings([finding]);
     expect(await repository.findingsOfRun(uuid(1))).toEqual([{ ...finding, repeatOf: undefined }]);
-    expect(await repository.findActedFinding('brute-force', 'alice', finding.firstSeen, uuid(2))).toBeUndefined();
-    await repository.finish(uuid(1), { status: 'completed', finishedAt: 2000, eventsReviewed: 1, counts: {}, measures: [] });
-    expect(await repository.findActedFinding('brute-force', 'alice', finding.firstSeen, uuid(2))).toBe(uuid(100));
-    expect(await repository.findActedFinding('brute-force', 'alice', finding.firstSeen, uuid(1))).toBeUndefined();
+    expect(
+      await repository.findActedFinding('brute-force', 'alice', finding.firstSeen, uuid(2)),
+    ).toBeUndefined();
+    await repository.finish(uuid(1), {
+      status: 'completed',
+      finishedAt: 2000,
+      eventsReviewed: 1,
+      counts: {},
+      measures: [],
+    });
+    expect(
+      await repository.findActedFinding('brute-force', 'alice', finding.firstSeen, uuid(2)),
+    ).toBe(uuid(100));
+    expect(
+      await repository.findActedFinding('brute-force', 'alice', finding.firstSeen, uuid(1)),
+    ).toBeUndefined();
   });
 
   it('keeps seals in chain order', async () => {
-    const first = await repository.insertSeal({ runId: uuid(1), firstEventId: 1, lastEventId: 5, eventCount: 5, sealedThrough: '2026-01-31T23:00:00.000Z', firstEventTs: '2026-01-31T10:00:00.000Z', previousHash: '0'.repeat(64), hash: 'a'.repeat(64), createdAt: 1 });
-    await repository.insertSeal({ runId: uuid(2), firstEventId: 6, lastEventId: 9, eventCount: 4, sealedThrough: '2026-02-01T23:00:00.000Z', previousHash: 'a'.repeat(64), hash: 'b'.repeat(64), createdAt: 2 });
-    expect(first).toMatchObject({ firstEventId: 1, lastEventId: 5, firstEventTs: '2026-01-31T10:00:00.000Z' });
+    const first = await repository.insertSeal({
+      runId: uuid(1),
+      firstEventId: 1,
+      lastEventId: 5,
+      eventCount: 5,
+      sealedThrough: '2026-01-31T23:00:00.000Z',
+      firstEventTs: '2026-01-31T10:00:00.000Z',
+      previousHash: '0'.repeat(64),
+      hash: 'a'.repeat(64),
+      createdAt: 1,
+    });
+    await repository.insertSeal({
+      runId: uuid(2),
+      firstEventId: 6,
+      lastEventId: 9,
+      eventCount: 4,
+      sealedThrough: '2026-02-01T23:00:00.000Z',
+      previousHash: 'a'.repeat(64),
+      hash: 'b'.repeat(64),
+      createdAt: 2,
+    });
+    expect(first).toMatchObject({
+      firstEventId: 1,
+      lastEventId: 5,
+      firstEventTs: '2026-01-31T10:00:00.000Z',
+    });
     expect((await repository.lastSeal())?.hash).toBe('b'.repeat(64));
     expect((await repository.listSeals(first.id, 10)).map((s) => s.lastEventId)).toEqual([9]);
     expect(await repository.countSeals()).toBe(2);

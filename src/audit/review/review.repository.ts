@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Kysely, Selectable, sql } from 'kysely';
-import { AuditSealsTable, DB, InjectKysely, isPostgres, ReviewFindingsTable, ReviewRunsTable } from '../../database';
+import {
+  AuditSealsTable,
+  DB,
+  InjectKysely,
+  isPostgres,
+  ReviewFindingsTable,
+  ReviewRunsTable,
+} from '../../database';
 import type { AuditEvent } from '../audit-event';
 import { auditEventFromRow } from '../audit.repository';
 import type { Finding, ReviewEvent } from './review.types';
@@ -84,27 +91,50 @@ export abstract class ReviewRepository {
   abstract finish(id: string, result: RunResult): Promise<void>;
   abstract findRun(id: string): Promise<RunRecord | undefined>;
   /** Newest first; `before` is the cursor (`startedAt`, `id`) of the last run of the previous page. */
-  abstract listRuns(limit: number, before?: { startedAt: number; id: string }): Promise<RunRecord[]>;
+  abstract listRuns(
+    limit: number,
+    before?: { startedAt: number; id: string },
+  ): Promise<RunRecord[]>;
   /** Where the scheduled window starts: the end of the last completed, non-dry run. */
   abstract lastReviewedThrough(): Promise<string | undefined>;
   abstract firstEventTs(): Promise<string | undefined>;
   /** Ids of the first and last events with `from <= ts < to`; undefined when there are none. */
-  abstract eventIdRange(from: string, to: string): Promise<{ firstId: number; lastId: number } | undefined>;
+  abstract eventIdRange(
+    from: string,
+    to: string,
+  ): Promise<{ firstId: number; lastId: number } | undefined>;
   /** Review columns only (no details), `afterId < id <= throughId`, oldest first. */
-  abstract listEventsForReview(afterId: number, throughId: number, limit: number): Promise<ReviewEvent[]>;
+  abstract listEventsForReview(
+    afterId: number,
+    throughId: number,
+    limit: number,
+  ): Promise<ReviewEvent[]>;
   /** For each user, the IPs of its successful logins with `from <= ts < before`. */
-  abstract successfulIpsBefore(usernames: string[], from: string, before: string): Promise<Map<string, Set<string>>>;
+  abstract successfulIpsBefore(
+    usernames: string[],
+    from: string,
+    before: string,
+  ): Promise<Map<string, Set<string>>>;
   abstract insertFindings(findings: StoredFinding[]): Promise<void>;
   abstract findingsOfRun(runId: string): Promise<StoredFinding[]>;
   /** The id of the same finding (rule, subject, first seen) in an earlier completed, acted-on run. */
-  abstract findActedFinding(rule: string, subject: string, firstSeen: string, exceptRunId: string): Promise<string | undefined>;
+  abstract findActedFinding(
+    rule: string,
+    subject: string,
+    firstSeen: string,
+    exceptRunId: string,
+  ): Promise<string | undefined>;
   abstract lastSeal(): Promise<SealRecord | undefined>;
   abstract insertSeal(seal: NewSeal): Promise<SealRecord>;
   /** Seals in chain order, `afterId < id`. */
   abstract listSeals(afterId: number, limit: number): Promise<SealRecord[]>;
   abstract countSeals(): Promise<number>;
   /** Whole events, canonical, `afterId < id <= throughId`, oldest first: the input of a seal. */
-  abstract listEventsForSeal(afterId: number, throughId: number, limit: number): Promise<AuditEvent[]>;
+  abstract listEventsForSeal(
+    afterId: number,
+    throughId: number,
+    limit: number,
+  ): Promise<AuditEvent[]>;
 }
 
 type RunRow = Selectable<ReviewRunsTable>;
@@ -178,7 +208,11 @@ export class KyselyReviewRepository extends ReviewRepository {
   async expireStaleClaims(now: number): Promise<number> {
     const result = await this.db
       .updateTable('review_runs')
-      .set({ status: 'failed', error: 'lease expired: the run stopped without finishing', finished_at: now })
+      .set({
+        status: 'failed',
+        error: 'lease expired: the run stopped without finishing',
+        finished_at: now,
+      })
       .where('status', '=', 'running')
       .where('lease_expires_at', '<=', now)
       .executeTakeFirst();
@@ -190,7 +224,9 @@ export class KyselyReviewRepository extends ReviewRepository {
       sql`insert into review_runs (id, window_from, window_to, status, trigger, dry_run, started_at, lease_expires_at, events_reviewed)
           select ${run.id}, ${run.windowFrom}, ${run.windowTo}, 'running', ${run.trigger}, ${run.dryRun ? 1 : 0},
                  ${run.startedAt}, ${run.leaseExpiresAt}, 0
-          where not exists (select 1 from review_runs where status = 'running' and lease_expires_at > ${now})`.execute(db);
+          where not exists (select 1 from review_runs where status = 'running' and lease_expires_at > ${now})`.execute(
+        db,
+      );
     if (!isPostgres(this.db as unknown as Kysely<unknown>)) {
       // One statement: SQLite runs it under its single writer lock, so two claims cannot interleave.
       const result = await insert(this.db);
@@ -199,7 +235,9 @@ export class KyselyReviewRepository extends ReviewRepository {
     // READ COMMITTED would let two NOT EXISTS checks pass together; the advisory lock
     // (released at commit) serialises claimers, and a busy lock means another claim is in flight.
     return this.db.transaction().execute(async (trx) => {
-      const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${REVIEW_LOCK_KEY}) as locked`.execute(trx);
+      const lock = await sql<{
+        locked: boolean;
+      }>`select pg_try_advisory_xact_lock(${REVIEW_LOCK_KEY}) as locked`.execute(trx);
       if (!lock.rows[0]?.locked) return false;
       const result = await insert(trx);
       return Number(result.numAffectedRows ?? 0) === 1;
@@ -232,7 +270,11 @@ export class KyselyReviewRepository extends ReviewRepository {
   }
 
   async findRun(id: string): Promise<RunRecord | undefined> {
-    const row = await this.db.selectFrom('review_runs').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('review_runs')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row ? runFromRow(row) : undefined;
   }
 
@@ -246,7 +288,11 @@ export class KyselyReviewRepository extends ReviewRepository {
         ]),
       );
     }
-    const rows = await query.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+    const rows = await query
+      .orderBy('started_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map(runFromRow);
   }
 
@@ -263,11 +309,19 @@ export class KyselyReviewRepository extends ReviewRepository {
   }
 
   async firstEventTs(): Promise<string | undefined> {
-    const row = await this.db.selectFrom('audit_events').select('ts').orderBy('ts', 'asc').limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('audit_events')
+      .select('ts')
+      .orderBy('ts', 'asc')
+      .limit(1)
+      .executeTakeFirst();
     return row?.ts;
   }
 
-  async eventIdRange(from: string, to: string): Promise<{ firstId: number; lastId: number } | undefined> {
+  async eventIdRange(
+    from: string,
+    to: string,
+  ): Promise<{ firstId: number; lastId: number } | undefined> {
     const row = await this.db
       .selectFrom('audit_events')
       .select((eb) => [eb.fn.min('id').as('firstId'), eb.fn.max('id').as('lastId')])
@@ -278,7 +332,11 @@ export class KyselyReviewRepository extends ReviewRepository {
     return { firstId: Number(row.firstId), lastId: Number(row.lastId) };
   }
 
-  async listEventsForReview(afterId: number, throughId: number, limit: number): Promise<ReviewEvent[]> {
+  async listEventsForReview(
+    afterId: number,
+    throughId: number,
+    limit: number,
+  ): Promise<ReviewEvent[]> {
     // By primary key only: the window's time bounds are applied by the engine, so the planner
     // never trades the id range for the ts index and sorts a whole window per page.
     const rows = await this.db
@@ -289,7 +347,7 @@ export class KyselyReviewRepository extends ReviewRepository {
       .orderBy('id', 'asc')
       .limit(limit)
       .execute();
-    const events: ReviewEvent[] = new Array(rows.length);
+    const events = new Array<ReviewEvent>(rows.length);
     for (let i = 0; i < rows.length; i += 1) {
       const row = rows[i];
       events[i] = {
@@ -308,7 +366,11 @@ export class KyselyReviewRepository extends ReviewRepository {
     return events;
   }
 
-  async successfulIpsBefore(usernames: string[], from: string, before: string): Promise<Map<string, Set<string>>> {
+  async successfulIpsBefore(
+    usernames: string[],
+    from: string,
+    before: string,
+  ): Promise<Map<string, Set<string>>> {
     const result = new Map<string, Set<string>>();
     if (usernames.length === 0 || from >= before) return result;
     const rows = await this.db
@@ -342,7 +404,11 @@ export class KyselyReviewRepository extends ReviewRepository {
             severity: finding.severity,
             subject_kind: finding.subjectKind,
             subject: finding.subject,
-            evidence: JSON.stringify({ evidence: finding.evidence, measures: finding.measures, repeatOf: finding.repeatOf }),
+            evidence: JSON.stringify({
+              evidence: finding.evidence,
+              measures: finding.measures,
+              repeatOf: finding.repeatOf,
+            }),
             first_seen: finding.firstSeen,
             last_seen: finding.lastSeen,
             sample_event_ids: JSON.stringify(finding.sampleEventIds),
@@ -353,11 +419,20 @@ export class KyselyReviewRepository extends ReviewRepository {
   }
 
   async findingsOfRun(runId: string): Promise<StoredFinding[]> {
-    const rows = await this.db.selectFrom('review_findings').selectAll().where('run_id', '=', runId).execute();
+    const rows = await this.db
+      .selectFrom('review_findings')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .execute();
     return rows.map(findingFromRow);
   }
 
-  async findActedFinding(rule: string, subject: string, firstSeen: string, exceptRunId: string): Promise<string | undefined> {
+  async findActedFinding(
+    rule: string,
+    subject: string,
+    firstSeen: string,
+    exceptRunId: string,
+  ): Promise<string | undefined> {
     const row = await this.db
       .selectFrom('review_findings')
       .innerJoin('review_runs', 'review_runs.id', 'review_findings.run_id')
@@ -374,7 +449,12 @@ export class KyselyReviewRepository extends ReviewRepository {
   }
 
   async lastSeal(): Promise<SealRecord | undefined> {
-    const row = await this.db.selectFrom('audit_seals').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('audit_seals')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row ? sealFromRow(row) : undefined;
   }
 
@@ -416,7 +496,11 @@ export class KyselyReviewRepository extends ReviewRepository {
     return Number(row.count);
   }
 
-  async listEventsForSeal(afterId: number, throughId: number, limit: number): Promise<AuditEvent[]> {
+  async listEventsForSeal(
+    afterId: number,
+    throughId: number,
+    limit: number,
+  ): Promise<AuditEvent[]> {
     const rows = await this.db
       .selectFrom('audit_events')
       .selectAll()

@@ -19,9 +19,10 @@ export class ReviewScheduler {
     // Decorator arguments are fixed when the class loads, before any config exists; the zone
     // (REVIEW_TIMEZONE) and REVIEW_ENABLED are set on the metadata here, before the scheduler
     // reads it at module init. Without review options (the CLI) the job stays off.
-    const metadata = Reflect.getMetadata(CRON_OPTIONS_METADATA, ReviewScheduler.prototype.nightlyReview) as
-      | Record<string, unknown>
-      | undefined;
+    const handler = Object.getOwnPropertyDescriptor(ReviewScheduler.prototype, 'nightlyReview')
+      ?.value as object;
+    const metadata = Reflect.getMetadata(CRON_OPTIONS_METADATA, handler) as
+      Record<string, unknown> | undefined;
     if (metadata) {
       metadata.timeZone = options.review?.timeZone ?? 'UTC';
       metadata.disabled = options.review?.enabled !== true;

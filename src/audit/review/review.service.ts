@@ -11,11 +11,18 @@ import { ReviewDetectorRegistry } from './review-detector.registry';
 import { reviewEvents, ReviewOutcome, sortFindings } from './review-engine';
 import { ReviewMeasuresService } from './review-measures.service';
 import { renderReport, reportFileName } from './review-report';
-import { resolveReviewOptions } from './review.options';
+import { ResolvedReviewOptions, resolveReviewOptions } from './review.options';
 import { ReviewClock } from './review.clock';
 import { ReviewRepository, RunRecord, StoredFinding } from './review.repository';
 import type { LoginHistory, ReviewEvent, ReviewWindow } from './review.types';
-import type { FindingView, MeasureRecord, ReviewRunSummary, ReviewRunView, RunCounts, SealView } from './review.view';
+import type {
+  FindingView,
+  MeasureRecord,
+  ReviewRunSummary,
+  ReviewRunView,
+  RunCounts,
+  SealView,
+} from './review.view';
 
 export interface RunRequest {
   /** Inclusive ISO start; default: the end of the last completed run, or the first event. */
@@ -54,7 +61,7 @@ function countBy<T>(items: T[], key: (item: T) => string): Record<string, number
 @Injectable()
 export class ReviewService {
   private readonly logger = new Logger('Review');
-  private readonly settings: ReturnType<typeof resolveReviewOptions>;
+  private readonly settings: ResolvedReviewOptions;
 
   constructor(
     private readonly repository: ReviewRepository,
@@ -96,7 +103,11 @@ export class ReviewService {
       this.logger.error(`Deleting expired blocks failed: ${describe(error)}`);
     }
     try {
-      eventsPruned = await this.audit.pruneOlderThan(this.auditOptions.retentionDays, undefined, now);
+      eventsPruned = await this.audit.pruneOlderThan(
+        this.auditOptions.retentionDays,
+        undefined,
+        now,
+      );
     } catch (error) {
       this.logger.error(`Pruning audit events failed: ${describe(error)}`);
     }
@@ -111,7 +122,15 @@ export class ReviewService {
     const id = randomUUID();
     const leaseMs = this.settings.leaseSeconds * 1000;
     const claimed = await this.repository.claim(
-      { id, windowFrom: window.from, windowTo: window.to, trigger: request.trigger, dryRun, startedAt, leaseExpiresAt: startedAt + leaseMs },
+      {
+        id,
+        windowFrom: window.from,
+        windowTo: window.to,
+        trigger: request.trigger,
+        dryRun,
+        startedAt,
+        leaseExpiresAt: startedAt + leaseMs,
+      },
       startedAt,
     );
     if (!claimed) throw new ApiError(409, 'REVIEW_RUNNING', 'A review is already running');
@@ -149,12 +168,19 @@ export class ReviewService {
       const view: FindingView = { id: randomUUID(), ...finding };
       // Re-running a window finds the same things; acting on them again would double blocks.
       if (!dryRun) {
-        const earlier = await this.repository.findActedFinding(finding.rule, finding.subject, finding.firstSeen, id);
+        const earlier = await this.repository.findActedFinding(
+          finding.rule,
+          finding.subject,
+          finding.firstSeen,
+          id,
+        );
         if (earlier) view.repeatOf = earlier;
       }
       findings.push(view);
     }
-    await this.repository.insertFindings(findings.map((finding): StoredFinding => ({ ...finding, runId: id })));
+    await this.repository.insertFindings(
+      findings.map((finding): StoredFinding => ({ ...finding, runId: id })),
+    );
 
     let measures: MeasureRecord[] = [];
     let seal: SealView | null = null;
@@ -164,7 +190,9 @@ export class ReviewService {
       for (const finding of findings) {
         if (!finding.repeatOf) await this.measures.recordFinding(finding, id);
       }
-      for (const measure of measures) if (measure.result === 'failed') errors.push(`${measure.kind} ${measure.target}: ${measure.detail}`);
+      for (const measure of measures)
+        if (measure.result === 'failed')
+          errors.push(`${measure.kind} ${measure.target}: ${measure.detail}`);
       if (range) seal = await this.sealWindow(id, range.lastId, window.to, errors);
     }
 
@@ -235,7 +263,7 @@ export class ReviewService {
     const repository = this.repository;
     async function* pages(): AsyncGenerator<ReviewEvent[]> {
       if (!range) return;
-      for (let afterId = range.firstId - 1; afterId < range.lastId; ) {
+      for (let afterId = range.firstId - 1; afterId < range.lastId;) {
         const page = await repository.listEventsForReview(afterId, range.lastId, pageSize);
         if (page.length === 0) return;
         yield page;
@@ -260,13 +288,21 @@ export class ReviewService {
 
   /** History for the detectors: successful logins within the retention, before the window. */
   private loginHistory(): LoginHistory {
-    const retentionStart = new Date(this.clock.now() - this.auditOptions.retentionDays * 86_400_000).toISOString();
+    const retentionStart = new Date(
+      this.clock.now() - this.auditOptions.retentionDays * 86_400_000,
+    ).toISOString();
     return {
-      successfulIpsBefore: (usernames, before) => this.repository.successfulIpsBefore(usernames, retentionStart, before),
+      successfulIpsBefore: (usernames, before) =>
+        this.repository.successfulIpsBefore(usernames, retentionStart, before),
     };
   }
 
-  private async sealWindow(runId: string, throughId: number, windowTo: string, errors: string[]): Promise<SealView | null> {
+  private async sealWindow(
+    runId: string,
+    throughId: number,
+    windowTo: string,
+    errors: string[],
+  ): Promise<SealView | null> {
     try {
       const seal = await this.seals.seal(runId, throughId, windowTo, this.clock.now());
       if (!seal) return null;
@@ -282,7 +318,13 @@ export class ReviewService {
           sealedThrough: seal.sealedThrough,
         },
       });
-      return { id: seal.id, firstEventId: seal.firstEventId, lastEventId: seal.lastEventId, eventCount: seal.eventCount, hash: seal.hash };
+      return {
+        id: seal.id,
+        firstEventId: seal.firstEventId,
+        lastEventId: seal.lastEventId,
+        eventCount: seal.eventCount,
+        hash: seal.hash,
+      };
     } catch (error) {
       errors.push(`seal: ${describe(error)}`);
       return null;
@@ -290,7 +332,10 @@ export class ReviewService {
   }
 
   private async writeReport(view: ReviewRunView, errors: string[]): Promise<string | null> {
-    const path = join(this.settings.reportDir, reportFileName(view.window.to, this.settings.timeZone));
+    const path = join(
+      this.settings.reportDir,
+      reportFileName(view.window.to, this.settings.timeZone),
+    );
     try {
       await mkdir(this.settings.reportDir, { recursive: true });
       await writeFile(path, renderReport(view, this.settings.timeZone), { mode: 0o640 });
@@ -306,7 +351,10 @@ export class ReviewService {
     const to = request.to ?? new Date(now).toISOString();
     let from = request.from;
     if (from === undefined) {
-      from = (await this.repository.lastReviewedThrough()) ?? (await this.repository.firstEventTs()) ?? to;
+      from =
+        (await this.repository.lastReviewedThrough()) ??
+        (await this.repository.firstEventTs()) ??
+        to;
       // Nothing new since the last run (or a clock that went back): an empty window, not an error.
       if (from > to) from = to;
     }
@@ -319,20 +367,32 @@ export class ReviewService {
   async findRun(id: string): Promise<ReviewRunView | undefined> {
     const run = await this.repository.findRun(id);
     if (!run) return undefined;
-    const findings = sortFindings(await this.repository.findingsOfRun(id)).map((finding): FindingView => {
-      const { runId: _runId, ...view } = finding;
-      return view;
-    });
-    return { ...this.summaryParts(run), findings, measures: (run.measures ?? []) as MeasureRecord[] };
+    const findings = sortFindings(await this.repository.findingsOfRun(id)).map(
+      (finding): FindingView => {
+        const { runId: _runId, ...view } = finding;
+        return view;
+      },
+    );
+    return {
+      ...this.summaryParts(run),
+      findings,
+      measures: (run.measures ?? []) as MeasureRecord[],
+    };
   }
 
-  async listRuns(limit: number, cursor?: string): Promise<{ items: ReviewRunSummary[]; nextCursor: string | null }> {
+  async listRuns(
+    limit: number,
+    cursor?: string,
+  ): Promise<{ items: ReviewRunSummary[]; nextCursor: string | null }> {
     const before = cursor === undefined ? undefined : decodeRunCursor(cursor);
     const runs = await this.repository.listRuns(limit + 1, before);
     const page = runs.slice(0, limit);
     const items = page.map((run) => {
       const parts = this.summaryParts(run);
-      const findingCount = Object.values(parts.counts.findingsBySeverity).reduce((sum, n) => sum + (n ?? 0), 0);
+      const findingCount = Object.values(parts.counts.findingsBySeverity).reduce(
+        (sum, n) => sum + (n ?? 0),
+        0,
+      );
       return { ...parts, findingCount, measureCount: (run.measures ?? []).length };
     });
     const last = page[page.length - 1];
@@ -353,7 +413,8 @@ export class ReviewService {
       window: { from: run.windowFrom, to: run.windowTo },
       startedAt: new Date(run.startedAt).toISOString(),
       finishedAt: run.finishedAt === undefined ? null : new Date(run.finishedAt).toISOString(),
-      durationMs: stored.durationMs ?? (run.finishedAt === undefined ? 0 : run.finishedAt - run.startedAt),
+      durationMs:
+        stored.durationMs ?? (run.finishedAt === undefined ? 0 : run.finishedAt - run.startedAt),
       eventsReviewed: run.eventsReviewed,
       counts: {
         byType: stored.byType ?? {},

@@ -55,4 +55,7 @@ export interface ReviewRunView {
 }
 
 /** A run in a list: the summary without its findings. */
-export type ReviewRunSummary = Omit<ReviewRunView, 'findings' | 'measures'> & { findingCount: number; measureCount: number };
+export type ReviewRunSummary = Omit<ReviewRunView, 'findings' | 'measures'> & {
+  findingCount: number;
+  measureCount: number;
+};

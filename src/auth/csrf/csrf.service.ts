@@ -40,7 +40,8 @@ export class CsrfService {
   originRefusal(request: Request): OriginRefusal | undefined {
     const origin = singleHeader(request.headers.origin);
     const listed = origin !== undefined && this.appOrigins.has(origin);
-    if (singleHeader(request.headers['sec-fetch-site']) === 'cross-site' && !listed) return 'cross_site_fetch';
+    if (singleHeader(request.headers['sec-fetch-site']) === 'cross-site' && !listed)
+      return 'cross_site_fetch';
     if (origin === undefined || listed) return undefined;
     return sameOrigin(origin, request) ? undefined : 'foreign_origin';
   }
@@ -51,7 +52,10 @@ export class CsrfService {
     const cookie = this.cookies.csrfToken(request);
     if (header === undefined || cookie === undefined) return false;
     const expected = Buffer.from(this.tokens.csrfToken(sessionId));
-    return constantTimeEquals(Buffer.from(header), expected) && constantTimeEquals(Buffer.from(cookie), expected);
+    return (
+      constantTimeEquals(Buffer.from(header), expected) &&
+      constantTimeEquals(Buffer.from(cookie), expected)
+    );
   }
 }
 

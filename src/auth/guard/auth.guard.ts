@@ -1,7 +1,14 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { ApiError, AuthenticatedUser, IS_PUBLIC_KEY, publishTokenRejected, Role, ROLES_KEY } from '../../common';
+import {
+  ApiError,
+  AuthenticatedUser,
+  IS_PUBLIC_KEY,
+  publishTokenRejected,
+  Role,
+  ROLES_KEY,
+} from '../../common';
 import { csrfOriginRefused, csrfTokenRefused, forbidden, tokenFailure } from '../auth.errors';
 import { CsrfService, isUnsafeMethod } from '../csrf/csrf.service';
 import { LoginAuditLedger } from '../login/login-audit.ledger';
@@ -12,7 +19,15 @@ type AuthenticatedRequest = Request & { user?: AuthenticatedUser };
 interface StrategyOutcome {
   user?: AuthenticatedUser;
   info?: unknown;
-  error?: unknown;
+  error?: Error;
+}
+
+/** The actions passport gives a strategy for one request. */
+interface StrategyAttempt {
+  success(user: AuthenticatedUser): void;
+  fail(info?: unknown): void;
+  error(error: unknown): void;
+  authenticate(request: Request, options: object): void;
 }
 
 /**
@@ -89,7 +104,8 @@ export class AuthGuard implements CanActivate {
     // An ApiError (SESSION_REVOKED, TOKEN_INVALID) from validate(), or a database failure (500).
     if (outcome.error !== undefined) {
       // Counted by the metrics (token verification failures by code), with no dependency on them.
-      if (outcome.error instanceof ApiError && outcome.error.getStatus() === 401) publishTokenRejected(outcome.error.code);
+      if (outcome.error instanceof ApiError && outcome.error.getStatus() === 401)
+        publishTokenRejected(outcome.error.code);
       throw outcome.error;
     }
     if (outcome.user) return outcome.user;
@@ -104,14 +120,11 @@ export class AuthGuard implements CanActivate {
    */
   private runStrategy(request: Request): Promise<StrategyOutcome> {
     return new Promise((resolve) => {
-      const attempt = Object.create(this.strategy) as JwtStrategy & {
-        success(user: AuthenticatedUser): void;
-        fail(info?: unknown): void;
-        error(error: unknown): void;
-      };
+      const attempt = Object.create(this.strategy) as StrategyAttempt;
       attempt.success = (user) => resolve({ user });
       attempt.fail = (info) => resolve({ info });
-      attempt.error = (error) => resolve({ error });
+      attempt.error = (error) =>
+        resolve({ error: error instanceof Error ? error : new Error(String(error)) });
       attempt.authenticate(request, {});
     });
   }

@@ -16,6 +16,9 @@ export class AuthSessionRevoker extends SessionRevoker {
   async revokeAllForUsername(usernameNormalized: string, reason: string): Promise<number> {
     const user = await this.users.findByUsername(usernameNormalized);
     if (!user) return 0;
-    return this.sessions.revokeAllForUser(user, reason === 'user_disabled' ? 'user_disabled' : 'review_measure');
+    return this.sessions.revokeAllForUser(
+      user,
+      reason === 'user_disabled' ? 'user_disabled' : 'review_measure',
+    );
   }
 }

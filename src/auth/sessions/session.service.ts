@@ -102,7 +102,10 @@ export class SessionService implements OnModuleInit {
 
   /** Whether a previous token's reuse falls inside REFRESH_REUSE_GRACE. */
   withinReuseGrace(session: Session, now = Date.now()): boolean {
-    return session.rotatedAt !== null && now - session.rotatedAt <= this.options.session.reuseGrace * 1000;
+    return (
+      session.rotatedAt !== null &&
+      now - session.rotatedAt <= this.options.session.reuseGrace * 1000
+    );
   }
 
   /**
@@ -170,7 +173,12 @@ export class SessionService implements OnModuleInit {
     reason: RevocationReason,
     options: { exceptSessionId?: string; now?: number } = {},
   ): Promise<number> {
-    const ids = await this.repository.revokeAllForUser(user.id, reason, options.now ?? Date.now(), options.exceptSessionId);
+    const ids = await this.repository.revokeAllForUser(
+      user.id,
+      reason,
+      options.now ?? Date.now(),
+      options.exceptSessionId,
+    );
     if (ids.length > 0) await this.notifier.publish({ sessionIds: ids });
     await this.audit.record({
       type: 'authn_token_revoked',

@@ -27,7 +27,12 @@ export abstract class SessionsRepository {
   /** Returns whether this call revoked it (false when already revoked or unknown). */
   abstract revoke(id: string, reason: string, now: number): Promise<boolean>;
   /** Revokes every live session of the user but `exceptId`; returns the ids revoked. */
-  abstract revokeAllForUser(userId: string, reason: string, now: number, exceptId?: string): Promise<string[]>;
+  abstract revokeAllForUser(
+    userId: string,
+    reason: string,
+    now: number,
+    exceptId?: string,
+  ): Promise<string[]>;
   /** Live sessions (not revoked, not past either end), newest first. */
   abstract listLiveForUser(userId: string, now: number): Promise<Session[]>;
   abstract deleteEndedBefore(before: number): Promise<number>;
@@ -83,12 +88,20 @@ export class KyselySessionsRepository extends SessionsRepository {
   }
 
   async findById(id: string): Promise<Session | undefined> {
-    const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && sessionFromRow(row);
   }
 
   async findByRefreshHash(refreshHash: string): Promise<Session | undefined> {
-    const row = await this.db.selectFrom('sessions').selectAll().where('refresh_hash', '=', refreshHash).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('refresh_hash', '=', refreshHash)
+      .executeTakeFirst();
     return row && sessionFromRow(row);
   }
 
@@ -155,7 +168,12 @@ export class KyselySessionsRepository extends SessionsRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async revokeAllForUser(userId: string, reason: string, now: number, exceptId?: string): Promise<string[]> {
+  async revokeAllForUser(
+    userId: string,
+    reason: string,
+    now: number,
+    exceptId?: string,
+  ): Promise<string[]> {
     let query = this.db
       .updateTable('sessions')
       .set({ revoked_at: now, revoked_reason: reason })
@@ -183,7 +201,13 @@ export class KyselySessionsRepository extends SessionsRepository {
   async deleteEndedBefore(before: number): Promise<number> {
     const result = await this.db
       .deleteFrom('sessions')
-      .where((eb) => eb.or([eb('expires_at', '<', before), eb('refresh_expires_at', '<', before), eb('revoked_at', '<', before)]))
+      .where((eb) =>
+        eb.or([
+          eb('expires_at', '<', before),
+          eb('refresh_expires_at', '<', before),
+          eb('revoked_at', '<', before),
+        ]),
+      )
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }

@@ -22,7 +22,10 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
  * secure, `access_token` otherwise. A Bearer header is read only when the host enables it;
  * a query string never is (RFC 6750 §5.3, ASVS 5.0 V3.5).
  */
-export function accessTokenExtractor(cookies: AuthCookies, allowBearer: boolean): (request: Request) => string | null {
+export function accessTokenExtractor(
+  cookies: AuthCookies,
+  allowBearer: boolean,
+): (request: Request) => string | null {
   return (request) => {
     const fromCookie = cookies.accessToken(request);
     if (fromCookie !== undefined) return fromCookie;
@@ -33,7 +36,9 @@ export function accessTokenExtractor(cookies: AuthCookies, allowBearer: boolean)
 }
 
 function isRoleList(value: unknown): value is Role[] {
-  return Array.isArray(value) && value.every((role) => (ROLES as readonly unknown[]).includes(role));
+  return (
+    Array.isArray(value) && value.every((role) => (ROLES as readonly unknown[]).includes(role))
+  );
 }
 
 /**
@@ -104,5 +109,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
 export const CLOCK_SKEW_SECONDS = 5;
 
 function isLive(state: SessionState | undefined, userId: string): state is SessionState {
-  return state !== undefined && !state.ended && state.userId === userId && state.expiresAt > Date.now();
+  return (
+    state !== undefined && !state.ended && state.userId === userId && state.expiresAt > Date.now()
+  );
 }

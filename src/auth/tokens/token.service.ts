@@ -69,7 +69,9 @@ export class TokenService {
   }
 
   refreshToken(sessionId: string, generation: number, salt: string): string {
-    return createHmac('sha256', this.keys.refreshToken).update(`${sessionId}.${generation}.${salt}`).digest('base64url');
+    return createHmac('sha256', this.keys.refreshToken)
+      .update(`${sessionId}.${generation}.${salt}`)
+      .digest('base64url');
   }
 
   /** What the database keeps of a refresh token. */

@@ -7,7 +7,11 @@ import { Kysely } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('audit_seals').addColumn('first_event_ts', 'text').execute();
-  await db.schema.createIndex('audit_seals_last_event_idx').on('audit_seals').column('last_event_id').execute();
+  await db.schema
+    .createIndex('audit_seals_last_event_idx')
+    .on('audit_seals')
+    .column('last_event_id')
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

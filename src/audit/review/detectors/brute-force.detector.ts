@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ReviewDetector } from '../review-detector.decorator';
-import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule, ReviewEvent } from '../review.types';
+import type {
+  DetectorContext,
+  DetectorPass,
+  Finding,
+  ReviewDetectorRule,
+  ReviewEvent,
+} from '../review.types';
 import { entry, isAccountFailure, isSuccessfulLogin, Span } from './login-events';
 
 interface AccountState {
@@ -51,13 +57,19 @@ export class BruteForceDetector implements ReviewDetectorRule {
         const findings: Finding[] = [];
         for (const [username, state] of accounts) {
           if (state.failures < thresholds.bruteForceFailures || !state.failuresByIp) continue;
-          const attackers = [...state.failuresByIp.keys()].filter((ip) => !state.successIps.has(ip));
+          const attackers = [...state.failuresByIp.keys()].filter(
+            (ip) => !state.successIps.has(ip),
+          );
           findings.push({
             rule: 'brute-force',
             severity: 'high',
             subjectKind: 'username',
             subject: username,
-            evidence: { failures: state.failures, distinctIps: state.failuresByIp.size, ips: attackers },
+            evidence: {
+              failures: state.failures,
+              distinctIps: state.failuresByIp.size,
+              ips: attackers,
+            },
             firstSeen: state.span.firstSeen,
             lastSeen: state.span.lastSeen,
             sampleEventIds: state.span.samples,

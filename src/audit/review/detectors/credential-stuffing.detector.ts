@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DistinctCounter, HyperLogLog } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
-import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule, ReviewEvent } from '../review.types';
+import type {
+  DetectorContext,
+  DetectorPass,
+  Finding,
+  ReviewDetectorRule,
+  ReviewEvent,
+} from '../review.types';
 import { isFailedLogin, isSuccessfulLogin, Span } from './login-events';
 
 interface IpState {
@@ -50,7 +56,11 @@ export class CredentialStuffingDetector implements ReviewDetectorRule {
             span.see(event);
             return;
           }
-          state = { failures: 0, succeeded: false, usernames: new DistinctCounter(thresholds.sprayingUsernames) };
+          state = {
+            failures: 0,
+            succeeded: false,
+            usernames: new DistinctCounter(thresholds.sprayingUsernames),
+          };
           ips.set(event.ip, state);
         }
         if (!failed) {
@@ -69,7 +79,8 @@ export class CredentialStuffingDetector implements ReviewDetectorRule {
         const sampleIps: string[] = [];
         for (const [ip, state] of ips) {
           const lowRate =
-            state.usernames.size < thresholds.sprayingUsernames && state.failures < thresholds.bruteForceFailures;
+            state.usernames.size < thresholds.sprayingUsernames &&
+            state.failures < thresholds.bruteForceFailures;
           if (state.succeeded || !lowRate) continue;
           ipCount += 1;
           failures += state.failures;
@@ -77,14 +88,20 @@ export class CredentialStuffingDetector implements ReviewDetectorRule {
           if (sampleIps.length < 10) sampleIps.push(ip);
         }
         const usernameCount = usernames.estimate();
-        if (ipCount < thresholds.stuffingIps || usernameCount < thresholds.stuffingUsernames) return [];
+        if (ipCount < thresholds.stuffingIps || usernameCount < thresholds.stuffingUsernames)
+          return [];
         return [
           {
             rule: 'credential-stuffing',
             severity: 'critical',
             subjectKind: 'campaign',
             subject: `stuffing:${span.firstSeen}`,
-            evidence: { distinctIps: ipCount, distinctUsernames: usernameCount, failures, sampleIps },
+            evidence: {
+              distinctIps: ipCount,
+              distinctUsernames: usernameCount,
+              failures,
+              sampleIps,
+            },
             firstSeen: span.firstSeen,
             lastSeen: span.lastSeen,
             sampleEventIds: span.samples,

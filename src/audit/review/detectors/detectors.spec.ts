@@ -16,17 +16,30 @@ import {
   UsernameEnumerationDetector,
 } from './index';
 
-const allDetectors = (): ReviewDetectorRule[] => BUILT_IN_DETECTORS.map((Detector) => new Detector());
+const allDetectors = (): ReviewDetectorRule[] =>
+  BUILT_IN_DETECTORS.map((Detector) => new Detector());
 
-async function review(script: EventScript, detectors: ReviewDetectorRule[] = allDetectors(), history: LoginHistory = NO_LOGIN_HISTORY) {
-  const context: DetectorContext = { window: script.window, thresholds: DEFAULT_REVIEW_THRESHOLDS, history };
+async function review(
+  script: EventScript,
+  detectors: ReviewDetectorRule[] = allDetectors(),
+  history: LoginHistory = NO_LOGIN_HISTORY,
+) {
+  const context: DetectorContext = {
+    window: script.window,
+    thresholds: DEFAULT_REVIEW_THRESHOLDS,
+    history,
+  };
   return reviewEvents(script.pages(), detectors, context);
 }
 
 function historyOf(known: Record<string, string[]>): LoginHistory {
   return {
     successfulIpsBefore: (usernames) =>
-      Promise.resolve(new Map(usernames.filter((name) => known[name]).map((name) => [name, new Set(known[name])]))),
+      Promise.resolve(
+        new Map(
+          usernames.filter((name) => known[name]).map((name) => [name, new Set(known[name])]),
+        ),
+      ),
   };
 }
 
@@ -96,7 +109,12 @@ describe('review detectors', () => {
   it('credential stuffing: many IPs, each trying a few accounts once', async () => {
     const script = new EventScript();
     for (let ip = 0; ip < 30; ip += 1) {
-      for (let u = 0; u < 3; u += 1) script.fail(`leak${ip * 3 + u}`, `100.64.${ip}.1`, u === 2 ? 'unknown_user' : 'bad_password');
+      for (let u = 0; u < 3; u += 1)
+        script.fail(
+          `leak${ip * 3 + u}`,
+          `100.64.${ip}.1`,
+          u === 2 ? 'unknown_user' : 'bad_password',
+        );
     }
     const { findings } = await review(script);
     expect(findings.map((f) => f.rule)).toEqual(['credential-stuffing']);
@@ -109,10 +127,25 @@ describe('review detectors', () => {
 
   it('credential stuffing counts a flood of IPs in bounded memory', async () => {
     const detector = new CredentialStuffingDetector();
-    const pass = detector.start({ window: { from: '2026-01-31T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' }, thresholds: DEFAULT_REVIEW_THRESHOLDS, history: NO_LOGIN_HISTORY });
+    const pass = detector.start({
+      window: { from: '2026-01-31T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' },
+      thresholds: DEFAULT_REVIEW_THRESHOLDS,
+      history: NO_LOGIN_HISTORY,
+    });
     const base = Date.parse('2026-01-31T01:00:00.000Z');
     for (let i = 0; i < 120_000; i += 1) {
-      pass.observe({ id: i + 1, ts: new Date(base + i).toISOString(), time: base + i, type: 'authn_login_fail', outcome: 'failure', username: `u${i}`, reason: 'unknown_user', ip: `ip${i}`, method: 'POST', path: '/auth/login' });
+      pass.observe({
+        id: i + 1,
+        ts: new Date(base + i).toISOString(),
+        time: base + i,
+        type: 'authn_login_fail',
+        outcome: 'failure',
+        username: `u${i}`,
+        reason: 'unknown_user',
+        ip: `ip${i}`,
+        method: 'POST',
+        path: '/auth/login',
+      });
     }
     const [finding] = await pass.findings();
     expect(Number(finding.evidence.distinctIps)).toBeGreaterThan(110_000);
@@ -127,7 +160,11 @@ describe('review detectors', () => {
     script.succeed('dave', '192.0.2.30');
     const { findings } = await review(script, [new SuccessAfterFailuresDetector()]);
     expect(findings).toHaveLength(1);
-    expect(findings[0]).toMatchObject({ rule: 'success-after-failures', severity: 'critical', subject: 'carol' });
+    expect(findings[0]).toMatchObject({
+      rule: 'success-after-failures',
+      severity: 'critical',
+      subject: 'carol',
+    });
     expect(findings[0].evidence).toMatchObject({ failuresBeforeSuccess: 6, occurrences: 1 });
     expect(findings[0].measures).toEqual([{ kind: 'revoke_sessions', username: 'carol' }]);
     expect(findings[0].sampleEventIds).toContain(7);
@@ -190,7 +227,14 @@ describe('review detectors', () => {
     const script = new EventScript();
     for (let i = 0; i < 7; i += 1) script.lock(`staff${i}`, '198.18.1.1', 3 * 3600_000);
     for (let i = 0; i < 7; i += 1) {
-      script.add({ type: 'authn_login_lock', outcome: 'success', username: `victim${i}`, reason: 'locked', ip: '-', path: 'login-review' });
+      script.add({
+        type: 'authn_login_lock',
+        outcome: 'success',
+        username: `victim${i}`,
+        reason: 'locked',
+        ip: '-',
+        path: 'login-review',
+      });
     }
     expect((await review(script, [new LockoutBurstDetector()])).findings).toEqual([]);
   });
@@ -223,7 +267,11 @@ describe('review detectors', () => {
     };
     const script = new EventScript();
     for (let i = 0; i < 25; i += 1) script.fail(`guess${i}`, '203.0.113.40', 'unknown_user');
-    const outcome = await review(script, [broken, new UsernameEnumerationDetector(), new DistributedAttackDetector()]);
+    const outcome = await review(script, [
+      broken,
+      new UsernameEnumerationDetector(),
+      new DistributedAttackDetector(),
+    ]);
     expect(outcome.errors).toEqual(['broken: boom']);
     expect(outcome.findings.map((f) => f.rule)).toEqual(['username-enumeration']);
   });

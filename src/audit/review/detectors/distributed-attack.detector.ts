@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
-import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule, ReviewEvent } from '../review.types';
+import type {
+  DetectorContext,
+  DetectorPass,
+  Finding,
+  ReviewDetectorRule,
+  ReviewEvent,
+} from '../review.types';
 import { entry, isAccountFailure, Span } from './login-events';
 
 interface AccountState {
@@ -43,7 +49,11 @@ export class DistributedAttackDetector implements ReviewDetectorRule {
             severity: 'high',
             subjectKind: 'username',
             subject: username,
-            evidence: { failures: state.failures, distinctIps: state.ips.size, sampleIps: state.ips.values().slice(0, 10) },
+            evidence: {
+              failures: state.failures,
+              distinctIps: state.ips.size,
+              sampleIps: state.ips.values().slice(0, 10),
+            },
             firstSeen: state.span.firstSeen,
             lastSeen: state.span.lastSeen,
             sampleEventIds: state.span.samples,

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
-import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule, ReviewEvent } from '../review.types';
+import type {
+  DetectorContext,
+  DetectorPass,
+  Finding,
+  ReviewDetectorRule,
+  ReviewEvent,
+} from '../review.types';
 import { isLoginLockout, Span } from './login-events';
 
 interface Burst {
@@ -46,7 +52,12 @@ export class LockoutBurstDetector implements ReviewDetectorRule {
         }
         if (perAccount.size >= thresholds.lockoutBurstAccounts) {
           if (!open) {
-            open = { accounts: new DistinctCounter(), ips: new DistinctCounter(), lockEvents: 0, span: new Span() };
+            open = {
+              accounts: new DistinctCounter(),
+              ips: new DistinctCounter(),
+              lockEvents: 0,
+              span: new Span(),
+            };
             bursts.push(open);
             // The burst starts with the lock events that made it one.
             for (let i = head; i < recent.length - 1; i += 1) addTo(open, recent[i]);

@@ -7,12 +7,18 @@ const REFUSAL_REASONS = new Set(['locked', 'throttled', 'ip_blocked']);
 
 /** Any failed login attempt: a wrong credential, or a refusal while locked or blocked. */
 export function isFailedLogin(event: ReviewEvent): boolean {
-  return event.outcome === 'failure' && FAILURE_TYPES.has(event.type) && event.reason !== 'invalid_input';
+  return (
+    event.outcome === 'failure' && FAILURE_TYPES.has(event.type) && event.reason !== 'invalid_input'
+  );
 }
 
 /** A failed password check on an account that exists (not an unknown name, not a refusal). */
 export function isCredentialFailure(event: ReviewEvent): boolean {
-  return isFailedLogin(event) && event.reason !== 'unknown_user' && !REFUSAL_REASONS.has(event.reason ?? '');
+  return (
+    isFailedLogin(event) &&
+    event.reason !== 'unknown_user' &&
+    !REFUSAL_REASONS.has(event.reason ?? '')
+  );
 }
 
 /** A failed attempt that names an existing account (refusals included: the attack goes on). */

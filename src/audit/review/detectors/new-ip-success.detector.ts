@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ReviewDetector } from '../review-detector.decorator';
-import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule, ReviewEvent } from '../review.types';
+import type {
+  DetectorContext,
+  DetectorPass,
+  Finding,
+  ReviewDetectorRule,
+  ReviewEvent,
+} from '../review.types';
 import { entry, isSuccessfulLogin } from './login-events';
 
 interface FirstSuccess {
@@ -39,9 +45,17 @@ export class NewIpSuccessDetector implements ReviewDetectorRule {
     return {
       observe(event: ReviewEvent): void {
         if (event.username === undefined || !isSuccessfulLogin(event)) return;
-        const state = entry(users, event.username, () => ({ successes: 0, ips: new Map<string, FirstSuccess>() }));
+        const state = entry(users, event.username, () => ({
+          successes: 0,
+          ips: new Map<string, FirstSuccess>(),
+        }));
         if (!state.ips.has(event.ip) && state.ips.size < IPS_PER_USER) {
-          state.ips.set(event.ip, { ip: event.ip, id: event.id, time: event.time, successesBefore: state.successes });
+          state.ips.set(event.ip, {
+            ip: event.ip,
+            id: event.id,
+            time: event.time,
+            successesBefore: state.successes,
+          });
         }
         state.successes += 1;
       },
@@ -67,7 +81,11 @@ export class NewIpSuccessDetector implements ReviewDetectorRule {
               severity: 'medium',
               subjectKind: 'username',
               subject: username,
-              evidence: { newIps: fresh.map((first) => first.ip).slice(0, 10), knownIps: prior.size, successes: state.successes },
+              evidence: {
+                newIps: fresh.map((first) => first.ip).slice(0, 10),
+                knownIps: prior.size,
+                successes: state.successes,
+              },
               firstSeen: new Date(Math.min(...times)).toISOString(),
               lastSeen: new Date(Math.max(...times)).toISOString(),
               sampleEventIds: fresh.map((first) => first.id).slice(0, 10),

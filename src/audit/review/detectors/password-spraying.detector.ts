@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
-import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule, ReviewEvent } from '../review.types';
+import type {
+  DetectorContext,
+  DetectorPass,
+  Finding,
+  ReviewDetectorRule,
+  ReviewEvent,
+} from '../review.types';
 import { entry, isAccountFailure, isSuccessfulLogin, Span } from './login-events';
 
 /** Usernames tracked exactly per IP; beyond this an IP is spraying anyway and is only counted. */
@@ -33,7 +39,11 @@ export class PasswordSprayingDetector implements ReviewDetectorRule {
       observe(event: ReviewEvent): void {
         if (isSuccessfulLogin(event)) {
           const state = ips.get(event.ip);
-          if (state?.failed && event.username !== undefined && state.failed.get(event.username) === false) {
+          if (
+            state?.failed &&
+            event.username !== undefined &&
+            state.failed.get(event.username) === false
+          ) {
             state.failed.set(event.username, true);
             state.resolved += 1;
           }
@@ -64,17 +74,26 @@ export class PasswordSprayingDetector implements ReviewDetectorRule {
       findings(): Finding[] {
         const findings: Finding[] = [];
         for (const [ip, state] of ips) {
-          const distinct = state.failed ? state.failed.size - state.resolved : state.overflow!.size - state.resolved;
+          const distinct = state.failed
+            ? state.failed.size - state.resolved
+            : state.overflow!.size - state.resolved;
           if (distinct < thresholds.sprayingUsernames) continue;
           const sample = state.failed
-            ? [...state.failed].filter(([, resolved]) => !resolved).map(([name]) => name).slice(0, 10)
+            ? [...state.failed]
+                .filter(([, resolved]) => !resolved)
+                .map(([name]) => name)
+                .slice(0, 10)
             : [];
           findings.push({
             rule: 'password-spraying',
             severity: 'high',
             subjectKind: 'ip',
             subject: ip,
-            evidence: { failures: state.failures, distinctUsernames: distinct, sampleUsernames: sample },
+            evidence: {
+              failures: state.failures,
+              distinctUsernames: distinct,
+              sampleUsernames: sample,
+            },
             firstSeen: state.span.firstSeen,
             lastSeen: state.span.lastSeen,
             sampleEventIds: state.span.samples,

@@ -19,7 +19,11 @@ export class RefreshTokenReuseDetector implements ReviewDetectorRule {
       observe(event: ReviewEvent): void {
         if (event.type !== 'authn_token_reuse') return;
         const subject = event.username ?? `ip:${event.ip}`;
-        const state = entry(users, subject, () => ({ reuses: 0, ips: new Set<string>(), span: new Span() }));
+        const state = entry(users, subject, () => ({
+          reuses: 0,
+          ips: new Set<string>(),
+          span: new Span(),
+        }));
         state.reuses += 1;
         if (state.ips.size < 10) state.ips.add(event.ip);
         state.span.see(event);

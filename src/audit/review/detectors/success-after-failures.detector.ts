@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
-import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule, ReviewEvent } from '../review.types';
+import type {
+  DetectorContext,
+  DetectorPass,
+  Finding,
+  ReviewDetectorRule,
+  ReviewEvent,
+} from '../review.types';
 import { entry, isCredentialFailure, isSuccessfulLogin, Span } from './login-events';
 
 interface AccountState {
@@ -10,7 +16,13 @@ interface AccountState {
   streakIps: DistinctCounter | undefined;
   streakSpan: Span | undefined;
   /** Set once a success ended a long enough streak. */
-  hit?: { maxStreak: number; occurrences: number; successIps: DistinctCounter; failureIps: number; span: Span };
+  hit?: {
+    maxStreak: number;
+    occurrences: number;
+    successIps: DistinctCounter;
+    failureIps: number;
+    span: Span;
+  };
 }
 
 /**

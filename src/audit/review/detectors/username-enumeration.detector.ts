@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
-import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule, ReviewEvent } from '../review.types';
+import type {
+  DetectorContext,
+  DetectorPass,
+  Finding,
+  ReviewDetectorRule,
+  ReviewEvent,
+} from '../review.types';
 import { entry, isUnknownUserFailure, Span } from './login-events';
 
 interface IpState {
@@ -22,7 +28,11 @@ export class UsernameEnumerationDetector implements ReviewDetectorRule {
     return {
       observe(event: ReviewEvent): void {
         if (!isUnknownUserFailure(event)) return;
-        const state = entry(ips, event.ip, () => ({ failures: 0, usernames: new DistinctCounter(), span: new Span() }));
+        const state = entry(ips, event.ip, () => ({
+          failures: 0,
+          usernames: new DistinctCounter(),
+          span: new Span(),
+        }));
         state.failures += 1;
         if (event.username !== undefined) state.usernames.add(event.username);
         state.span.see(event);

@@ -1,0 +1,48 @@
+'use strict';
+/**
+ * Scenario (d): one `ReviewService.run()` over the database named by DATABASE_URL, in a
+ * process of its own so its peak RSS is the review's (plus the application it runs in).
+ * Prints one JSON line: duration, events, findings, the planted attacks it missed, memory.
+ */
+const { performance } = require('node:perf_hooks');
+const { bootContext } = require('./lib/app-context');
+const { missingFindings } = require('./lib/synthetic-events');
+
+async function main() {
+  const { app, dist } = await bootContext();
+  const { ReviewService } = dist('audit/review');
+  const reviews = app.get(ReviewService);
+  const rssAfterBootMiB = process.memoryUsage().rss / 2 ** 20;
+  let peakRssSampled = rssAfterBootMiB;
+  const sampler = setInterval(() => {
+    peakRssSampled = Math.max(peakRssSampled, process.memoryUsage().rss / 2 ** 20);
+  }, 50);
+  const started = performance.now();
+  const run = await reviews.run({ trigger: 'bench' });
+  const wallMs = performance.now() - started;
+  clearInterval(sampler);
+  await app.close();
+  const findings = run.findings.map((finding) => ({ rule: finding.rule, subject: finding.subject }));
+  process.stdout.write(
+    `${JSON.stringify({
+      status: run.status,
+      eventsReviewed: run.eventsReviewed,
+      durationMs: run.durationMs,
+      wallMs,
+      findings: findings.length,
+      findingsByRule: run.counts?.findingsByRule,
+      missing: missingFindings(findings),
+      measures: run.measures.length,
+      sealed: run.seal ? run.seal.lastEventId - run.seal.firstEventId + 1 : 0,
+      errors: run.errors,
+      rssAfterBootMiB,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      peakRssSampledMiB: peakRssSampled,
+    })}\n`,
+  );
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,383 @@
+'use strict';
+/**
+ * `npm run bench [-- --quick] [-- --pg] [-- --redis] [-- --skip-build] [-- --only a,b,c,d,e]`
+ *
+ * Builds, starts the real server (node dist/main.js) as a child process on a fresh SQLite file
+ * (PostgreSQL with --pg, Redis with --redis), drives it with autocannon from another child
+ * process, runs the in-process measurements in children of their own, and writes
+ * bench/results.json and the figures of docs/benchmarks.md. Ratios are taken within one run:
+ * absolute figures on shared machines drift from run to run.
+ */
+const Database = require('better-sqlite3');
+const { spawnSync } = require('node:child_process');
+const { existsSync, mkdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
+const { performance } = require('node:perf_hooks');
+const u = require('./lib/util');
+const { renderResults, writeReport } = require('./lib/report');
+
+const METRICS_TOKEN = 'bench-metrics-token-2b7e151628aed2a6';
+const ADMIN = { username: 'bench-admin', password: 'Bench-admin-password-9f4e2c71' };
+const LOGIN_USERS = 20;
+
+function parseArgs(argv) {
+  const only = argv.find((arg) => arg.startsWith('--only='));
+  return {
+    quick: argv.includes('--quick'),
+    pg: argv.includes('--pg'),
+    redis: argv.includes('--redis'),
+    skipBuild: argv.includes('--skip-build'),
+    cpuProf: argv.includes('--cpu-prof'),
+    only: only ? new Set(only.slice('--only='.length).split(',')) : undefined,
+  };
+}
+
+function plan(quick) {
+  return quick
+    ? { guardRounds: 2, guardSeconds: 3, guardConnections: 20, loginAmount: 300, loginSequential: 20, auditRecords: 1000, reviewSizes: [25_000, 50_000, 100_000] }
+    : { guardRounds: 4, guardSeconds: 5, guardConnections: 20, loginAmount: 2000, loginSequential: 50, auditRecords: 5000, reviewSizes: [250_000, 500_000, 1_000_000] };
+}
+
+function pgUrl() {
+  return process.env.TEST_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test';
+}
+
+/** A fresh PostgreSQL database of its own (never the tests' one); returns its URL and a drop. */
+async function freshPgDatabase(name) {
+  const { Client } = require('pg');
+  const admin = new Client({ connectionString: pgUrl() });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(pgUrl());
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new Client({ connectionString: pgUrl() });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+function load(spec) {
+  return u.runWorker('load.js', [JSON.stringify(spec)]);
+}
+
+/** Cookies of a Set-Cookie list, as a Cookie header, and the CSRF value. */
+function cookiesOf(response) {
+  const jar = {};
+  for (const header of response.headers.getSetCookie()) {
+    const [pair] = header.split(';');
+    const index = pair.indexOf('=');
+    jar[pair.slice(0, index)] = pair.slice(index + 1);
+  }
+  return {
+    cookie: Object.entries(jar)
+      .filter(([, value]) => value !== '')
+      .map(([name, value]) => `${name}=${value}`)
+      .join('; '),
+    csrf: jar.csrf_token ?? jar['__Host-csrf_token'],
+  };
+}
+
+/** Counts every login request the bench sends and sees answered, for scenario (f). */
+class LoginLedger {
+  answered = 0;
+  unanswered = 0;
+
+  async login(server, credentials) {
+    const response = await fetch(`${server.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(credentials),
+    });
+    this.answered += 1;
+    if (response.status !== 200) throw new Error(`login of ${credentials.username} answered ${response.status}`);
+    return cookiesOf(response);
+  }
+
+  addLoad(result) {
+    this.answered += result.answered;
+    this.unanswered += result.errors + result.timeouts;
+  }
+}
+
+async function createLoginUsers(server, ledger) {
+  const admin = await ledger.login(server, ADMIN);
+  const users = [];
+  for (let i = 1; i <= LOGIN_USERS; i += 1) {
+    const user = { username: `bench-user-${i}`, password: `Tangerine-orbit-${i}-${'x'.repeat(4)}-kite` };
+    const response = await fetch(`${server.url}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: admin.cookie, 'x-csrf-token': admin.csrf },
+      body: JSON.stringify({ ...user, roles: ['user'] }),
+    });
+    if (response.status !== 201) throw new Error(`creating ${user.username} answered ${response.status}: ${await response.text()}`);
+    users.push(user);
+  }
+  return users;
+}
+
+/** (a) A public route against GET /auth/me with a valid cookie, interleaved A/B/A/B. */
+async function guardCost(server, ledger, users, p) {
+  const { cookie } = await ledger.login(server, users[0]);
+  const me = await fetch(`${server.url}/auth/me`, { headers: { cookie } });
+  if (me.status !== 200) throw new Error(`/auth/me answered ${me.status}`);
+  const base = { url: server.url, connections: p.guardConnections, duration: p.guardSeconds };
+  // Warm-up of both routes (JIT, caches), not counted.
+  await load({ ...base, duration: 2, path: '/health' });
+  await load({ ...base, duration: 2, path: '/auth/me', headers: { cookie } });
+  const rounds = [];
+  for (let round = 0; round < p.guardRounds; round += 1) {
+    const publicRun = await load({ ...base, path: '/health' });
+    const protectedRun = await load({ ...base, path: '/auth/me', headers: { cookie } });
+    for (const run of [publicRun, protectedRun]) {
+      if (run.statusCodes['200'] !== run.answered) throw new Error(`${run.path}: not every answer was 200: ${JSON.stringify(run.statusCodes)}`);
+    }
+    rounds.push({ public: publicRun, protected: protectedRun, ratio: protectedRun.requestsPerSec / publicRun.requestsPerSec });
+    u.log(`(a) round ${round + 1}: public ${publicRun.requestsPerSec.toFixed(0)} req/s, protected ${protectedRun.requestsPerSec.toFixed(0)} req/s`);
+  }
+  const total = (key) => {
+    const answered = rounds.reduce((sum, round) => sum + round[key].answered, 0);
+    const seconds = rounds.reduce((sum, round) => sum + round[key].durationSec, 0);
+    return answered / seconds;
+  };
+  const meanP99 = (key) => rounds.reduce((sum, round) => sum + round[key].latencyMs.p99, 0) / rounds.length;
+  const publicRps = total('public');
+  const protectedRps = total('protected');
+  return {
+    publicRoute: 'GET /health',
+    protectedRoute: 'GET /auth/me (valid access cookie)',
+    connections: p.guardConnections,
+    secondsPerRun: p.guardSeconds,
+    rounds: rounds.map((round) => ({
+      publicRps: round.public.requestsPerSec,
+      protectedRps: round.protected.requestsPerSec,
+      ratio: round.ratio,
+      publicP99Ms: round.public.latencyMs.p99,
+      protectedP99Ms: round.protected.latencyMs.p99,
+    })),
+    publicRps,
+    protectedRps,
+    ratio: protectedRps / publicRps,
+    costPercent: (1 - protectedRps / publicRps) * 100,
+    publicP99Ms: meanP99('public'),
+    protectedP99Ms: meanP99('protected'),
+  };
+}
+
+/** (b) 50 concurrent logins, half of them with a wrong password. */
+async function loginLoad(server, ledger, users, p) {
+  const base = { url: server.url, path: '/auth/login', logins: { users, wrongEvery: 2 } };
+  // Unloaded latency first, one login at a time: the denominator of the audit share (c).
+  const sequential = await load({ ...base, connections: 1, amount: p.loginSequential });
+  ledger.addLoad(sequential);
+  const before = await u.scrape(server, METRICS_TOKEN); // also resets the event-loop histogram
+  const run = await load({ ...base, connections: 50, amount: p.loginAmount });
+  ledger.addLoad(run);
+  const after = await u.scrape(server, METRICS_TOKEN);
+  const lagP99Raw = after.get('nodejs_eventloop_lag_p99_seconds') * 1000;
+  const lagResolutionMs = 10;
+  const attempts = (labels) =>
+    u.sumSeries(after, 'gatehouse_login_attempts_total', labels) - u.sumSeries(before, 'gatehouse_login_attempts_total', labels);
+  u.log(`(b) ${run.requestsPerSec.toFixed(1)} logins/s, p99 ${run.latencyMs.p99} ms, event-loop p99 ${lagP99Raw.toFixed(1)} ms`);
+  return {
+    concurrency: 50,
+    logins: p.loginAmount,
+    wrongPasswordShare: 0.5,
+    loginsPerSec: run.requestsPerSec,
+    latencyMs: run.latencyMs,
+    statusCodes: run.statusCodes,
+    errors: run.errors,
+    timeouts: run.timeouts,
+    sequentialLatencyMs: sequential.latencyMs,
+    eventLoop: {
+      resolutionMs: lagResolutionMs,
+      p99RawMs: lagP99Raw,
+      p99DelayMs: Math.max(0, lagP99Raw - lagResolutionMs),
+      maxRawMs: after.get('nodejs_eventloop_lag_max_seconds') * 1000,
+    },
+    serverAuditInsertMs: {
+      p50: u.histogramQuantile(before, after, 'gatehouse_audit_write_duration_seconds', 0.5) * 1000,
+      p99: u.histogramQuantile(before, after, 'gatehouse_audit_write_duration_seconds', 0.99) * 1000,
+    },
+    metricsLoginAttempts: { success: attempts('outcome="success"'), failure: attempts('outcome="failure"') },
+  };
+}
+
+/** (f) Login events in the database against login answers the load generator saw. */
+async function zeroLoss(databaseUrl, ledger) {
+  const query = `SELECT COUNT(*) AS n FROM audit_events WHERE method = 'POST' AND path = '/auth/login'
+    AND type IN ('authn_login_success','authn_login_successafterfail','authn_login_fail','authn_login_fail_max',
+                 'authn_login_lock','malicious_csrf','excess_rate_limit_exceeded','input_validation_fail')
+    AND NOT (type = 'authn_login_lock' AND outcome = 'success')`;
+  let events;
+  if (databaseUrl.startsWith('sqlite:')) {
+    const db = new Database(databaseUrl.slice('sqlite:'.length), { readonly: true });
+    events = db.prepare(query).get().n;
+    db.close();
+  } else {
+    const { Client } = require('pg');
+    const client = new Client({ connectionString: databaseUrl });
+    await client.connect();
+    events = Number((await client.query(query)).rows[0].n);
+    await client.end();
+  }
+  return { loginRequestsAnswered: ledger.answered, loginRequestsUnanswered: ledger.unanswered, loginEventsInDatabase: events, lost: ledger.answered - events };
+}
+
+async function serverScenarios(args, p, results) {
+  const dir = u.workDir('server');
+  const extra = {
+    // Generous, so neither the general limiter nor the lockout shapes the figures (see docs).
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    LOGIN_PAIR_MAX_FAILURES: '1000',
+    LOGIN_USER_MAX_FAILURES: '100000',
+    LOGIN_IP_MAX_FAILURES: '1000000',
+    METRICS_ENABLED: 'true',
+    METRICS_TOKEN,
+    BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
+    BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+  };
+  let pg;
+  if (args.pg) {
+    pg = await freshPgDatabase('gatehouse_bench_server');
+    extra.DATABASE_URL = pg.url;
+  }
+  if (args.redis) extra.REDIS_URL = process.env.BENCH_REDIS_URL || 'redis://127.0.0.1:6379';
+  const env = u.isolatedEnv(dir, extra);
+  const nodeArgs = args.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, 'profile')}`] : [];
+  u.log(`starting the server (${env.DATABASE_URL.split(':')[0]}${args.redis ? ' + redis' : ''})…`);
+  const server = await u.startServer(env, { nodeArgs });
+  const ledger = new LoginLedger();
+  try {
+    const users = await createLoginUsers(server, ledger);
+    if (!args.only || args.only.has('a')) {
+      u.log('(a) guard cost…');
+      results.scenarios.guard = await guardCost(server, ledger, users, p);
+    }
+    if (!args.only || args.only.has('b')) {
+      u.log('(b) login under load…');
+      results.scenarios.login = await loginLoad(server, ledger, users, p);
+    }
+  } finally {
+    const ended = await server.stop();
+    if (ended.code !== 0 && ended.signal !== 'SIGTERM') u.log(`server ended with ${ended.code ?? ended.signal}:\n${server.output().slice(-2000)}`);
+  }
+  if (args.cpuProf) results.profileDir = join(dir, 'profile');
+  results.scenarios.zeroLoss = await zeroLoss(env.DATABASE_URL, ledger);
+  u.log(`(f) answered ${ledger.answered}, in the database ${results.scenarios.zeroLoss.loginEventsInDatabase}`);
+  if (pg) await pg.drop();
+}
+
+async function auditWriteCost(args, p, results) {
+  const runOne = async (databaseUrl) => {
+    const dir = u.workDir('audit');
+    const env = u.isolatedEnv(dir, databaseUrl ? { DATABASE_URL: databaseUrl } : {});
+    mkdirSync(env.DATA_DIR, { recursive: true });
+    return u.runWorker('audit-write.js', [String(p.auditRecords)], { env });
+  };
+  u.log('(c) audit write cost on SQLite…');
+  const sqlite = await runOne();
+  let postgres;
+  if (args.pg || process.env.TEST_POSTGRES_URL) {
+    u.log('(c) audit write cost on PostgreSQL…');
+    const pg = await freshPgDatabase('gatehouse_bench_audit');
+    try {
+      postgres = await runOne(pg.url);
+    } finally {
+      await pg.drop();
+    }
+  }
+  const login = results.scenarios.login;
+  results.scenarios.auditWrite = {
+    records: p.auditRecords,
+    sqlite,
+    postgres,
+    loginP50Ms: login?.sequentialLatencyMs.p50,
+    shareOfLoginP50: login ? sqlite.recordMs.p50 / login.sequentialLatencyMs.p50 : undefined,
+  };
+}
+
+async function reviewScenarios(args, p, results) {
+  const sizes = p.reviewSizes;
+  const largest = sizes[sizes.length - 1];
+  const dir = u.workDir('review');
+  const jsonl = join(dir, `events-${largest}.jsonl`);
+  const runs = [];
+  if (!args.only || args.only.has('d')) {
+    for (const size of sizes) {
+      const sizeDir = join(dir, String(size));
+      const env = u.isolatedEnv(sizeDir);
+      mkdirSync(env.DATA_DIR, { recursive: true });
+      const dbFile = env.DATABASE_URL.slice('sqlite:'.length);
+      await u.runChild(process.execPath, [u.CLI, 'db:migrate'], { env });
+      u.log(`(d) generating ${size.toLocaleString('en-US')} events…`);
+      const generated = await u.runWorker('generate-events.js', [String(size), dbFile, size === largest ? jsonl : '-']);
+      u.log(`(d) reviewing ${size.toLocaleString('en-US')} events…`);
+      const review = await u.runWorker('review-db.js', [], { env });
+      if (review.status !== 'completed') throw new Error(`review of ${size} events: ${review.status}`);
+      runs.push({ size, generatedSeconds: generated.seconds, databaseMiB: statSync(dbFile).size / 2 ** 20, ...review, eventsPerSec: review.eventsReviewed / (review.durationMs / 1000) });
+      u.log(`(d) ${size}: ${(review.durationMs / 1000).toFixed(2)} s, peak RSS ${review.peakRssMiB.toFixed(0)} MiB, missed ${review.missing.length}`);
+      rmSync(sizeDir, { recursive: true, force: true });
+    }
+    results.scenarios.review = {
+      runs,
+      scalingExponent: u.logLogSlope(runs.map((run) => ({ x: run.eventsReviewed, y: run.durationMs }))),
+    };
+  }
+  if (!args.only || args.only.has('e')) {
+    if (!existsSync(jsonl)) await u.runWorker('generate-events.js', [String(largest), '-', jsonl]);
+    u.log(`(e) offline review of ${largest.toLocaleString('en-US')} JSON lines…`);
+    const env = u.isolatedEnv(join(dir, 'offline'));
+    mkdirSync(env.DATA_DIR, { recursive: true });
+    const offline = await u.runWorker('review-file.js', [jsonl], { env });
+    const grepStarted = performance.now();
+    const grep = spawnSync('grep', ['-c', '"type":"authn_login_', jsonl], { encoding: 'utf8' });
+    const grepMs = performance.now() - grepStarted;
+    results.scenarios.offline = {
+      events: largest,
+      fileMiB: statSync(jsonl).size / 2 ** 20,
+      ...offline,
+      eventsPerSec: offline.eventsReviewed / (offline.wallMs / 1000),
+      grep: { command: `grep -c '"type":"authn_login_' <file>`, matches: Number(grep.stdout.trim()), wallMs: grepMs, eventsPerSec: largest / (grepMs / 1000) },
+    };
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const p = plan(args.quick);
+  const started = performance.now();
+  const results = {
+    generatedAt: new Date().toISOString(),
+    mode: args.quick ? 'quick' : 'full',
+    options: { pg: args.pg, redis: args.redis },
+    machine: u.machine(),
+    plan: p,
+    scenarios: {},
+  };
+  if (!args.skipBuild) u.build();
+  const wants = (letter) => !args.only || args.only.has(letter);
+  if (wants('a') || wants('b') || wants('f')) await serverScenarios(args, p, results);
+  if (wants('c')) await auditWriteCost(args, p, results);
+  if (wants('d') || wants('e')) await reviewScenarios(args, p, results);
+  results.totalSeconds = (performance.now() - started) / 1000;
+
+  const resultsFile = join(u.ROOT, 'bench', 'results.json');
+  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  const docFile = join(u.ROOT, 'docs', 'benchmarks.md');
+  writeReport(docFile, results);
+  u.log(`wrote ${resultsFile} and ${docFile} in ${results.totalSeconds.toFixed(0)} s`);
+  process.stdout.write(`${renderResults(results).table}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,421 @@
+import Redis from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import { createPostgresSchema, postgresUrl } from './support/database';
+import { isolatedEnv, ServerProcess, startServer } from './support/process';
+import { deleteKeys, PrivateRedis, redisUrl, startPrivateRedis, uniqueKeyPrefix } from './support/redis';
+import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
+
+/*
+ * Several instances sharing one PostgreSQL and one Redis (issue 6), with real processes: the
+ * built server (`dist/main.js`) started twice per deployment, on its own port each.
+ * - Deployment 1 (A, B): the shared Redis (TEST_REDIS_URL) under a unique key prefix.
+ * - Deployment 2 (C, D): a private redis-server the test stops and restarts, and PostgreSQL
+ *   reached through a TCP proxy the test cuts and restores.
+ * Each deployment has a fresh PostgreSQL schema; everything is removed at the end.
+ */
+
+const ADMIN = { username: 'admin', password: 'multi-instance-admin-4kq9' };
+const USER_PASSWORD = 'amber-lantern-quarry-58';
+const WRONG_PASSWORD = 'not-the-password-at-all';
+const PAIR_MAX_FAILURES = 5;
+const DB_TIMEOUT_MS = 1000;
+
+interface Reply {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Headers;
+  elapsedMs: number;
+}
+
+/** One browser: its own cookies, sent to whichever instance the load balancer picks. */
+class Browser {
+  readonly cookies: Record<string, string> = {};
+
+  /** Another client holding the same cookies (a second tab, or a thief). */
+  copy(): Browser {
+    const twin = new Browser();
+    Object.assign(twin.cookies, this.cookies);
+    return twin;
+  }
+
+  async send(server: ServerProcess, method: string, path: string, body?: unknown): Promise<Reply> {
+    const headers: Record<string, string> = {};
+    const cookie = Object.entries(this.cookies)
+      .map(([name, value]) => `${name}=${value}`)
+      .join('; ');
+    if (cookie) headers.Cookie = cookie;
+    if (method !== 'GET' && this.cookies.csrf_token) headers['X-CSRF-Token'] = this.cookies.csrf_token;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const started = Date.now();
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const elapsedMs = Date.now() - started;
+    for (const header of response.headers.getSetCookie()) {
+      const [pair] = header.split(';');
+      const index = pair.indexOf('=');
+      const name = pair.slice(0, index);
+      const value = pair.slice(index + 1);
+      if (value === '' || /max-age=0(;|$)/i.test(header)) delete this.cookies[name];
+      else this.cookies[name] = value;
+    }
+    return {
+      status: response.status,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+      headers: response.headers,
+      elapsedMs,
+    };
+  }
+
+  login(server: ServerProcess, username: string, password = USER_PASSWORD): Promise<Reply> {
+    return this.send(server, 'POST', '/auth/login', { username, password });
+  }
+
+  me(server: ServerProcess): Promise<Reply> {
+    return this.send(server, 'GET', '/auth/me');
+  }
+}
+
+async function signedIn(server: ServerProcess, username: string): Promise<Browser> {
+  const browser = new Browser();
+  const reply = await browser.login(server, username);
+  expect(reply.status).toBe(200);
+  return browser;
+}
+
+/** Polls `probe` every 50 ms until it holds; resolves with the time it took. */
+async function eventually(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await probe()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function health(server: ServerProcess, path: '/health' | '/health/ready'): Promise<Reply> {
+  return new Browser().send(server, 'GET', path);
+}
+
+/** The environment every instance of one deployment shares (secrets, database, Redis). */
+function deploymentEnv(databaseUrl: string, redis: string, keyPrefix: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redis,
+    REDIS_KEY_PREFIX: keyPrefix,
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    AUDIT_SEAL_KEY: randomBytes(48).toString('base64url'),
+    BOOTSTRAP_ADMIN_USERNAME: ADMIN.username,
+    BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+    REVIEW_ENABLED: 'false',
+    LOG_LEVEL: 'info',
+    // Only the pair lock is under test; every request comes from 127.0.0.1.
+    LOGIN_PAIR_MAX_FAILURES: String(PAIR_MAX_FAILURES),
+    LOGIN_USER_MAX_FAILURES: '10000',
+    LOGIN_IP_MAX_FAILURES: '10000',
+    RATE_LIMIT_PER_MINUTE: '100000',
+    REFRESH_REUSE_GRACE: '0',
+    DB_TIMEOUT_MS: String(DB_TIMEOUT_MS),
+  };
+}
+
+/** Starts the instances one after the other: the first migrates and creates the admin. */
+async function startDeployment(shared: Record<string, string>, count: number): Promise<ServerProcess[]> {
+  const servers: ServerProcess[] = [];
+  for (let index = 0; index < count; index++) servers.push(await startServer(isolatedEnv(shared)));
+  return servers;
+}
+
+async function createUsers(server: ServerProcess, usernames: string[]): Promise<void> {
+  const admin = await adminBrowser(server);
+  for (const username of usernames) {
+    const created = await admin.send(server, 'POST', '/users', { username, password: USER_PASSWORD, roles: ['user'] });
+    expect(created.status).toBe(201);
+  }
+}
+
+async function adminBrowser(server: ServerProcess): Promise<Browser> {
+  const browser = new Browser();
+  const reply = await browser.login(server, ADMIN.username, ADMIN.password);
+  expect(reply.status).toBe(200);
+  return browser;
+}
+
+async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== '0');
+  return found;
+}
+
+function viaProxy(databaseUrl: string, proxy: TcpProxy): string {
+  const url = new URL(databaseUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String(proxy.port);
+  return url.toString();
+}
+
+const enabled = Boolean(postgresUrl && redisUrl);
+const title = 'several instances on PostgreSQL and Redis';
+(enabled ? describe : describe.skip)(
+  enabled ? title : `${title} [skipped: TEST_POSTGRES_URL and TEST_REDIS_URL not both set]`,
+  () => {
+    jest.setTimeout(60_000);
+
+    describe('two instances sharing PostgreSQL and Redis', () => {
+      const keyPrefix = uniqueKeyPrefix();
+      let schema: { url: string; drop: () => Promise<void> };
+      let db: Pool;
+      let redis: Redis;
+      let a: ServerProcess;
+      let b: ServerProcess;
+
+      beforeAll(async () => {
+        schema = await createPostgresSchema();
+        db = new Pool({ connectionString: schema.url, max: 2 });
+        redis = new Redis(redisUrl!);
+        [a, b] = await startDeployment(deploymentEnv(schema.url, redisUrl!, keyPrefix), 2);
+        await createUsers(a, ['carol', 'dave', 'erin', 'frank']);
+      });
+
+      afterAll(async () => {
+        await Promise.all([a, b].filter(Boolean).map((server) => server.stop()));
+        await db?.end();
+        redis?.disconnect();
+        await schema?.drop();
+        await deleteKeys(redisUrl!, keyPrefix);
+      });
+
+      it('both report Redis up', async () => {
+        for (const server of [a, b]) {
+          const reply = await health(server, '/health/ready');
+          expect(reply.status).toBe(200);
+          expect(reply.body.info).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
+        }
+      });
+
+      it('hits the lockout at the same total when the failures are spread over both', async () => {
+        const browser = new Browser();
+        for (let attempt = 1; attempt <= PAIR_MAX_FAILURES; attempt++) {
+          const reply = await browser.login(attempt % 2 === 1 ? a : b, 'carol', WRONG_PASSWORD);
+          expect([attempt, reply.status, reply.body.code]).toEqual([attempt, 401, 'INVALID_CREDENTIALS']);
+        }
+        for (const server of [a, b]) {
+          // Even the right password: the pair is locked on every instance.
+          const refused = await browser.login(server, 'carol');
+          expect(refused.status).toBe(429);
+          expect(refused.body.code).toBe('TOO_MANY_ATTEMPTS');
+          expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+        }
+        // The counters are Redis's, under this deployment's prefix; the database holds none.
+        expect(await scanKeys(redis, `${keyPrefix}throttle:pair:*carol*`)).toHaveLength(1);
+        const rows = await db.query(`select key from login_throttle`);
+        expect(rows.rowCount).toBe(0);
+      });
+
+      it('counts the general rate limit once across both', async () => {
+        const hitsKey = async (): Promise<number> => {
+          const [key] = await scanKeys(redis, `${keyPrefix}*rate-limit*:hits`);
+          return key ? Number(await redis.get(key)) : 0;
+        };
+        const before = await hitsKey();
+        await new Browser().me(a);
+        await new Browser().me(b);
+        expect(await hitsKey()).toBe(before + 2);
+      });
+
+      it('rejects on B, within 1 s, a session logged out on A', async () => {
+        const browser = await signedIn(a, 'dave');
+        const stolen = browser.copy();
+        // B has now seen the session live (and cached it).
+        expect((await stolen.me(b)).status).toBe(200);
+        expect((await browser.send(a, 'POST', '/auth/logout')).status).toBe(204);
+        const elapsed = await eventually(async () => (await stolen.me(b)).status === 401, 1000, 'B rejects');
+        expect(elapsed).toBeLessThan(1000);
+        const rejected = await stolen.me(b);
+        expect(rejected.body.code).toBe('SESSION_REVOKED');
+        expect((await stolen.me(a)).body.code).toBe('SESSION_REVOKED');
+      });
+
+      it('revokes on A a session whose refresh token is reused on B', async () => {
+        const browser = await signedIn(a, 'erin');
+        expect((await browser.me(a)).status).toBe(200);
+        const previous = browser.copy();
+        expect((await browser.send(a, 'POST', '/auth/refresh')).status).toBe(200);
+        expect(browser.cookies.refresh_token).not.toBe(previous.cookies.refresh_token);
+        expect((await browser.me(a)).status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 20)); // past REFRESH_REUSE_GRACE=0
+        const reused = await previous.send(b, 'POST', '/auth/refresh');
+        expect([reused.status, reused.body.code]).toEqual([401, 'REFRESH_REUSED']);
+        await eventually(async () => (await browser.me(a)).status === 401, 1000, 'A rejects');
+        expect((await browser.me(a)).body.code).toBe('SESSION_REVOKED');
+        expect((await browser.send(a, 'POST', '/auth/refresh')).status).toBe(401);
+      });
+
+      it('runs one review when both are asked at once', async () => {
+        // Enough events that a run lasts well past the instant both claims are made.
+        await db.query(
+          `insert into audit_events (ts, type, level, outcome, username, reason, ip, user_agent, request_id, method, path)
+           select to_char((now() - interval '1 hour' + n * interval '1 millisecond') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                  'authn_login_fail', 'WARN', 'failure', 'user' || (n % 50), 'bad_password',
+                  '10.1.' || (n % 200) || '.1', 'seed', 'seed-' || n, 'POST', '/auth/login'
+           from generate_series(1, 20000) as n`,
+        );
+        const [adminA, adminB] = [await adminBrowser(a), await adminBrowser(b)];
+        const replies = await Promise.all([
+          adminA.send(a, 'POST', '/audit/reviews', {}),
+          adminB.send(b, 'POST', '/audit/reviews', {}),
+        ]);
+        const statuses = replies.map((reply) => reply.status).sort();
+        expect(statuses).toEqual([201, 409]);
+        expect(replies.find((reply) => reply.status === 409)?.body.code).toBe('REVIEW_RUNNING');
+        const runs = await db.query(`select id from review_runs`);
+        expect(runs.rowCount).toBe(1);
+      });
+
+      it('never logged an error', () => {
+        for (const server of [a, b]) expect(server.output()).not.toMatch(/"level":"error"/);
+      });
+    });
+
+    describe('outages: a private Redis stopped and restarted, PostgreSQL cut and restored', () => {
+      const keyPrefix = uniqueKeyPrefix();
+      let schema: { url: string; drop: () => Promise<void> };
+      let db: Pool;
+      let privateRedis: PrivateRedis;
+      let proxy: TcpProxy;
+      let c: ServerProcess;
+      let d: ServerProcess;
+
+      beforeAll(async () => {
+        schema = await createPostgresSchema();
+        db = new Pool({ connectionString: schema.url, max: 2 });
+        privateRedis = await startPrivateRedis();
+        const target = new URL(postgresUrl!);
+        proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+        [c, d] = await startDeployment(
+          deploymentEnv(viaProxy(schema.url, proxy), privateRedis.url, keyPrefix),
+          2,
+        );
+        await createUsers(c, ['grace', 'heidi', 'ivan', 'judy', 'mallory']);
+      });
+
+      afterAll(async () => {
+        await Promise.all([c, d].filter(Boolean).map((server) => server.stop()));
+        await proxy?.close();
+        await privateRedis?.dispose();
+        await db?.end();
+        await schema?.drop();
+      });
+
+      it('keeps logins working and limits holding while Redis is down, and picks Redis up again', async () => {
+        const grace = await signedIn(c, 'grace');
+        expect((await grace.me(d)).status).toBe(200);
+
+        await privateRedis.shutdown();
+        for (const server of [c, d]) {
+          await eventually(
+            async () => {
+              const reply = await health(server, '/health');
+              return reply.status === 200 && reply.body.status === 'degraded';
+            },
+            5000,
+            'redis: down in /health',
+          );
+          const live = await health(server, '/health');
+          expect(live.body.info).toMatchObject({ database: { status: 'up' }, redis: { status: 'down' } });
+          expect((await health(server, '/health/ready')).status).toBe(503);
+        }
+
+        // Logins go on, the guard too.
+        const judy = await signedIn(d, 'judy');
+        expect((await judy.me(c)).status).toBe(200);
+
+        // Limits hold across instances: the counters fall back to the shared database.
+        const attacker = new Browser();
+        for (let attempt = 1; attempt <= PAIR_MAX_FAILURES; attempt++) {
+          const reply = await attacker.login(attempt % 2 === 1 ? c : d, 'heidi', WRONG_PASSWORD);
+          expect([attempt, reply.status]).toEqual([attempt, 401]);
+        }
+        expect((await attacker.login(c, 'heidi')).status).toBe(429);
+        expect((await attacker.login(d, 'heidi')).status).toBe(429);
+        const fallbackRows = await db.query(`select key from login_throttle where key like '%heidi%'`);
+        expect(fallbackRows.rowCount).toBeGreaterThan(0);
+
+        // Revocations still reach every instance: without the feed, the guard reads the database.
+        const graceCopy = grace.copy();
+        expect((await grace.send(c, 'POST', '/auth/logout')).status).toBe(204);
+        expect((await graceCopy.me(d)).body.code).toBe('SESSION_REVOKED');
+
+        // One warning per outage, however many requests fell back.
+        for (const server of [c, d]) {
+          const warnings = server.output().match(/Login throttle: Redis unavailable/g) ?? [];
+          expect(warnings).toHaveLength(1);
+        }
+
+        await privateRedis.start();
+        for (const server of [c, d]) {
+          await eventually(async () => (await health(server, '/health/ready')).status === 200, 8000, 'ready again');
+        }
+        // The revoked session stays revoked after the reconnect (nothing resurrected from a cache).
+        expect((await graceCopy.me(c)).body.code).toBe('SESSION_REVOKED');
+        expect((await graceCopy.me(d)).body.code).toBe('SESSION_REVOKED');
+
+        // Counters are in Redis again, and revocations fan out again.
+        expect((await new Browser().login(d, 'ivan', WRONG_PASSWORD)).status).toBe(401);
+        const fresh = new Redis(privateRedis.url);
+        try {
+          expect(await scanKeys(fresh, `${keyPrefix}throttle:pair:*ivan*`)).toHaveLength(1);
+        } finally {
+          fresh.disconnect();
+        }
+        const ivan = await signedIn(d, 'ivan');
+        expect((await ivan.me(c)).status).toBe(200);
+        const ivanCopy = ivan.copy();
+        expect((await ivan.send(d, 'POST', '/auth/logout')).status).toBe(204);
+        await eventually(async () => (await ivanCopy.me(c)).status === 401, 1000, 'fan-out after reconnect');
+      });
+
+      it('answers 503 quickly while PostgreSQL is cut, never a success, and recovers', async () => {
+        const successes = async (): Promise<number> =>
+          Number(
+            (
+              await db.query(
+                `select count(*) as n from audit_events where username = 'mallory' and type like 'authn_login_success%'`,
+              )
+            ).rows[0].n,
+          );
+        expect(await successes()).toBe(0);
+
+        proxy.cut();
+        for (const server of [c, d]) {
+          const login = await new Browser().login(server, 'mallory');
+          expect([login.status, login.body.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+          // Each database wait is bounded by DB_TIMEOUT_MS; the login and its audit attempt make two.
+          expect(login.elapsedMs).toBeLessThan(3 * DB_TIMEOUT_MS);
+          const live = await health(server, '/health');
+          expect(live.status).toBe(503);
+          expect(live.elapsedMs).toBeLessThan(2 * DB_TIMEOUT_MS);
+          expect((await health(server, '/health/ready')).status).toBe(503);
+        }
+
+        proxy.restore();
+        for (const server of [c, d]) {
+          await eventually(async () => (await health(server, '/health/ready')).status === 200, 10_000, 'database back');
+          expect((await new Browser().login(server, 'mallory')).status).toBe(200);
+        }
+        // Exactly the two logins that succeeded were recorded; none of the refused ones.
+        expect(await successes()).toBe(2);
+        for (const server of [c, d]) expect(server.child.exitCode).toBeNull();
+      });
+    });
+  },
+);
