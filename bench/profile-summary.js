@@ -33,3 +33,22 @@ const print = (title, map) => {
 };
 print('Self time by function', byFunction);
 print('Self time by file or package', byFile);
+
+// Inclusive (self + callees) synchronous time of the functions named in BENCH_PROFILE_FOCUS.
+const focus = (process.env.BENCH_PROFILE_FOCUS ?? '').split(',').filter(Boolean);
+if (focus.length > 0) {
+  const children = new Map(profile.nodes.map((node) => [node.id, node.children ?? []]));
+  const inclusive = (id) => (selfUs.get(id) ?? 0) + children.get(id).reduce((sum, child) => sum + inclusive(child), 0);
+  const totals = new Map();
+  const visit = (id, inside) => {
+    const node = byId.get(id);
+    const name = node.callFrame.functionName;
+    const hit = focus.includes(name) && !inside.has(name);
+    if (hit) totals.set(name, (totals.get(name) ?? 0) + inclusive(id));
+    const next = hit ? new Set([...inside, name]) : inside;
+    for (const child of children.get(id)) visit(child, next);
+  };
+  visit(profile.nodes[0].id, new Set());
+  process.stdout.write('\nInclusive synchronous time\n');
+  for (const [name, us] of totals) process.stdout.write(`${(us / 1000).toFixed(1).padStart(9)} ms  ${name}\n`);
+}

@@ -83,6 +83,18 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
     }),
   );
   app.use(noStoreOnSensitiveRoutes);
+  if (config.http.appOrigins.length > 0) {
+    // The front-ends of APP_ORIGINS may call the API with their cookies (credentials) and the
+    // CSRF header; no other origin gets CORS headers. Preflights end here, before any guard.
+    app.enableCors({
+      origin: config.http.appOrigins,
+      credentials: true,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Content-Type', 'X-CSRF-Token', 'X-Request-Id'],
+      exposedHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    });
+  }
   app.use(cookieParser());
   app.use(requireJsonBodies);
   app.use(express.json({ limit: config.http.bodyLimitBytes, strict: true, type: 'application/json' }));

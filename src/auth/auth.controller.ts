@@ -89,7 +89,7 @@ export class AuthController {
 
   @ApiCookieAuth()
   @Get('me')
-  me(@CurrentUser() user: AuthenticatedUser): Promise<PublicUser> {
+  me(@CurrentUser() user: AuthenticatedUser): PublicUser {
     return this.auth.me(user);
   }
 
@@ -119,7 +119,8 @@ export class AuthController {
   async changePassword(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: ChangePasswordDto,
+    @Req() request: Request,
   ): Promise<void> {
-    await this.auth.changePassword(user, body.currentPassword, body.newPassword);
+    await this.auth.changePassword(user, body.currentPassword, body.newPassword, clientOf(request));
   }
 }

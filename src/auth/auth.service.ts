@@ -1,7 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { BlocksService } from '../audit';
-import { AuthenticatedUser } from '../common';
-import { normalizeUsername, PublicUser, toPublicUser, User, UsersService } from '../users';
+import { ApiError, AuthenticatedUser } from '../common';
+import {
+  normalizeUsername,
+  PasswordHasher,
+  PublicUser,
+  toPublicUser,
+  User,
+  UsersService,
+} from '../users';
 import type { SessionCookieValues } from './auth-cookies';
 import {
   csrfTokenRefused,
@@ -41,7 +48,7 @@ export interface SessionView {
  * records exactly one audit event through LoginAuditLedger, whatever the outcome.
  */
 @Injectable()
-export class AuthService {
+export class AuthService implements OnApplicationBootstrap {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionService,
@@ -49,7 +56,16 @@ export class AuthService {
     private readonly throttle: LoginThrottleService,
     private readonly blocks: BlocksService,
     private readonly ledger: LoginAuditLedger,
+    private readonly hasher: PasswordHasher,
   ) {}
+
+  /**
+   * Makes the dummy hash now: made lazily, it would make the first unknown-user login slower
+   * than a wrong password, which is the timing difference it exists to remove.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.hasher.verifyDummy('warm-up');
+  }
 
   /**
    * Blocks and throttle locks are answered before any hashing (API.md). Unknown user, wrong
@@ -118,7 +134,7 @@ export class AuthService {
   ): Promise<SignedIn> {
     if (refreshToken === undefined) throw refreshInvalid();
     const now = Date.now();
-    const match = await this.sessions.findByRefreshToken(refreshToken);
+    let match = await this.sessions.findByRefreshToken(refreshToken);
     if (!match || !this.sessions.isUsable(match.session, now)) {
       await this.ledger.record({
         type: 'authn_token_refreshed',
@@ -146,20 +162,19 @@ export class AuthService {
       throw refreshInvalid();
     }
 
-    let graceReuse = match.matched === 'previous';
     if (match.matched === 'current') {
       const rotated = await this.sessions.rotate(session, now);
       if (rotated) {
         session = rotated;
       } else {
-        // A parallel request rotated first: this token is now the previous one.
-        const latest = await this.sessions.findById(session.id);
-        if (!latest || !this.sessions.isUsable(latest, now)) throw refreshInvalid();
-        session = latest;
-        graceReuse = true;
+        // A parallel request rotated first: this token is now an older one.
+        match = await this.sessions.findByRefreshToken(refreshToken);
+        if (!match || !this.sessions.isUsable(match.session, now)) throw refreshInvalid();
+        session = match.session;
       }
     }
-    if (graceReuse && !this.sessions.withinReuseGrace(session, now)) {
+    const graceReuse = match.matched === 'previous' && this.sessions.withinReuseGrace(session, now);
+    if (match.matched !== 'current' && !graceReuse) {
       await this.sessions.revoke(session.id, 'refresh_reuse', now);
       await this.ledger.record({
         type: 'authn_token_reuse',
@@ -169,6 +184,7 @@ export class AuthService {
         sessionId: session.id,
         reason: 'refresh_reuse',
         details: {
+          generationsBehind: match.matched === 'previous' ? 1 : 'more',
           rotatedAt: session.rotatedAt === null ? null : new Date(session.rotatedAt).toISOString(),
         },
       });
@@ -212,11 +228,9 @@ export class AuthService {
     return revoked;
   }
 
-  async me(user: AuthenticatedUser): Promise<PublicUser> {
-    const stored = await this.users.findById(user.id);
-    return stored
-      ? toPublicUser(stored)
-      : { id: user.id, username: user.username, roles: user.roles };
+  /** From the verified token: the guard has already checked that the session is live. */
+  me(user: AuthenticatedUser): PublicUser {
+    return { id: user.id, username: user.username, roles: user.roles };
   }
 
   async listSessions(user: AuthenticatedUser): Promise<SessionView[]> {
@@ -257,12 +271,38 @@ export class AuthService {
   }
 
   /** Changes the caller's password, then ends every other session of theirs. */
+  /**
+   * Changes the caller's password, then ends every other session of theirs. A wrong current
+   * password is a failed credential check like a login's: it counts toward, and is refused by,
+   * the same locks, so a stolen session cannot be used to guess the password at full speed.
+   */
   async changePassword(
     user: AuthenticatedUser,
     currentPassword: string,
     newPassword: string,
+    client: ClientInfo,
   ): Promise<void> {
-    const updated = await this.users.changePassword(user.id, currentPassword, newPassword);
+    const decision = await this.throttle.check(user.usernameNormalized, client.ip);
+    if (!decision.allowed) {
+      await this.ledger.record({
+        type: 'authn_password_change',
+        outcome: 'failure',
+        username: user.usernameNormalized,
+        userId: user.id,
+        sessionId: user.sessionId,
+        reason: decision.reason,
+      });
+      throw tooManyAttempts(decision.retryAfterSeconds);
+    }
+    let updated: User;
+    try {
+      updated = await this.users.changePassword(user.id, currentPassword, newPassword);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') {
+        await this.throttle.recordFailure(user.usernameNormalized, client.ip);
+      }
+      throw error;
+    }
     await this.sessions.revokeAllForUser(
       { id: updated.id, usernameNormalized: updated.usernameNormalized },
       'password_change',

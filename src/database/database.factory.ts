@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Pool, types as pgTypes } from 'pg';
 import type { DB } from './database.types';
+import { FailFastPool } from './fail-fast.pool';
 import { StaticMigrationProvider } from './migrations';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -70,7 +71,9 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseConnection
   });
   // An idle client losing its server emits 'error' on the pool; unhandled, it would kill the process.
   pool.on('error', (error) => options.onPoolError?.(error));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // Bounded by DB_TIMEOUT_MS once per request, not once per query, while PostgreSQL is away.
+  const failFast = new FailFastPool(pool, options.timeoutMs);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: failFast }) });
   return { db, kind: 'postgres', close: () => db.destroy() };
 }
 

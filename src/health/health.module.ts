@@ -20,7 +20,10 @@ export class HealthModule {
     return {
       module: HealthModule,
       providers: [
-        { provide: OptionalHealthIndicators, useClass: options.optionalIndicators ?? NoOptionalHealthIndicators },
+        {
+          provide: OptionalHealthIndicators,
+          useClass: options.optionalIndicators ?? NoOptionalHealthIndicators,
+        },
       ],
     };
   }

@@ -6,7 +6,7 @@ import {
   RevocationListener,
   RevocationNotifier,
 } from '../auth/sessions/revocation-notifier';
-import { OutageWarning } from './outage-warning';
+import { RedisOutage } from './redis-outage';
 import { RedisConnections } from './redis.connections';
 
 /** What travels on the channel: who sent it (to skip our own echo) and the ended sessions. */
@@ -39,9 +39,14 @@ function parseMessage(raw: string): RevocationMessage | undefined {
  *   we were not listening is read from the database, never resurrected from the cache.
  */
 @Injectable()
-export class RedisRevocationNotifier extends RevocationNotifier implements OnModuleInit, OnApplicationShutdown {
+export class RedisRevocationNotifier
+  extends RevocationNotifier
+  implements OnModuleInit, OnApplicationShutdown
+{
   private readonly logger = new Logger('Revocations');
-  private readonly outage = new OutageWarning(this.logger, 'Revocation fan-out');
+  /** Publishing (the command connection) and listening (the subscriber) fail independently. */
+  private readonly publishing = new RedisOutage(this.logger, 'Revocation publishing');
+  private readonly listening = new RedisOutage(this.logger, 'Revocation feed');
   private readonly listeners: RevocationListener[] = [];
   private readonly instanceId = randomUUID();
   private readonly channel: string;
@@ -76,14 +81,16 @@ export class RedisRevocationNotifier extends RevocationNotifier implements OnMod
 
   async publish(event: RevocationEvent): Promise<void> {
     this.deliver(event);
+    // Always attempted, even during an outage: a revocation skipped just after Redis returns
+    // would leave other instances trusting their cache.
     if (event.sessionIds.length === 0) return;
     const message: RevocationMessage = { from: this.instanceId, sessionIds: event.sessionIds };
     try {
       await this.redis.client.publish(this.channel, JSON.stringify(message));
-      this.outage.succeeded();
+      this.publishing.succeeded();
     } catch (error) {
       // The revocation is committed in the database; instances without the feed read it there.
-      this.outage.failed(error);
+      this.publishing.failed(error);
     }
   }
 
@@ -92,12 +99,12 @@ export class RedisRevocationNotifier extends RevocationNotifier implements OnMod
       await subscriber.subscribe(this.channel);
     } catch (error) {
       // The connection dropped again; its next 'ready' tries once more.
-      this.outage.failed(error);
+      this.listening.failed(error);
       return;
     }
     if (subscriber !== this.subscriber || subscriber.status !== 'ready') return;
     this.subscribed = true;
-    this.outage.succeeded();
+    this.listening.succeeded();
     // Whatever was published while we were not subscribed is lost: start again from the database.
     this.deliver({ sessionIds: [], resync: true });
   }
@@ -105,7 +112,7 @@ export class RedisRevocationNotifier extends RevocationNotifier implements OnMod
   private lost(): void {
     if (!this.subscribed) return;
     this.subscribed = false;
-    this.outage.failed(new Error('subscription lost'));
+    this.listening.failed(new Error('subscription lost'));
     this.deliver({ sessionIds: [], resync: true });
   }
 
@@ -125,7 +132,9 @@ export class RedisRevocationNotifier extends RevocationNotifier implements OnMod
       try {
         listener(event);
       } catch (error) {
-        this.logger.error(`A revocation listener failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(
+          `A revocation listener failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   }

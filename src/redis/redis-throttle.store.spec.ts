@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { Kysely } from 'kysely';
 import { once } from 'node:events';
-import { DB, DatabaseConnection, migrateToLatest, openDatabase } from '../database';
+import { DatabaseConnection, migrateToLatest, openDatabase } from '../database';
 import { behavesAsThrottleStore } from '../../test/support/throttle-store.contract';
 import { deleteKeys, describeWithRedis, uniqueKeyPrefix } from '../../test/support/redis';
 import { freePort } from '../../test/support/process';
@@ -91,7 +90,10 @@ describeWithRedis('RedisThrottleStore [redis]', (url) => {
       first.recordFailure(subject, policy, now),
     ]);
     expect(outcomes.filter((outcome) => outcome.lockedNow)).toHaveLength(1);
-    expect((await second.read([subject]))[0]).toMatchObject({ lockedUntil: now + 60_000, lockCount: 1 });
+    expect((await second.read([subject]))[0]).toMatchObject({
+      lockedUntil: now + 60_000,
+      lockCount: 1,
+    });
   });
 });
 
@@ -102,7 +104,10 @@ describe('RedisThrottleStore without Redis', () => {
   beforeAll(async () => {
     database = await openMigratedSqlite();
     // Nothing listens there: every command fails at once, as in an outage.
-    connections = new RedisConnections({ url: `redis://127.0.0.1:${await freePort()}`, keyPrefix: 'x:' });
+    connections = new RedisConnections({
+      url: `redis://127.0.0.1:${await freePort()}`,
+      keyPrefix: 'x:',
+    });
     connections.connect();
   });
 
@@ -114,16 +119,19 @@ describe('RedisThrottleStore without Redis', () => {
   it('falls back to the database store, enforcing the same limits, with one warning per outage', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
-      const store = new RedisThrottleStore(connections, database.db as Kysely<DB>);
+      const store = new RedisThrottleStore(connections, database.db);
       const reference = new KyselyThrottleStore(database.db);
       const subject = { kind: 'pair', username: 'bob', ip: '10.0.0.2' } as const;
       const now = Date.now();
       const outcomes = [];
-      for (let attempt = 0; attempt < 3; attempt++) outcomes.push(await store.recordFailure(subject, policy, now));
+      for (let attempt = 0; attempt < 3; attempt++)
+        outcomes.push(await store.recordFailure(subject, policy, now));
       expect(outcomes.map((outcome) => outcome.lockedNow)).toEqual([false, false, true]);
       expect(await store.read([subject])).toEqual(await reference.read([subject]));
       expect((await store.read([subject]))[0]).toMatchObject({ lockedUntil: now + 60_000 });
-      const throttleWarnings = warn.mock.calls.filter(([message]) => String(message).startsWith('Login throttle'));
+      const throttleWarnings = warn.mock.calls.filter(([message]) =>
+        String(message).startsWith('Login throttle'),
+      );
       expect(throttleWarnings).toHaveLength(1);
       expect(String(throttleWarnings[0][0])).toContain('Redis unavailable');
     } finally {

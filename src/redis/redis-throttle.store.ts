@@ -10,7 +10,7 @@ import {
 } from '../auth/throttle';
 import { ApiError } from '../common';
 import { DB, InjectKysely } from '../database';
-import { OutageWarning } from './outage-warning';
+import { RedisOutage } from './redis-outage';
 import { RedisConnections } from './redis.connections';
 import {
   CLEAR_USERNAME_SCRIPT,
@@ -43,14 +43,19 @@ function pairIndexKey(username: string): string {
 function counterFrom(values: readonly number[], offset = 0): ThrottleCounter | undefined {
   const [failures, windowStartedAt, lockedUntil, lockCount] = values.slice(offset, offset + 4);
   if (windowStartedAt === -1) return undefined;
-  return { failures, windowStartedAt, lockedUntil: lockedUntil === -1 ? null : lockedUntil, lockCount };
+  return {
+    failures,
+    windowStartedAt,
+    lockedUntil: lockedUntil === -1 ? null : lockedUntil,
+    lockCount,
+  };
 }
 
 function integers(reply: unknown): number[] {
   if (!Array.isArray(reply) || !reply.every((value) => typeof value === 'number')) {
     throw new TypeError('Unexpected reply from a throttle script');
   }
-  return reply as number[];
+  return reply;
 }
 
 /**
@@ -69,7 +74,7 @@ function integers(reply: unknown): number[] {
 @Injectable()
 export class RedisThrottleStore extends ThrottleStore {
   private readonly fallback: ThrottleStore;
-  private readonly outage = new OutageWarning(new Logger('LoginThrottle'), 'Login throttle');
+  private readonly outage = new RedisOutage(new Logger('LoginThrottle'), 'Login throttle');
 
   constructor(
     private readonly redis: RedisConnections,
@@ -77,31 +82,40 @@ export class RedisThrottleStore extends ThrottleStore {
   ) {
     super();
     this.fallback = new KyselyThrottleStore(db);
+    redis.client.on('ready', () => this.outage.retryNow());
   }
 
   read(subjects: readonly ThrottleSubject[]): Promise<(ThrottleCounter | undefined)[]> {
     if (subjects.length === 0) return Promise.resolve([]);
     return this.withFallback(
       async () => {
-        const values = integers(await READ_SCRIPT.run(this.redis.client, subjects.map(counterKey), []));
+        const values = integers(
+          await READ_SCRIPT.run(this.redis.client, subjects.map(counterKey), []),
+        );
         return subjects.map((_, index) => counterFrom(values, index * 4));
       },
       (store) => store.read(subjects),
     );
   }
 
-  recordFailure(subject: ThrottleSubject, policy: FailurePolicy, now: number): Promise<FailureOutcome> {
-    if (policy.lockDurationsMs.length === 0) throw new Error('A failure policy needs at least one lock duration');
+  recordFailure(
+    subject: ThrottleSubject,
+    policy: FailurePolicy,
+    now: number,
+  ): Promise<FailureOutcome> {
+    if (policy.lockDurationsMs.length === 0)
+      throw new Error('A failure policy needs at least one lock duration');
     const keys = [counterKey(subject)];
     if (subject.kind === 'pair') keys.push(pairIndexKey(subject.username));
     return this.withFallback(
       async () => {
         const reply = integers(
-          await RECORD_FAILURE_SCRIPT.run(
-            this.redis.client,
-            keys,
-            [Math.trunc(now), policy.maxFailures, policy.windowMs, ...policy.lockDurationsMs.map(Math.trunc)],
-          ),
+          await RECORD_FAILURE_SCRIPT.run(this.redis.client, keys, [
+            Math.trunc(now),
+            policy.maxFailures,
+            policy.windowMs,
+            ...policy.lockDurationsMs.map(Math.trunc),
+          ]),
         );
         if (reply[0] === 0) return { counted: false, lockedNow: false };
         return { counted: true, lockedNow: reply[1] === 1, counter: counterFrom(reply, 2) };
@@ -142,7 +156,13 @@ export class RedisThrottleStore extends ThrottleStore {
       );
     } catch (error) {
       this.outage.failed(error);
-      throw new ApiError(503, 'SERVICE_UNAVAILABLE', 'Service unavailable', {}, { 'Retry-After': '5' });
+      throw new ApiError(
+        503,
+        'SERVICE_UNAVAILABLE',
+        'Service unavailable',
+        {},
+        { 'Retry-After': '5' },
+      );
     }
   }
 
@@ -178,7 +198,11 @@ export class RedisThrottleStore extends ThrottleStore {
     return deleted;
   }
 
-  private async withFallback<T>(inRedis: () => Promise<T>, inDatabase: (store: ThrottleStore) => Promise<T>): Promise<T> {
+  private async withFallback<T>(
+    inRedis: () => Promise<T>,
+    inDatabase: (store: ThrottleStore) => Promise<T>,
+  ): Promise<T> {
+    if (!this.outage.shouldTry()) return inDatabase(this.fallback);
     let result: T;
     try {
       result = await inRedis();

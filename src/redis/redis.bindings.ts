@@ -26,7 +26,10 @@ export interface SharedStateBindings {
  * module keeps its single-instance default (database counters, in-process rate limit and
  * revocations).
  */
-export function sharedStateBindings(redis: { url?: string; keyPrefix: string }): SharedStateBindings {
+export function sharedStateBindings(redis: {
+  url?: string;
+  keyPrefix: string;
+}): SharedStateBindings {
   if (redis.url === undefined) return { imports: [] };
   const connections = new RedisConnections({ url: redis.url, keyPrefix: redis.keyPrefix });
   return {

@@ -91,7 +91,9 @@ export class RedisConnections {
     connection.on('error', (error: Error) => {
       if (down) return;
       down = true;
-      this.logger.warn(`Redis connection "${name}" failed: ${error.message}; reconnecting in the background`);
+      this.logger.warn(
+        `Redis connection "${name}" failed: ${error.message}; reconnecting in the background`,
+      );
     });
     connection.on('ready', () => {
       if (down) this.logger.log(`Redis connection "${name}" restored`);

@@ -1,7 +1,7 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import { OutageWarning } from './outage-warning';
+import { RedisOutage } from './redis-outage';
 import type { RedisConnections } from './redis.connections';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
@@ -15,10 +15,11 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
 export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
   private readonly shared: ThrottlerStorageRedisService;
   private readonly local = new ThrottlerStorageService();
-  private readonly outage = new OutageWarning(new Logger('RateLimit'), 'Rate limit');
+  private readonly outage = new RedisOutage(new Logger('RateLimit'), 'Rate limit');
 
   constructor(redis: RedisConnections) {
     this.shared = new ThrottlerStorageRedisService(redis.client);
+    redis.client.on('ready', () => this.outage.retryNow());
   }
 
   async increment(
@@ -28,6 +29,9 @@ export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicatio
     blockDuration: number,
     throttlerName: string,
   ): Promise<ThrottlerStorageRecord> {
+    if (!this.outage.shouldTry()) {
+      return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
+    }
     try {
       const record = await this.shared.increment(key, ttl, limit, blockDuration, throttlerName);
       this.outage.succeeded();

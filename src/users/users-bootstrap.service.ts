@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { ApiError } from '../common';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -42,15 +43,32 @@ export class UsersBootstrapService implements OnApplicationBootstrap {
     if ((await this.users.count()) > 0) return;
     const configured = this.options.bootstrapAdmin;
     if (configured?.username && configured.password) {
-      await this.users.create({ username: configured.username, password: configured.password, roles: ['admin'] });
-      this.logger.log(`Created the first admin "${configured.username}" from BOOTSTRAP_ADMIN_USERNAME`);
+      const created = await this.createUnlessRaced({ username: configured.username, password: configured.password, roles: ['admin'] });
+      if (created) this.logger.log(`Created the first admin "${configured.username}" from BOOTSTRAP_ADMIN_USERNAME`);
       return;
     }
     const password = generateInitialPassword();
-    await this.users.create({ username: 'admin', password, roles: ['admin'] });
+    if (!(await this.createUnlessRaced({ username: 'admin', password, roles: ['admin'] }))) return;
     mkdirSync(this.options.dataDir, { recursive: true });
     const file = resolve(join(this.options.dataDir, INITIAL_ADMIN_PASSWORD_FILE));
     writeFileSync(file, `${password}\n`, { mode: 0o600 });
     this.logger.warn(`Created the first admin "admin"; its password is in ${file} (mode 0600). Change it, then delete the file.`);
+  }
+
+  /**
+   * Several instances starting together on an empty database all see no user; one creates the
+   * admin and the others must start normally rather than die on the duplicate.
+   */
+  private async createUnlessRaced(request: { username: string; password: string; roles: ['admin'] }): Promise<boolean> {
+    try {
+      await this.users.create(request);
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'USERNAME_TAKEN') {
+        this.logger.log(`The first admin "${request.username}" was created by another instance`);
+        return false;
+      }
+      throw error;
+    }
   }
 }

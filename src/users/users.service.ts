@@ -63,7 +63,9 @@ export class UsersService {
   assertPasswordAllowed(password: string, username: string): void {
     const violations = this.policy.violations(password, username);
     if (violations.length > 0) {
-      throw new ApiError(400, 'PASSWORD_POLICY', 'Password does not meet the policy', { errors: violations });
+      throw new ApiError(400, 'PASSWORD_POLICY', 'Password does not meet the policy', {
+        errors: violations,
+      });
     }
   }
 
@@ -143,7 +145,11 @@ export class UsersService {
       userId: user.id,
       details: { disabled: user.disabled, roles: user.roles },
     });
-    if (user.disabled && !before.disabled) await this.lifecycle?.onDisabled(user);
+    if (user.disabled && !before.disabled) {
+      await this.lifecycle?.onDisabled(user);
+    } else if (before.roles.some((role) => !user.roles.includes(role))) {
+      await this.lifecycle?.onRolesReduced(user);
+    }
     return user;
   }
 
@@ -177,7 +183,11 @@ export class UsersService {
     }
     this.assertPasswordAllowed(newPassword, user.username);
     const passwordHash = await this.hasher.hash(newPassword);
-    const updated = await this.users.update(id, { passwordHash, passwordChanged: true }, Date.now());
+    const updated = await this.users.update(
+      id,
+      { passwordHash, passwordChanged: true },
+      Date.now(),
+    );
     await this.audit.record({
       type: 'authn_password_change',
       outcome: 'success',

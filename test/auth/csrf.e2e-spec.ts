@@ -139,6 +139,23 @@ describe('CSRF protection (e2e)', () => {
     }
   });
 
+  it('answers CORS preflights for APP_ORIGINS only, with credentials and the CSRF header', async () => {
+    const listed = await t.http
+      .options('/auth/logout')
+      .set('Origin', 'https://app.example.com')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type,x-csrf-token');
+    expect(listed.status).toBe(204);
+    expect(listed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(listed.headers['access-control-allow-credentials']).toBe('true');
+    expect(listed.headers['access-control-allow-headers']).toMatch(/X-CSRF-Token/i);
+    const foreign = await t.http
+      .options('/auth/logout')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST');
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('does not check safe methods', async () => {
     const response = await t.http
       .get('/auth/me')

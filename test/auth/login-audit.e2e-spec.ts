@@ -87,6 +87,27 @@ describe('login audit: one event per attempt, refusals included (e2e)', () => {
     ]);
   });
 
+  it('counts wrong current passwords on POST /auth/password toward the same locks', async () => {
+    await t.createUser('pia', PASSWORD);
+    const pia = await t.login('pia', PASSWORD);
+    const change = (currentPassword: string) =>
+      t.http
+        .post('/auth/password')
+        .set('Cookie', pia.cookies)
+        .set('X-CSRF-Token', pia.csrf)
+        .send({ currentPassword, newPassword: 'a brand new passphrase 2026' });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect((await change('not my password')).status).toBe(401);
+    }
+    const locked = await change(PASSWORD);
+    expect(locked.status).toBe(429);
+    expect(locked.body.code).toBe('TOO_MANY_ATTEMPTS');
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(
+      (await t.http.post('/auth/login').send({ username: 'pia', password: PASSWORD })).status,
+    ).toBe(429);
+  });
+
   it('records a login refused by a review block as ip_blocked, before any hashing', async () => {
     await t.db
       .insertInto('blocks')

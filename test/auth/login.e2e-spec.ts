@@ -56,7 +56,7 @@ describe('POST /auth/login (e2e)', () => {
       /^access_token=[\w-]+\.[\w-]+\.[\w-]+; Max-Age=900; Path=\/; HttpOnly; SameSite=Lax$/,
     );
     expect(byName.refresh_token).toMatch(
-      /^refresh_token=[\w-]{43}; Max-Age=604800; Path=\/auth; HttpOnly; SameSite=Strict$/,
+      /^refresh_token=[\w-]{36}\.\d+\.[\w-]{43}; Max-Age=604800; Path=\/auth; HttpOnly; SameSite=Strict$/,
     );
     expect(byName.csrf_token).toMatch(
       /^csrf_token=[\w-]{43}; Max-Age=604800; Path=\/; SameSite=Lax$/,
@@ -323,7 +323,7 @@ describe('POST /auth/login with secure cookies (e2e)', () => {
       /^__Host-access_token=[\w-]+\.[\w-]+\.[\w-]+; Max-Age=300; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
     );
     expect(byName['__Secure-refresh_token']).toMatch(
-      /^__Secure-refresh_token=[\w-]{43}; Max-Age=86400; Path=\/auth; HttpOnly; Secure; SameSite=Strict$/,
+      /^__Secure-refresh_token=[\w-]{36}\.\d+\.[\w-]{43}; Max-Age=86400; Path=\/auth; HttpOnly; Secure; SameSite=Strict$/,
     );
     expect(byName['__Host-csrf_token']).toMatch(
       /^__Host-csrf_token=[\w-]{43}; Max-Age=86400; Path=\/; Secure; SameSite=Lax$/,

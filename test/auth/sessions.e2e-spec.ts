@@ -55,7 +55,7 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
       user: { id: expect.any(String), username: 'sam', roles: ['user'] },
     });
     const { jar } = parseSetCookies(response.headers['set-cookie']);
-    expect(jar.refresh_token).toMatch(/^[\w-]{43}$/);
+    expect(jar.refresh_token).toMatch(/^[\w-]{36}\.\d+\.[\w-]{43}$/);
     expect(jar.refresh_token).not.toBe(login.jar.refresh_token);
     expect(jar.access_token).not.toBe(login.jar.access_token);
     expect(sidOf(jar.access_token)).toBe(sid);
@@ -132,6 +132,46 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
     expect(oldAccess.body.code).toBe('SESSION_REVOKED');
     const newAccess = await me([`access_token=${firstJar.access_token}`]);
     expect(newAccess.body.code).toBe('SESSION_REVOKED');
+  });
+
+  it('treats a token two generations old as a reuse at once, even inside the grace', async () => {
+    const login = await t.login('sam', PASSWORD);
+    const first = await refresh(login.cookies, login.csrf);
+    const firstJar = parseSetCookies(first.headers['set-cookie']).jar;
+    const second = await refresh(
+      [`refresh_token=${firstJar.refresh_token}`, `csrf_token=${login.csrf}`],
+      login.csrf,
+    );
+    expect(second.status).toBe(200);
+    const stale = await refresh(login.cookies, login.csrf).set('X-Request-Id', 'refresh-stale');
+    expect(stale.status).toBe(401);
+    expect(stale.body.code).toBe('REFRESH_REUSED');
+    expect(await eventTypes('refresh-stale')).toEqual(['authn_token_reuse']);
+    expect((await me(login.cookies)).body.code).toBe('SESSION_REVOKED');
+  });
+
+  it('answers 401 REFRESH_INVALID for a forged or altered refresh token', async () => {
+    const login = await t.login('sam', PASSWORD);
+    const [sid, generation, mac] = login.jar.refresh_token.split('.');
+    const forged = [
+      `${sid}.${Number(generation) + 1}.${mac}`,
+      `${sid}.${generation}.${'A'.repeat(43)}`,
+      `00000000-0000-4000-8000-000000000000.${generation}.${mac}`,
+      mac,
+    ];
+    for (const token of forged) {
+      const response = await refresh(
+        [`refresh_token=${token}`, `csrf_token=${login.csrf}`],
+        login.csrf,
+      );
+      expect({ token, status: response.status, code: response.body.code }).toEqual({
+        token,
+        status: 401,
+        code: 'REFRESH_INVALID',
+      });
+    }
+    // None of them harmed the real session.
+    expect((await refresh(login.cookies, login.csrf)).status).toBe(200);
   });
 
   it('answers 401 REFRESH_INVALID without or with an unknown refresh cookie', async () => {

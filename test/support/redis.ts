@@ -76,12 +76,24 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const start = async (): Promise<void> => {
     const server = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+      ],
       { stdio: 'ignore' },
     );
     child = server;
     await waitFor(() => server.exitCode !== null || pings(port), `redis-server on port ${port}`);
-    if (server.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${server.exitCode}`);
+    if (server.exitCode !== null)
+      throw new Error(`redis-server on port ${port} exited with ${server.exitCode}`);
   };
   const exited = (server: ChildProcess): Promise<void> =>
     server.exitCode !== null || server.signalCode !== null
@@ -94,7 +106,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     start,
     shutdown: async () => {
       const server = child;
-      spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'shutdown', 'nosave'], { timeout: 5000 });
+      spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'shutdown', 'nosave'], {
+        timeout: 5000,
+      });
       if (server) await exited(server);
     },
     dispose: async () => {

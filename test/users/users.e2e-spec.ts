@@ -144,6 +144,26 @@ describe('/users (e2e)', () => {
     expect((await t.login('dan', PASSWORD)).body).toMatchObject({ user: { roles: ['admin'] } });
   });
 
+  it('PATCH /users/:id removing a role ends the user’s sessions at once; adding one does not', async () => {
+    const created = await asAdmin.post('/users', {
+      username: 'rita',
+      password: PASSWORD,
+      roles: ['admin', 'user'],
+    });
+    const rita = await t.login('rita', PASSWORD);
+    expect((await t.http.get('/users').set('Cookie', rita.cookies)).status).toBe(200);
+    await asAdmin.patch(`/users/${created.body.id}`, { roles: ['admin', 'user'] });
+    expect((await t.http.get('/users').set('Cookie', rita.cookies)).status).toBe(200);
+
+    const demoted = await asAdmin.patch(`/users/${created.body.id}`, { roles: ['user'] });
+    expect(demoted.body.roles).toEqual(['user']);
+    const stale = await t.http.get('/users').set('Cookie', rita.cookies);
+    expect(stale.status).toBe(401);
+    expect(stale.body.code).toBe('SESSION_REVOKED');
+    const again = await t.login('rita', PASSWORD);
+    expect((await t.http.get('/users').set('Cookie', again.cookies)).status).toBe(403);
+  });
+
   it('PATCH and unlock answer 404 for an unknown user', async () => {
     expect(
       (await asAdmin.patch('/users/00000000-0000-4000-8000-000000000000', { disabled: true }))

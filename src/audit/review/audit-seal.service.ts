@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHmac, Hmac } from 'node:crypto';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
-import { ReviewRepository, SealRecord } from './review.repository';
+import { CanonicalEvent, ReviewRepository, SealRecord } from './review.repository';
 
 export const GENESIS_HASH = '0'.repeat(64);
 const SEAL_PAGE = 2000;
@@ -38,8 +38,40 @@ export class AuditSealService {
   }
 
   /**
-   * Seals every event after the last seal up to `throughId`. Returns the new seal, or
-   * undefined when there is nothing new to seal (an earlier window, or no events).
+   * Starts the next seal of the chain: feed it, in id order, every event after
+   * `digest.afterId`, then `store` it. The review feeds it from its own pass over the window,
+   * so the events are read once.
+   */
+  async begin(): Promise<SealDigest> {
+    const previous = await this.repository.lastSeal();
+    return new SealDigest(this.key, previous?.hash ?? GENESIS_HASH, previous?.lastEventId ?? 0);
+  }
+
+  /** Stores the digest as the next seal; undefined when it covers no event. */
+  async store(
+    runId: string,
+    digest: SealDigest,
+    sealedThrough: string,
+    now = Date.now(),
+  ): Promise<SealRecord | undefined> {
+    const result = digest.finish();
+    if (result.count === 0) return undefined;
+    return this.repository.insertSeal({
+      runId,
+      firstEventId: result.firstId!,
+      lastEventId: result.lastId!,
+      eventCount: result.count,
+      sealedThrough,
+      firstEventTs: result.firstTs,
+      previousHash: digest.previousHash,
+      hash: result.hash,
+      createdAt: now,
+    });
+  }
+
+  /**
+   * Seals every event after the last seal up to `throughId`, reading them itself. Returns
+   * the new seal, or undefined when there is nothing new to seal.
    */
   async seal(
     runId: string,
@@ -47,23 +79,10 @@ export class AuditSealService {
     sealedThrough: string,
     now = Date.now(),
   ): Promise<SealRecord | undefined> {
-    const previous = await this.repository.lastSeal();
-    const afterId = previous?.lastEventId ?? 0;
-    if (throughId <= afterId) return undefined;
-    const previousHash = previous?.hash ?? GENESIS_HASH;
-    const digest = await this.digest(previousHash, afterId, throughId);
-    if (digest.count === 0) return undefined;
-    return this.repository.insertSeal({
-      runId,
-      firstEventId: digest.firstId!,
-      lastEventId: digest.lastId!,
-      eventCount: digest.count,
-      sealedThrough,
-      firstEventTs: digest.firstTs,
-      previousHash,
-      hash: digest.hash,
-      createdAt: now,
-    });
+    const digest = await this.begin();
+    if (throughId <= digest.afterId) return undefined;
+    await this.feed(digest, digest.afterId, throughId);
+    return this.store(runId, digest, sealedThrough, now);
   }
 
   /** Recomputes every seal, oldest first, and names the first that does not hold. */
@@ -125,29 +144,72 @@ export class AuditSealService {
     previousHash: string,
     afterId: number,
     throughId: number,
-  ): Promise<{ hash: string; count: number; firstId?: number; lastId?: number; firstTs?: string }> {
-    const hmac: Hmac = createHmac('sha256', this.key);
-    hmac.update(`gatehouse-seal-v1\n${previousHash}\n`);
-    let count = 0;
-    let firstId: number | undefined;
-    let lastId: number | undefined;
-    let firstTs: string | undefined;
+  ): Promise<SealResult> {
+    const digest = new SealDigest(this.key, previousHash, afterId);
+    await this.feed(digest, afterId, throughId);
+    return digest.finish();
+  }
+
+  private async feed(digest: SealDigest, afterId: number, throughId: number): Promise<void> {
     for (let cursor = afterId; ;) {
-      const events = await this.repository.listEventsForSeal(cursor, throughId, SEAL_PAGE);
+      const events = await this.repository.listCanonicalEvents(cursor, throughId, SEAL_PAGE);
       if (events.length === 0) break;
-      let text = '';
-      for (const event of events) {
-        text += `${JSON.stringify(event)}\n`;
-        if (firstTs === undefined || event.ts < firstTs) firstTs = event.ts;
-      }
-      hmac.update(text);
-      count += events.length;
-      firstId ??= events[0].id;
-      lastId = events[events.length - 1].id;
-      cursor = lastId;
+      digest.addPage(events);
+      cursor = events[events.length - 1].id;
       if (events.length < SEAL_PAGE) break;
     }
-    hmac.update(`count=${count}\n`);
-    return { hash: hmac.digest('hex'), count, firstId, lastId, firstTs };
+  }
+}
+
+export interface SealResult {
+  hash: string;
+  count: number;
+  firstId?: number;
+  lastId?: number;
+  /** The oldest `ts` among the sealed events. */
+  firstTs?: string;
+}
+
+/** One seal being computed: the HMAC over the previous hash, then each canonical line. */
+export class SealDigest {
+  private readonly hmac: Hmac;
+  private count = 0;
+  private firstId: number | undefined;
+  private lastId: number | undefined;
+  private firstTs: string | undefined;
+
+  constructor(
+    key: Buffer,
+    readonly previousHash: string,
+    /** The last event of the previous seal; this seal starts after it. */
+    readonly afterId: number,
+  ) {
+    this.hmac = createHmac('sha256', key);
+    this.hmac.update(`gatehouse-seal-v1\n${previousHash}\n`);
+  }
+
+  /** Events in id order, each after the previous seal. */
+  addPage(events: readonly CanonicalEvent[]): void {
+    let text = '';
+    for (const event of events) {
+      text += `${event.text}\n`;
+      if (this.firstTs === undefined || event.ts < this.firstTs) this.firstTs = event.ts;
+    }
+    if (events.length === 0) return;
+    this.hmac.update(text);
+    this.count += events.length;
+    this.firstId ??= events[0].id;
+    this.lastId = events[events.length - 1].id;
+  }
+
+  finish(): SealResult {
+    this.hmac.update(`count=${this.count}\n`);
+    return {
+      hash: this.hmac.digest('hex'),
+      count: this.count,
+      firstId: this.firstId,
+      lastId: this.lastId,
+      firstTs: this.firstTs,
+    };
   }
 }

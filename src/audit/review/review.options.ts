@@ -42,7 +42,7 @@ export interface ReviewOptions {
   accountLock: number;
   /** How long a claimed run may go without renewing its lease before another may claim. Default 900. */
   leaseSeconds?: number;
-  /** Rows read per page while streaming events. Default 5000. */
+  /** Rows read per page while streaming events. Default 2000. */
   pageSize?: number;
 }
 
@@ -68,7 +68,7 @@ export const DEFAULT_REVIEW_OPTIONS: ReviewOptions = {
   ipBlockMax: 30 * 86400,
   accountLock: 3600,
   leaseSeconds: 900,
-  pageSize: 5000,
+  pageSize: 2000,
 };
 
 export type ResolvedReviewOptions = Required<ReviewOptions> & {
@@ -82,7 +82,7 @@ export function resolveReviewOptions(options: ReviewOptions | undefined): Resolv
     ...merged,
     enabled: options?.enabled ?? false,
     leaseSeconds: merged.leaseSeconds ?? 900,
-    pageSize: merged.pageSize ?? 5000,
+    pageSize: merged.pageSize ?? 2000,
     thresholds: { ...DEFAULT_REVIEW_THRESHOLDS, ...options?.thresholds },
   };
 }

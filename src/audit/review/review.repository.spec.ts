@@ -1,7 +1,8 @@
 import { describeEachDialect, truncateAll } from '../../../test/support/database';
 import { EventScript, toAuditEvents } from '../../../test/support/review-events';
 import { KyselyAuditRepository } from '../audit.repository';
-import { KyselyReviewRepository, NewRun } from './review.repository';
+import { canonicalEventText, KyselyReviewRepository, NewRun } from './review.repository';
+import { auditEventFromRow } from '../audit.repository';
 
 const run = (id: string, startedAt: number, lease = 60_000): NewRun => ({
   id,
@@ -155,6 +156,28 @@ describeEachDialect('KyselyReviewRepository', (database) => {
     expect(
       await repository.findActedFinding('brute-force', 'alice', finding.firstSeen, uuid(1)),
     ).toBeUndefined();
+  });
+
+  it('gives each event the canonical text of the JSON-lines file, without parsing details', async () => {
+    const script = new EventScript('2026-01-31T10:00:00.000Z');
+    const [event] = toAuditEvents([script.succeed('zoë', '2001:db8::1')]);
+    await events.insert({
+      ...event,
+      sessionRef: 'ref',
+      details: { blockId: 'b-1', nested: { list: [1, 'two', null] }, note: 'é\u2028' },
+    });
+    await events.insert({ ...event, userId: 'u-1' });
+    const rows = await database().db.selectFrom('audit_events').selectAll().orderBy('id').execute();
+    for (const row of rows)
+      expect(canonicalEventText(row)).toBe(JSON.stringify(auditEventFromRow(row)));
+    const canonical = await repository.listCanonicalEvents(0, 1e12, 10);
+    const combined = await repository.listEventsForReviewAndSeal(0, 1e12, 10);
+    expect(canonical.map((e) => e.text)).toEqual(
+      rows.map((row) => JSON.stringify(auditEventFromRow(row))),
+    );
+    expect(combined.map((e) => [e.text, e.username, e.type])).toEqual(
+      canonical.map((e) => [e.text, 'zoë', 'authn_login_success']),
+    );
   });
 
   it('keeps seals in chain order', async () => {

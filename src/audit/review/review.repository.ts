@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Kysely, Selectable, sql } from 'kysely';
 import {
+  AuditEventsTable,
   AuditSealsTable,
   DB,
   InjectKysely,
@@ -8,8 +9,6 @@ import {
   ReviewFindingsTable,
   ReviewRunsTable,
 } from '../../database';
-import type { AuditEvent } from '../audit-event';
-import { auditEventFromRow } from '../audit.repository';
 import type { Finding, ReviewEvent } from './review.types';
 
 export type RunStatus = 'running' | 'completed' | 'failed';
@@ -73,6 +72,33 @@ export interface SealRecord {
 
 export type NewSeal = Omit<SealRecord, 'id'>;
 
+export type SealedReviewEvent = ReviewEvent & CanonicalEvent;
+
+export interface CanonicalEvent {
+  id: number;
+  ts: string;
+  text: string;
+}
+
+const quote = JSON.stringify;
+
+/**
+ * Exactly `JSON.stringify(auditEventFromRow(row))` (API.md key order, absent fields left
+ * out), written field by field and without parsing `details`: the column already holds the
+ * `JSON.stringify` of the details, which is what re-serialising the parsed value gives. The
+ * repository spec holds the two equal; over a million rows this is the seal's main cost.
+ */
+export function canonicalEventText(row: Selectable<AuditEventsTable>): string {
+  let text = `{"id":${Number(row.id)},"ts":${quote(row.ts)},"type":${quote(row.type)},"level":${quote(row.level)},"outcome":${quote(row.outcome)}`;
+  if (row.username !== null) text += `,"username":${quote(row.username)}`;
+  if (row.user_id !== null) text += `,"userId":${quote(row.user_id)}`;
+  if (row.reason !== null) text += `,"reason":${quote(row.reason)}`;
+  text += `,"ip":${quote(row.ip)},"userAgent":${quote(row.user_agent)},"requestId":${quote(row.request_id)},"method":${quote(row.method)},"path":${quote(row.path)}`;
+  if (row.session_ref !== null) text += `,"sessionRef":${quote(row.session_ref)}`;
+  if (row.details !== null) text += `,"details":${row.details}`;
+  return `${text}}`;
+}
+
 /** Any number that is the review's own; PostgreSQL advisory locks are keyed by a bigint. */
 const REVIEW_LOCK_KEY = 0x6761_7465_7276; // "gaterv"
 
@@ -129,12 +155,21 @@ export abstract class ReviewRepository {
   /** Seals in chain order, `afterId < id`. */
   abstract listSeals(afterId: number, limit: number): Promise<SealRecord[]>;
   abstract countSeals(): Promise<number>;
-  /** Whole events, canonical, `afterId < id <= throughId`, oldest first: the input of a seal. */
-  abstract listEventsForSeal(
+  /**
+   * Events `afterId < id <= throughId`, oldest first, each as its canonical JSON text (the
+   * line of the JSON-lines file): the input of a seal.
+   */
+  /** Both at once, for a review that also seals: review fields plus each event's canonical text. */
+  abstract listEventsForReviewAndSeal(
     afterId: number,
     throughId: number,
     limit: number,
-  ): Promise<AuditEvent[]>;
+  ): Promise<SealedReviewEvent[]>;
+  abstract listCanonicalEvents(
+    afterId: number,
+    throughId: number,
+    limit: number,
+  ): Promise<CanonicalEvent[]>;
 }
 
 type RunRow = Selectable<ReviewRunsTable>;
@@ -496,11 +531,11 @@ export class KyselyReviewRepository extends ReviewRepository {
     return Number(row.count);
   }
 
-  async listEventsForSeal(
+  async listEventsForReviewAndSeal(
     afterId: number,
     throughId: number,
     limit: number,
-  ): Promise<AuditEvent[]> {
+  ): Promise<SealedReviewEvent[]> {
     const rows = await this.db
       .selectFrom('audit_events')
       .selectAll()
@@ -509,6 +544,39 @@ export class KyselyReviewRepository extends ReviewRepository {
       .orderBy('id', 'asc')
       .limit(limit)
       .execute();
-    return rows.map(auditEventFromRow);
+    const events = new Array<SealedReviewEvent>(rows.length);
+    for (let i = 0; i < rows.length; i += 1) {
+      const row = rows[i];
+      events[i] = {
+        id: Number(row.id),
+        ts: row.ts,
+        time: Date.parse(row.ts),
+        type: row.type,
+        outcome: row.outcome,
+        username: row.username ?? undefined,
+        reason: row.reason ?? undefined,
+        ip: row.ip,
+        method: row.method,
+        path: row.path,
+        text: canonicalEventText(row),
+      };
+    }
+    return events;
+  }
+
+  async listCanonicalEvents(
+    afterId: number,
+    throughId: number,
+    limit: number,
+  ): Promise<CanonicalEvent[]> {
+    const rows = await this.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('id', '>', afterId)
+      .where('id', '<=', throughId)
+      .orderBy('id', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ id: Number(row.id), ts: row.ts, text: canonicalEventText(row) }));
   }
 }

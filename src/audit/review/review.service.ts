@@ -6,7 +6,7 @@ import { ApiError, runWithRequestContext, systemContext } from '../../common';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
 import { AuditService } from '../audit.service';
 import { BlocksService } from '../blocks/blocks.service';
-import { AuditSealService, IntegrityReport } from './audit-seal.service';
+import { AuditSealService, IntegrityReport, SealDigest } from './audit-seal.service';
 import { ReviewDetectorRegistry } from './review-detector.registry';
 import { reviewEvents, ReviewOutcome, sortFindings } from './review-engine';
 import { ReviewMeasuresService } from './review-measures.service';
@@ -160,7 +160,8 @@ export class ReviewService {
     startedAt: number,
   ): Promise<ReviewRunView> {
     const range = await this.repository.eventIdRange(window.from, window.to);
-    const outcome = await this.review(id, window, range, request.onProgress);
+    const sealDigest = dryRun ? undefined : await this.seals.begin();
+    const outcome = await this.review(id, window, range, sealDigest, request.onProgress);
     const errors = [...outcome.errors];
 
     const findings: FindingView[] = [];
@@ -193,7 +194,7 @@ export class ReviewService {
       for (const measure of measures)
         if (measure.result === 'failed')
           errors.push(`${measure.kind} ${measure.target}: ${measure.detail}`);
-      if (range) seal = await this.sealWindow(id, range.lastId, window.to, errors);
+      if (sealDigest) seal = await this.sealWindow(id, sealDigest, window.to, errors);
     }
 
     const finishedAt = this.clock.now();
@@ -252,20 +253,37 @@ export class ReviewService {
     return view;
   }
 
-  /** The one streaming pass over the window, renewing the claim's lease as it goes. */
+  /**
+   * The one streaming pass over the window, renewing the claim's lease as it goes. When the
+   * run seals, the same pass reads whole rows and feeds the seal too, from the event after the
+   * last seal: every event is read once.
+   */
   private async review(
     id: string,
     window: ReviewWindow,
     range: { firstId: number; lastId: number } | undefined,
+    seal: SealDigest | undefined,
     onProgress?: (eventsReviewed: number) => void,
   ): Promise<ReviewOutcome> {
     const { pageSize, leaseSeconds } = this.settings;
     const repository = this.repository;
     async function* pages(): AsyncGenerator<ReviewEvent[]> {
       if (!range) return;
-      for (let afterId = range.firstId - 1; afterId < range.lastId;) {
-        const page = await repository.listEventsForReview(afterId, range.lastId, pageSize);
+      const sealing = seal !== undefined && seal.afterId < range.lastId;
+      let afterId = sealing ? Math.min(seal.afterId, range.firstId - 1) : range.firstId - 1;
+      while (afterId < range.lastId) {
+        if (!sealing) {
+          const page = await repository.listEventsForReview(afterId, range.lastId, pageSize);
+          if (page.length === 0) return;
+          yield page;
+          afterId = page[page.length - 1].id;
+          continue;
+        }
+        const page = await repository.listEventsForReviewAndSeal(afterId, range.lastId, pageSize);
         if (page.length === 0) return;
+        seal.addPage(
+          afterId >= seal.afterId ? page : page.filter((event) => event.id > seal.afterId),
+        );
         yield page;
         afterId = page[page.length - 1].id;
       }
@@ -299,12 +317,12 @@ export class ReviewService {
 
   private async sealWindow(
     runId: string,
-    throughId: number,
+    digest: SealDigest,
     windowTo: string,
     errors: string[],
   ): Promise<SealView | null> {
     try {
-      const seal = await this.seals.seal(runId, throughId, windowTo, this.clock.now());
+      const seal = await this.seals.store(runId, digest, windowTo, this.clock.now());
       if (!seal) return null;
       await this.audit.record({
         type: 'audit_sealed',

@@ -20,6 +20,10 @@ export class AuthUserLifecycle extends UserLifecycleHooks {
     await this.sessions.revokeAllForUser(user, 'user_disabled');
   }
 
+  override async onRolesReduced(user: User): Promise<void> {
+    await this.sessions.revokeAllForUser(user, 'roles_reduced');
+  }
+
   async onUnlocked(user: User): Promise<void> {
     await this.throttle.clearFor(user.usernameNormalized);
     await this.blocks.liftAccountLocks(user.usernameNormalized);

@@ -14,6 +14,7 @@ export type RevocationReason =
   | 'logout_all'
   | 'password_change'
   | 'user_disabled'
+  | 'roles_reduced'
   | 'refresh_reuse'
   | 'review_measure'
   | 'session_deleted';
@@ -26,8 +27,11 @@ export interface NewSessionRequest {
 
 export interface RefreshMatch {
   session: Session;
-  /** `current`: the token in force; `previous`: the one it replaced at `rotatedAt`. */
-  matched: 'current' | 'previous';
+  /**
+   * `current`: the token in force; `previous`: the one it replaced at `rotatedAt`;
+   * `stale`: an authentic token of an older generation, whose use can only be a reuse.
+   */
+  matched: 'current' | 'previous' | 'stale';
 }
 
 /**
@@ -88,12 +92,32 @@ export class SessionService implements OnModuleInit {
     return Math.max(0, Math.floor((session.refreshExpiresAt - now) / 1000));
   }
 
+  /** Undefined unless the token is one this server issued for an existing session. */
   async findByRefreshToken(token: string): Promise<RefreshMatch | undefined> {
-    const hash = this.tokens.hashRefreshToken(token);
-    const current = await this.repository.findByRefreshHash(hash);
-    if (current) return { session: current, matched: 'current' };
-    const previous = await this.repository.findByPreviousRefreshHash(hash);
-    return previous && { session: previous, matched: 'previous' };
+    const claimed = this.tokens.parseRefreshToken(token);
+    if (!claimed) return undefined;
+    const session = await this.repository.findById(claimed.sessionId);
+    if (!session || claimed.generation > session.refreshGeneration) return undefined;
+    if (
+      !this.tokens.refreshTokenIsAuthentic(
+        token,
+        session.id,
+        claimed.generation,
+        session.refreshSalt,
+      )
+    ) {
+      return undefined;
+    }
+    if (claimed.generation === session.refreshGeneration) {
+      // The stored hash must agree too: the database stays the authority on the current token.
+      return this.tokens.hashRefreshToken(token) === session.refreshHash
+        ? { session, matched: 'current' }
+        : undefined;
+    }
+    return {
+      session,
+      matched: claimed.generation === session.refreshGeneration - 1 ? 'previous' : 'stale',
+    };
   }
 
   isUsable(session: Session, now = Date.now()): boolean {

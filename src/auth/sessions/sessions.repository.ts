@@ -15,10 +15,6 @@ export interface Rotation {
 export abstract class SessionsRepository {
   abstract insert(session: Session): Promise<void>;
   abstract findById(id: string): Promise<Session | undefined>;
-  /** The session whose current refresh hash is this one. */
-  abstract findByRefreshHash(refreshHash: string): Promise<Session | undefined>;
-  /** The session whose previous (just rotated) refresh hash is this one. */
-  abstract findByPreviousRefreshHash(refreshHash: string): Promise<Session | undefined>;
   /** Session liveness joined with its user's state, for the guard's cache misses. */
   abstract findState(id: string): Promise<SessionState | undefined>;
   /** Compare-and-set on the generation; false when another request rotated first. */
@@ -92,24 +88,6 @@ export class KyselySessionsRepository extends SessionsRepository {
       .selectFrom('sessions')
       .selectAll()
       .where('id', '=', id)
-      .executeTakeFirst();
-    return row && sessionFromRow(row);
-  }
-
-  async findByRefreshHash(refreshHash: string): Promise<Session | undefined> {
-    const row = await this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('refresh_hash', '=', refreshHash)
-      .executeTakeFirst();
-    return row && sessionFromRow(row);
-  }
-
-  async findByPreviousRefreshHash(refreshHash: string): Promise<Session | undefined> {
-    const row = await this.db
-      .selectFrom('sessions')
-      .selectAll()
-      .where('previous_refresh_hash', '=', refreshHash)
       .executeTakeFirst();
     return row && sessionFromRow(row);
   }

@@ -1,13 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerStorage } from '@nestjs/throttler';
+import { FixedWindowThrottlerStorage } from './fixed-window.throttler-storage';
 import { RateLimitGuard } from './rate-limit.guard';
 
 export interface RateLimitModuleOptions {
   /** Requests per minute per client IP (`RATE_LIMIT_PER_MINUTE`). */
   limitPerMinute: number;
   /**
-   * Where the hits are counted. Default: in this process (one instance). With several
+   * Where the hits are counted. Default: in this process (one instance), a fixed window per
+   * client like the Redis store. With several
    * instances, pass the shared one, e.g. `new ThrottlerStorageRedisService(redis)` from
    * @nest-lab/throttler-storage-redis.
    */
@@ -28,7 +30,8 @@ export class RateLimitModule {
       imports: [
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: MINUTE_MS, limit: options.limitPerMinute }],
-          storage: options.storage,
+          // O(1) per request in process (the stock store is O(limit)); see fixed-window.throttler-storage.ts.
+          storage: options.storage ?? new FixedWindowThrottlerStorage(),
         }),
       ],
       providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],

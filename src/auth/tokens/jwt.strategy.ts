@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
-import type { Jwt, JwtPayload } from 'jsonwebtoken';
+import jwt, { type Jwt, type JwtPayload } from 'jsonwebtoken';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
 import { AuthenticatedUser, Role, ROLES } from '../../common';
@@ -13,6 +13,7 @@ import type { SessionState } from '../sessions/session';
 import { SessionService } from '../sessions/session.service';
 import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from './token.service';
 import { AuthKeys } from './auth-keys';
+import { VerifiedTokenCache } from './verified-token.cache';
 
 export const JWT_STRATEGY = 'gatehouse-jwt';
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
@@ -55,8 +56,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     cookies: AuthCookies,
     private readonly sessions: SessionService,
   ) {
+    const tokenFrom = accessTokenExtractor(cookies, options.jwt.allowBearer);
     super({
-      jwtFromRequest: accessTokenExtractor(cookies, options.jwt.allowBearer),
+      jwtFromRequest: tokenFrom,
       // A KeyObject, made once; @types/passport-jwt only lists string | Buffer, but
       // passport-jwt hands it to jsonwebtoken.verify, which takes a KeyObject.
       secretOrKey: keys.accessToken as unknown as Buffer,
@@ -65,6 +67,37 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
       audience: options.jwt.audience,
       jsonWebTokenOptions: { complete: true },
     });
+    this.tokenFrom = tokenFrom;
+  }
+
+  private readonly tokenFrom: (request: Request) => string | null;
+  private readonly verifiedTokens = new VerifiedTokenCache();
+
+  /**
+   * A token seen before skips jsonwebtoken (signature, alg, iss, aud were checked the first
+   * time; `exp` is checked by the cache) but still goes through `validate()`, so claims and
+   * session liveness (revocation) are checked on every request. `this` is the guard's
+   * per-request attempt object, whose success/error actions end the attempt.
+   */
+  override authenticate(request: Request, options?: unknown): void {
+    const token = this.tokenFrom(request);
+    const cached = token === null ? undefined : this.verifiedTokens.get(token);
+    if (cached !== undefined) {
+      this.validate(cached).then(
+        (user) => this.success(user),
+        (error: unknown) => this.error(error as Error),
+      );
+      return;
+    }
+    if (token !== null) {
+      const succeed = this.success.bind(this);
+      this.success = (user: AuthenticatedUser, info?: object) => {
+        const decoded = jwt.decode(token, { complete: true });
+        if (decoded !== null) this.verifiedTokens.remember(token, decoded);
+        succeed(user, info);
+      };
+    }
+    super.authenticate(request, options);
   }
 
   /**

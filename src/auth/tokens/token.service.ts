@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Role } from '../../common';
 import { InjectAuthOptions } from '../auth.module-definition';
 import type { AuthModuleOptions } from '../auth.options';
@@ -8,6 +8,8 @@ import { AuthKeys } from './auth-keys';
 
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 export const ACCESS_TOKEN_ALGORITHM = 'HS256';
+const REFRESH_TOKEN_FORMAT =
+  /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{1,9})\.[A-Za-z0-9_-]{43}$/;
 
 export interface AccessTokenSubject {
   userId: string;
@@ -27,9 +29,9 @@ export interface IssuedAccessToken {
 /**
  * Makes the three tokens of a session:
  * - the access token, a JWT (RFC 9068 profile: `typ: at+jwt`, HS256 pinned);
- * - the refresh token, `HMAC(refreshKey, sid.generation.salt)`: 256 bits that only the server
- *   can compute, stored as a SHA-256 hash, and recomputable from the row so a racing tab can
- *   be handed the current token again without storing it in clear;
+ * - the refresh token, `sid.generation.HMAC(refreshKey, sid.generation.salt)`: 256 bits that
+ *   only the server can compute, stored as a SHA-256 hash, and recomputable from the row so a
+ *   racing tab can be handed the current token again without storing it in clear;
  * - the CSRF token, `HMAC(csrfKey, sid)`, bound to the session for its whole life.
  */
 @Injectable()
@@ -68,7 +70,33 @@ export class TokenService {
     return randomBytes(32).toString('base64url');
   }
 
+  /**
+   * `<sid>.<generation>.<mac>`: the MAC (256 bits) is the secret part; the session id and the
+   * generation let the server recompute the token of any generation of the session, so a token
+   * rotated long ago is still recognised as a reuse, not as garbage (RFC 9700 §4.14.2).
+   */
   refreshToken(sessionId: string, generation: number, salt: string): string {
+    return `${sessionId}.${generation}.${this.refreshMac(sessionId, generation, salt)}`;
+  }
+
+  /** The session and generation a refresh token claims; the MAC is checked by `refreshTokenIsAuthentic`. */
+  parseRefreshToken(token: string): { sessionId: string; generation: number } | undefined {
+    const match = REFRESH_TOKEN_FORMAT.exec(token);
+    return match ? { sessionId: match[1], generation: Number(match[2]) } : undefined;
+  }
+
+  refreshTokenIsAuthentic(
+    token: string,
+    sessionId: string,
+    generation: number,
+    salt: string,
+  ): boolean {
+    const expected = Buffer.from(this.refreshToken(sessionId, generation, salt));
+    const given = Buffer.from(token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  private refreshMac(sessionId: string, generation: number, salt: string): string {
     return createHmac('sha256', this.keys.refreshToken)
       .update(`${sessionId}.${generation}.${salt}`)
       .digest('base64url');

@@ -7,7 +7,7 @@ import type {
   ReviewDetectorRule,
   ReviewEvent,
 } from '../review.types';
-import { entry, isSuccessfulLogin } from './login-events';
+import { isSuccessfulLogin } from './login-events';
 
 interface FirstSuccess {
   ip: string;
@@ -45,10 +45,11 @@ export class NewIpSuccessDetector implements ReviewDetectorRule {
     return {
       observe(event: ReviewEvent): void {
         if (event.username === undefined || !isSuccessfulLogin(event)) return;
-        const state = entry(users, event.username, () => ({
-          successes: 0,
-          ips: new Map<string, FirstSuccess>(),
-        }));
+        let state = users.get(event.username);
+        if (state === undefined) {
+          state = { successes: 0, ips: new Map<string, FirstSuccess>() };
+          users.set(event.username, state);
+        }
         if (!state.ips.has(event.ip) && state.ips.size < IPS_PER_USER) {
           state.ips.set(event.ip, {
             ip: event.ip,
