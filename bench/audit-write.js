@@ -55,7 +55,9 @@ async function main() {
     p99: percentile(values, 99),
     mean: values.reduce((a, b) => a + b, 0) / values.length,
   });
-  process.stdout.write(`${JSON.stringify({ records, recordMs: summary(totals), insertMs: summary(measuredInserts) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ records, recordMs: summary(totals), insertMs: summary(measuredInserts) })}\n`,
+  );
 }
 
 main().catch((error) => {

@@ -29,7 +29,9 @@ async function main() {
     // Indexes are dropped and rebuilt after the load (one sort each instead of random inserts),
     // from their own DDL, so the schema stays the migrations' one.
     indexes = db
-      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_events' AND sql IS NOT NULL")
+      .prepare(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_events' AND sql IS NOT NULL",
+      )
       .all();
     for (const index of indexes) db.exec(`DROP INDEX "${index.name}"`);
     const insert = db.prepare(
@@ -78,7 +80,9 @@ async function main() {
     out.end();
     await once(out, 'finish');
   }
-  process.stdout.write(`${JSON.stringify({ events: count, seconds: (performance.now() - started) / 1000 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ events: count, seconds: (performance.now() - started) / 1000 })}\n`,
+  );
 }
 
 main().catch((error) => {

@@ -23,7 +23,10 @@ function loginRequests(spec) {
         sent += 1;
         return {
           ...request,
-          body: JSON.stringify({ username: user.username, password: wrong ? `${user.password}-wrong` : user.password }),
+          body: JSON.stringify({
+            username: user.username,
+            password: wrong ? `${user.password}-wrong` : user.password,
+          }),
         };
       },
     },

@@ -18,17 +18,26 @@ const byFile = new Map();
 let total = 0;
 for (const [id, us] of selfUs) {
   const { callFrame } = byId.get(id);
-  const file = callFrame.url.replace(/^.*node_modules\//, 'node_modules/').replace(/^.*\/dist\//, 'dist/') || '(native)';
+  const file =
+    callFrame.url.replace(/^.*node_modules\//, 'node_modules/').replace(/^.*\/dist\//, 'dist/') ||
+    '(native)';
   const name = `${callFrame.functionName || '(anonymous)'} ${file}:${callFrame.lineNumber + 1}`;
   byFunction.set(name, (byFunction.get(name) ?? 0) + us);
-  const pkg = file.startsWith('node_modules/') ? file.split('/').slice(0, file.split('/')[1].startsWith('@') ? 3 : 2).join('/') : file;
+  const pkg = file.startsWith('node_modules/')
+    ? file
+        .split('/')
+        .slice(0, file.split('/')[1].startsWith('@') ? 3 : 2)
+        .join('/')
+    : file;
   byFile.set(pkg, (byFile.get(pkg) ?? 0) + us);
   total += us;
 }
 const print = (title, map) => {
   process.stdout.write(`\n${title} (total ${(total / 1000).toFixed(0)} ms)\n`);
   for (const [key, us] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    process.stdout.write(`${(us / 1000).toFixed(1).padStart(9)} ms ${((us / total) * 100).toFixed(1).padStart(5)} %  ${key}\n`);
+    process.stdout.write(
+      `${(us / 1000).toFixed(1).padStart(9)} ms ${((us / total) * 100).toFixed(1).padStart(5)} %  ${key}\n`,
+    );
   }
 };
 print('Self time by function', byFunction);
@@ -38,7 +47,8 @@ print('Self time by file or package', byFile);
 const focus = (process.env.BENCH_PROFILE_FOCUS ?? '').split(',').filter(Boolean);
 if (focus.length > 0) {
   const children = new Map(profile.nodes.map((node) => [node.id, node.children ?? []]));
-  const inclusive = (id) => (selfUs.get(id) ?? 0) + children.get(id).reduce((sum, child) => sum + inclusive(child), 0);
+  const inclusive = (id) =>
+    (selfUs.get(id) ?? 0) + children.get(id).reduce((sum, child) => sum + inclusive(child), 0);
   const totals = new Map();
   const visit = (id, inside) => {
     const node = byId.get(id);
@@ -50,5 +60,6 @@ if (focus.length > 0) {
   };
   visit(profile.nodes[0].id, new Set());
   process.stdout.write('\nInclusive synchronous time\n');
-  for (const [name, us] of totals) process.stdout.write(`${(us / 1000).toFixed(1).padStart(9)} ms  ${name}\n`);
+  for (const [name, us] of totals)
+    process.stdout.write(`${(us / 1000).toFixed(1).padStart(9)} ms  ${name}\n`);
 }

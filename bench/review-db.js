@@ -5,6 +5,7 @@
  * Prints one JSON line: duration, events, findings, the planted attacks it missed, memory.
  */
 const { performance } = require('node:perf_hooks');
+const { setInterval, clearInterval } = require('node:timers');
 const { bootContext } = require('./lib/app-context');
 const { missingFindings } = require('./lib/synthetic-events');
 
@@ -17,18 +18,28 @@ async function main() {
   const sampler = setInterval(() => {
     peakRssSampled = Math.max(peakRssSampled, process.memoryUsage().rss / 2 ** 20);
   }, 50);
+  const cpuBefore = process.cpuUsage();
+  const loadAverage = require('node:os').loadavg()[0];
   const started = performance.now();
   const run = await reviews.run({ trigger: 'bench' });
   const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   await app.close();
-  const findings = run.findings.map((finding) => ({ rule: finding.rule, subject: finding.subject }));
+  const findings = run.findings.map((finding) => ({
+    rule: finding.rule,
+    subject: finding.subject,
+  }));
   process.stdout.write(
     `${JSON.stringify({
       status: run.status,
       eventsReviewed: run.eventsReviewed,
       durationMs: run.durationMs,
       wallMs,
+      // Main thread plus V8's helper threads (GC); beside wallMs it shows how much of the
+      // wall time went to waiting for a CPU on a busy machine.
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      loadAverage,
       findings: findings.length,
       findingsByRule: run.counts?.findingsByRule,
       missing: missingFindings(findings),

@@ -13,16 +13,26 @@ async function main() {
   const { app, dist } = await bootContext();
   const { OfflineReviewService } = dist('audit/review');
   const offline = app.get(OfflineReviewService);
+  const cpuBefore = process.cpuUsage();
+  const loadAverage = require('node:os').loadavg()[0];
   const started = performance.now();
   const result = await offline.reviewFiles([file]);
   const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   await app.close();
-  const findings = result.findings.map((finding) => ({ rule: finding.rule, subject: finding.subject }));
+  const findings = result.findings.map((finding) => ({
+    rule: finding.rule,
+    subject: finding.subject,
+  }));
   process.stdout.write(
     `${JSON.stringify({
       eventsReviewed: result.eventsReviewed,
       skippedLines: result.skippedLines,
       wallMs,
+      // Main thread plus V8's helper threads (GC); beside wallMs it shows how much of the
+      // wall time went to waiting for a CPU on a busy machine.
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      loadAverage,
       findings: findings.length,
       missing: missingFindings(findings),
       errors: result.errors,

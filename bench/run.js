@@ -32,18 +32,36 @@ function parseArgs(argv) {
     only: only ? new Set(only.slice('--only='.length).split(',')) : undefined,
     // --server-env=NAME=value (repeatable): extra environment of the server under test.
     serverEnv: Object.fromEntries(
-      argv.filter((arg) => arg.startsWith('--server-env=')).map((arg) => {
-        const pair = arg.slice('--server-env='.length);
-        return [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
-      }),
+      argv
+        .filter((arg) => arg.startsWith('--server-env='))
+        .map((arg) => {
+          const pair = arg.slice('--server-env='.length);
+          return [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
+        }),
     ),
   };
 }
 
 function plan(quick) {
   return quick
-    ? { guardRounds: 2, guardSeconds: 3, guardConnections: 20, loginAmount: 300, loginSequential: 20, auditRecords: 1000, reviewSizes: [25_000, 50_000, 100_000] }
-    : { guardRounds: 8, guardSeconds: 3, guardConnections: 20, loginAmount: 2000, loginSequential: 50, auditRecords: 5000, reviewSizes: [250_000, 500_000, 1_000_000] };
+    ? {
+        guardRounds: 2,
+        guardSeconds: 2,
+        guardConnections: 20,
+        loginAmount: 200,
+        loginSequential: 20,
+        auditRecords: 500,
+        reviewSizes: [25_000, 50_000, 100_000],
+      }
+    : {
+        guardRounds: 8,
+        guardSeconds: 3,
+        guardConnections: 20,
+        loginAmount: 2000,
+        loginSequential: 50,
+        auditRecords: 5000,
+        reviewSizes: [250_000, 500_000, 1_000_000],
+      };
 }
 
 function pgUrl() {
@@ -104,7 +122,8 @@ class LoginLedger {
       body: JSON.stringify(credentials),
     });
     this.answered += 1;
-    if (response.status !== 200) throw new Error(`login of ${credentials.username} answered ${response.status}`);
+    if (response.status !== 200)
+      throw new Error(`login of ${credentials.username} answered ${response.status}`);
     return cookiesOf(response);
   }
 
@@ -118,13 +137,23 @@ async function createLoginUsers(server, ledger) {
   const admin = await ledger.login(server, ADMIN);
   const users = [];
   for (let i = 1; i <= LOGIN_USERS; i += 1) {
-    const user = { username: `bench-user-${i}`, password: `Tangerine-orbit-${i}-${'x'.repeat(4)}-kite` };
+    const user = {
+      username: `bench-user-${i}`,
+      password: `Tangerine-orbit-${i}-${'x'.repeat(4)}-kite`,
+    };
     const response = await fetch(`${server.url}/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: admin.cookie, 'x-csrf-token': admin.csrf },
+      headers: {
+        'content-type': 'application/json',
+        cookie: admin.cookie,
+        'x-csrf-token': admin.csrf,
+      },
       body: JSON.stringify({ ...user, roles: ['user'] }),
     });
-    if (response.status !== 201) throw new Error(`creating ${user.username} answered ${response.status}: ${await response.text()}`);
+    if (response.status !== 201)
+      throw new Error(
+        `creating ${user.username} answered ${response.status}: ${await response.text()}`,
+      );
     users.push(user);
   }
   return users;
@@ -145,7 +174,8 @@ async function guardCost(server, ledger, users, p) {
     const before = await u.scrape(server, METRICS_TOKEN);
     const run = await load(spec);
     const after = await u.scrape(server, METRICS_TOKEN);
-    const cpuSeconds = after.get('process_cpu_seconds_total') - before.get('process_cpu_seconds_total');
+    const cpuSeconds =
+      after.get('process_cpu_seconds_total') - before.get('process_cpu_seconds_total');
     return { ...run, cpuUsPerRequest: (cpuSeconds * 1e6) / run.answered };
   };
   const rounds = [];
@@ -154,22 +184,36 @@ async function guardCost(server, ledger, users, p) {
     const publicRun = await measured({ ...base, path: '/health' });
     const protectedRun = await measured({ ...base, path: '/auth/me', headers: { cookie } });
     for (const run of [publicRun, protectedRun]) {
-      if (run.statusCodes['200'] !== run.answered) throw new Error(`${run.path}: not every answer was 200: ${JSON.stringify(run.statusCodes)}`);
+      if (run.statusCodes['200'] !== run.answered)
+        throw new Error(
+          `${run.path}: not every answer was 200: ${JSON.stringify(run.statusCodes)}`,
+        );
     }
-    rounds.push({ public: publicRun, protected: protectedRun, ratio: protectedRun.requestsPerSec / publicRun.requestsPerSec });
-    u.log(`(a) round ${round + 1}: public ${publicRun.requestsPerSec.toFixed(0)} req/s (${publicRun.cpuUsPerRequest.toFixed(0)} µs CPU), protected ${protectedRun.requestsPerSec.toFixed(0)} req/s (${protectedRun.cpuUsPerRequest.toFixed(0)} µs CPU)`);
+    rounds.push({
+      public: publicRun,
+      protected: protectedRun,
+      ratio: protectedRun.requestsPerSec / publicRun.requestsPerSec,
+    });
+    u.log(
+      `(a) round ${round + 1}: public ${publicRun.requestsPerSec.toFixed(0)} req/s (${publicRun.cpuUsPerRequest.toFixed(0)} µs CPU), protected ${protectedRun.requestsPerSec.toFixed(0)} req/s (${protectedRun.cpuUsPerRequest.toFixed(0)} µs CPU)`,
+    );
   }
   const total = (key) => {
     const answered = rounds.reduce((sum, round) => sum + round[key].answered, 0);
     const seconds = rounds.reduce((sum, round) => sum + round[key].durationSec, 0);
     return answered / seconds;
   };
-  const meanOf = (key, field) => rounds.reduce((sum, round) => sum + round[key][field], 0) / rounds.length;
-  const meanP99 = (key) => rounds.reduce((sum, round) => sum + round[key].latencyMs.p99, 0) / rounds.length;
+  const meanOf = (key, field) =>
+    rounds.reduce((sum, round) => sum + round[key][field], 0) / rounds.length;
+  const meanP99 = (key) =>
+    rounds.reduce((sum, round) => sum + round[key].latencyMs.p99, 0) / rounds.length;
   const publicRps = total('public');
   const protectedRps = total('protected');
   const ratios = rounds.map((round) => round.ratio).sort((a, b) => a - b);
-  const medianRatio = ratios.length % 2 ? ratios[(ratios.length - 1) / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+  const medianRatio =
+    ratios.length % 2
+      ? ratios[(ratios.length - 1) / 2]
+      : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
   return {
     loadAverageBefore,
     loadAverageAfter: os.loadavg()[0],
@@ -218,8 +262,11 @@ async function loginLoad(server, ledger, users, p) {
   const lagP99Raw = after.get('nodejs_eventloop_lag_p99_seconds') * 1000;
   const lagResolutionMs = 10;
   const attempts = (labels) =>
-    u.sumSeries(after, 'gatehouse_login_attempts_total', labels) - u.sumSeries(before, 'gatehouse_login_attempts_total', labels);
-  u.log(`(b) ${run.requestsPerSec.toFixed(1)} logins/s, p99 ${run.latencyMs.p99} ms, event-loop p99 ${lagP99Raw.toFixed(1)} ms`);
+    u.sumSeries(after, 'gatehouse_login_attempts_total', labels) -
+    u.sumSeries(before, 'gatehouse_login_attempts_total', labels);
+  u.log(
+    `(b) ${run.requestsPerSec.toFixed(1)} logins/s, p99 ${run.latencyMs.p99} ms, event-loop p99 ${lagP99Raw.toFixed(1)} ms`,
+  );
   return {
     concurrency: 50,
     logins: p.loginAmount,
@@ -241,9 +288,13 @@ async function loginLoad(server, ledger, users, p) {
     },
     serverAuditInsertMs: {
       p50: u.histogramQuantile(before, after, 'gatehouse_audit_write_duration_seconds', 0.5) * 1000,
-      p99: u.histogramQuantile(before, after, 'gatehouse_audit_write_duration_seconds', 0.99) * 1000,
+      p99:
+        u.histogramQuantile(before, after, 'gatehouse_audit_write_duration_seconds', 0.99) * 1000,
     },
-    metricsLoginAttempts: { success: attempts('outcome="success"'), failure: attempts('outcome="failure"') },
+    metricsLoginAttempts: {
+      success: attempts('outcome="success"'),
+      failure: attempts('outcome="failure"'),
+    },
   };
 }
 
@@ -265,7 +316,12 @@ async function zeroLoss(databaseUrl, ledger) {
     events = Number((await client.query(query)).rows[0].n);
     await client.end();
   }
-  return { loginRequestsAnswered: ledger.answered, loginRequestsUnanswered: ledger.unanswered, loginEventsInDatabase: events, lost: ledger.answered - events };
+  return {
+    loginRequestsAnswered: ledger.answered,
+    loginRequestsUnanswered: ledger.unanswered,
+    loginEventsInDatabase: events,
+    lost: ledger.answered - events,
+  };
 }
 
 async function serverScenarios(args, p, results) {
@@ -304,11 +360,14 @@ async function serverScenarios(args, p, results) {
     }
   } finally {
     const ended = await server.stop();
-    if (ended.code !== 0 && ended.signal !== 'SIGTERM') u.log(`server ended with ${ended.code ?? ended.signal}:\n${server.output().slice(-2000)}`);
+    if (ended.code !== 0 && ended.signal !== 'SIGTERM')
+      u.log(`server ended with ${ended.code ?? ended.signal}:\n${server.output().slice(-2000)}`);
   }
   if (args.cpuProf) results.profileDir = join(dir, 'profile');
   results.scenarios.zeroLoss = await zeroLoss(env.DATABASE_URL, ledger);
-  u.log(`(f) answered ${ledger.answered}, in the database ${results.scenarios.zeroLoss.loginEventsInDatabase}`);
+  u.log(
+    `(f) answered ${ledger.answered}, in the database ${results.scenarios.zeroLoss.loginEventsInDatabase}`,
+  );
   if (pg) await pg.drop();
 }
 
@@ -355,17 +414,32 @@ async function reviewScenarios(args, p, results) {
       const dbFile = env.DATABASE_URL.slice('sqlite:'.length);
       await u.runChild(process.execPath, [u.CLI, 'db:migrate'], { env });
       u.log(`(d) generating ${size.toLocaleString('en-US')} events…`);
-      const generated = await u.runWorker('generate-events.js', [String(size), dbFile, size === largest ? jsonl : '-']);
+      const generated = await u.runWorker('generate-events.js', [
+        String(size),
+        dbFile,
+        size === largest ? jsonl : '-',
+      ]);
       u.log(`(d) reviewing ${size.toLocaleString('en-US')} events…`);
       const review = await u.runWorker('review-db.js', [], { env });
-      if (review.status !== 'completed') throw new Error(`review of ${size} events: ${review.status}`);
-      runs.push({ size, generatedSeconds: generated.seconds, databaseMiB: statSync(dbFile).size / 2 ** 20, ...review, eventsPerSec: review.eventsReviewed / (review.durationMs / 1000) });
-      u.log(`(d) ${size}: ${(review.durationMs / 1000).toFixed(2)} s, peak RSS ${review.peakRssMiB.toFixed(0)} MiB, missed ${review.missing.length}`);
+      if (review.status !== 'completed')
+        throw new Error(`review of ${size} events: ${review.status}`);
+      runs.push({
+        size,
+        generatedSeconds: generated.seconds,
+        databaseMiB: statSync(dbFile).size / 2 ** 20,
+        ...review,
+        eventsPerSec: review.eventsReviewed / (review.durationMs / 1000),
+      });
+      u.log(
+        `(d) ${size}: ${(review.durationMs / 1000).toFixed(2)} s, peak RSS ${review.peakRssMiB.toFixed(0)} MiB, missed ${review.missing.length}`,
+      );
       rmSync(sizeDir, { recursive: true, force: true });
     }
     results.scenarios.review = {
       runs,
-      scalingExponent: u.logLogSlope(runs.map((run) => ({ x: run.eventsReviewed, y: run.durationMs }))),
+      scalingExponent: u.logLogSlope(
+        runs.map((run) => ({ x: run.eventsReviewed, y: run.durationMs })),
+      ),
     };
   }
   if (!args.only || args.only.has('e')) {
@@ -382,7 +456,12 @@ async function reviewScenarios(args, p, results) {
       fileMiB: statSync(jsonl).size / 2 ** 20,
       ...offline,
       eventsPerSec: offline.eventsReviewed / (offline.wallMs / 1000),
-      grep: { command: `grep -c '"type":"authn_login_' <file>`, matches: Number(grep.stdout.trim()), wallMs: grepMs, eventsPerSec: largest / (grepMs / 1000) },
+      grep: {
+        command: `grep -c '"type":"authn_login_' <file>`,
+        matches: Number(grep.stdout.trim()),
+        wallMs: grepMs,
+        eventsPerSec: largest / (grepMs / 1000),
+      },
     };
   }
   rmSync(dir, { recursive: true, force: true });
@@ -411,7 +490,9 @@ async function main() {
   const resultsFile = join(u.ROOT, 'bench', args.only ? 'results-partial.json' : 'results.json');
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   if (args.only) {
-    u.log(`wrote ${resultsFile} in ${results.totalSeconds.toFixed(0)} s (partial run: docs/benchmarks.md left as it is)`);
+    u.log(
+      `wrote ${resultsFile} in ${results.totalSeconds.toFixed(0)} s (partial run: docs/benchmarks.md left as it is)`,
+    );
   } else {
     const docFile = join(u.ROOT, 'docs', 'benchmarks.md');
     writeReport(docFile, results);

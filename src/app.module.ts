@@ -1,16 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
-import { AuditModule } from './audit';
-import { AuthModule } from './auth';
+import { RateLimitModule } from './auth/throttle';
 import { APP_CONFIG, AppConfig } from './config';
-import { DatabaseModule } from './database';
+import { coreModules } from './core.modules';
 import { HealthModule } from './health/health.module';
-import { MetricsAuditSink, MetricsModule } from './metrics';
+import { MetricsModule } from './metrics';
 import { sharedStateBindings } from './redis';
-import { UsersModule } from './users';
-import { LoginThrottleModule, RateLimitModule } from './auth/throttle';
 
-/** Wires the feature modules from one validated AppConfig. */
+/** The HTTP service: the core modules plus the general rate limit, health and metrics. */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
@@ -19,45 +15,12 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
-        ...shared.imports,
+        // First, so its guard runs before the JWT guard: a flood is refused before any token work.
         RateLimitModule.forRoot({
           limitPerMinute: config.http.rateLimitPerMinute,
           storage: shared.rateLimitStorage,
         }),
-        LoginThrottleModule.forRoot({ ...config.throttle, store: shared.throttleStore }),
-        DatabaseModule.forRoot({
-          url: config.database.url,
-          timeoutMs: config.database.timeoutMs,
-          poolSize: config.database.poolSize,
-        }),
-        AuditModule.forRoot({
-          isGlobal: true,
-          sealKey: config.audit.sealKey,
-          logDir: config.audit.logDir,
-          fileSink: config.audit.fileSink,
-          retentionDays: config.audit.retentionDays,
-          sinks: config.metrics.enabled ? [MetricsAuditSink] : [],
-          review: config.review,
-        }),
-        UsersModule.forRoot({
-          isGlobal: true,
-          hashing: config.password,
-          dataDir: config.dataDir,
-          createInitialAdmin: true,
-          bootstrapAdmin: config.bootstrapAdmin,
-        }),
-        AuthModule.forRootAsync({
-          isGlobal: true,
-          revocationNotifier: shared.revocationNotifier,
-          inject: [APP_CONFIG],
-          useFactory: (appConfig: AppConfig) => ({
-            jwt: appConfig.jwt,
-            session: appConfig.session,
-            cookies: appConfig.cookies,
-            appOrigins: appConfig.http.appOrigins,
-          }),
-        }),
+        ...coreModules(config, shared, 'server'),
         HealthModule.forRoot({ optionalIndicators: shared.healthIndicators }),
         MetricsModule.forRoot(config.metrics),
       ],

@@ -51,7 +51,9 @@ describe('/metrics (issue 7)', () => {
       expect(good.status).toBe(200);
       const bad = await testApp.login(ADMIN_USERNAME, `${ADMIN_PASSWORD}-wrong`);
       expect(bad.status).toBe(401);
-      const refusedToken = await testApp.http.get('/auth/me').set('Cookie', 'access_token=not.a.jwt');
+      const refusedToken = await testApp.http
+        .get('/auth/me')
+        .set('Cookie', 'access_token=not.a.jwt');
       expect(refusedToken.status).toBe(401);
 
       // RATE_LIMIT_PER_MINUTE is 3 and the three requests above used it up; scrapes still pass.
@@ -63,9 +65,15 @@ describe('/metrics (issue 7)', () => {
         text = response.text;
       }
 
-      expect(sample(text, 'gatehouse_login_attempts_total{outcome="success",reason="none"}')).toBe(1);
-      expect(sample(text, 'gatehouse_login_attempts_total{outcome="failure",reason="bad_password"}')).toBe(1);
-      expect(sample(text, 'gatehouse_token_verification_failures_total{code="TOKEN_INVALID"}')).toBe(1);
+      expect(sample(text, 'gatehouse_login_attempts_total{outcome="success",reason="none"}')).toBe(
+        1,
+      );
+      expect(
+        sample(text, 'gatehouse_login_attempts_total{outcome="failure",reason="bad_password"}'),
+      ).toBe(1);
+      expect(
+        sample(text, 'gatehouse_token_verification_failures_total{code="TOKEN_INVALID"}'),
+      ).toBe(1);
       // Every committed event was timed, the two logins' among them.
       const writes = sample(text, 'gatehouse_audit_write_duration_seconds_count') ?? 0;
       const events = text
@@ -91,7 +99,13 @@ describe('/metrics (issue 7)', () => {
 
   describe('enabled with an allow list that includes the client', () => {
     let testApp: TestApp;
-    beforeAll(async () => (testApp = await createTestApp({ METRICS_ENABLED: 'true', METRICS_ALLOW_IPS: '127.0.0.1,::1' })));
+    beforeAll(
+      async () =>
+        (testApp = await createTestApp({
+          METRICS_ENABLED: 'true',
+          METRICS_ALLOW_IPS: '127.0.0.1,::1',
+        })),
+    );
     afterAll(() => testApp.close());
 
     it('serves a listed IP without a token', async () => {

@@ -217,7 +217,7 @@ const title = 'several instances on PostgreSQL and Redis';
         db = new Pool({ connectionString: schema.url, max: 2 });
         redis = new Redis(redisUrl!);
         [a, b] = await startDeployment(deploymentEnv(schema.url, redisUrl!, keyPrefix), 2);
-        await createUsers(a, ['carol', 'dave', 'erin', 'frank']);
+        await createUsers(a, ['carol', 'dave', 'erin', 'frank', 'oscar']);
       });
 
       afterAll(async () => {
@@ -260,6 +260,17 @@ const title = 'several instances on PostgreSQL and Redis';
         expect(await scanKeys(redis, `${keyPrefix}throttle:pair:*carol*`)).toHaveLength(1);
         const rows = await db.query(`select key from login_throttle`);
         expect(rows.rowCount).toBe(0);
+      });
+
+      it('counts simultaneous failures on both exactly: the lock holds after the threshold', async () => {
+        const attempts = Array.from({ length: PAIR_MAX_FAILURES }, (_, index) =>
+          new Browser().login(index % 2 === 0 ? a : b, 'oscar', WRONG_PASSWORD),
+        );
+        const replies = await Promise.all(attempts);
+        expect(replies.map((reply) => reply.status)).toEqual(Array(PAIR_MAX_FAILURES).fill(401));
+        // Not one of the concurrent failures was lost: the pair is locked on both instances.
+        expect((await new Browser().login(a, 'oscar')).status).toBe(429);
+        expect((await new Browser().login(b, 'oscar')).status).toBe(429);
       });
 
       it('counts the general rate limit once across both', async () => {
@@ -305,6 +316,23 @@ const title = 'several instances on PostgreSQL and Redis';
         expect((await browser.send(a, 'POST', '/auth/refresh')).status).toBe(401);
       });
 
+      it('refuses on B the sessions of a user disabled on A', async () => {
+        const frank = await signedIn(b, 'frank');
+        expect((await frank.me(b)).status).toBe(200);
+        const admin = await adminBrowser(a);
+        const [user] = (
+          (await admin.send(a, 'GET', '/users?limit=500')).body.items as {
+            id: string;
+            username: string;
+          }[]
+        ).filter((item) => item.username === 'frank');
+        expect((await admin.send(a, 'PATCH', `/users/${user.id}`, { disabled: true })).status).toBe(
+          200,
+        );
+        await eventually(async () => (await frank.me(b)).status === 401, 1000, 'B refuses frank');
+        expect((await frank.me(b)).body.code).toBe('SESSION_REVOKED');
+      });
+
       it('runs one review when both are asked at once', async () => {
         // Enough events that a run lasts well past the instant both claims are made.
         await db.query(
@@ -312,7 +340,7 @@ const title = 'several instances on PostgreSQL and Redis';
            select to_char((now() - interval '1 hour' + n * interval '1 millisecond') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                   'authn_login_fail', 'WARN', 'failure', 'user' || (n % 50), 'bad_password',
                   '10.1.' || (n % 200) || '.1', 'seed', 'seed-' || n, 'POST', '/auth/login'
-           from generate_series(1, 5000) as n`,
+           from generate_series(1, 1000) as n`,
         );
         const [adminA, adminB] = [await adminBrowser(a), await adminBrowser(b)];
         const replies = await Promise.all([

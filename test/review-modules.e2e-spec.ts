@@ -21,6 +21,8 @@ import type {
 } from '../src/audit/review/review.types';
 import { DatabaseModule, DB, KYSELY } from '../src/database';
 import { createTestApp, TestApp } from './support/app';
+import { createPostgresSchema, postgresUrl } from './support/database';
+import { ReviewClock } from '../src/audit/review/review.clock';
 import { benignDay, EventScript, toAuditEvents } from './support/review-events';
 
 async function store(db: Kysely<DB>, events: ReviewEvent[]): Promise<void> {
@@ -273,6 +275,69 @@ describe('offline review of rotated files (e2e)', () => {
       expect(output.join('')).toMatch(/^OK: 0 seals verified/);
     } finally {
       write.mockRestore();
+    }
+  });
+});
+
+(postgresUrl ? describe : describe.skip)('the review on PostgreSQL (e2e)', () => {
+  let t: TestApp;
+  let schema: { url: string; drop: () => Promise<void> };
+  beforeAll(async () => {
+    schema = await createPostgresSchema();
+    t = await createTestApp({ DATABASE_URL: schema.url });
+  });
+  afterAll(async () => {
+    await t.close();
+    await schema.drop();
+  });
+
+  it('claims under the advisory lock (one of two concurrent runs), seals, and verifies', async () => {
+    const script = new EventScript('2026-05-01T10:00:00.000Z');
+    for (let i = 0; i < 12; i += 1) script.fail(`pg${i}`, '203.0.113.77');
+    await store(t.db, script.events);
+    const reviews = t.app.get(ReviewService);
+    const window = {
+      from: '2026-05-01T00:00:00.000Z',
+      to: '2026-05-02T00:00:00.000Z',
+      trigger: 'test',
+    };
+    const results = await Promise.allSettled([reviews.run(window), reviews.run(window)]);
+    const done = results.filter(
+      (r): r is PromiseFulfilledResult<Awaited<ReturnType<ReviewService['run']>>> =>
+        r.status === 'fulfilled',
+    );
+    expect(done).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({
+      reason: { code: 'REVIEW_RUNNING' },
+    });
+    expect(done[0].value.findings.map((f) => f.rule)).toEqual(['password-spraying']);
+    expect(done[0].value.seal?.eventCount).toBeGreaterThanOrEqual(12);
+
+    jest
+      .spyOn(t.app.get(ReviewClock), 'now')
+      .mockReturnValue(Date.parse('2026-05-03T00:00:00.000Z'));
+    try {
+      expect(await reviews.verifyIntegrity()).toMatchObject({
+        ok: true,
+        seals: 1,
+        retiredSeals: 0,
+      });
+      const row = await t.db
+        .selectFrom('audit_events')
+        .select(['id', 'username'])
+        .where('username', '=', 'pg3')
+        .executeTakeFirstOrThrow();
+      await t.db
+        .updateTable('audit_events')
+        .set({ username: 'someone-else' })
+        .where('id', '=', row.id)
+        .execute();
+      expect(await reviews.verifyIntegrity()).toMatchObject({
+        ok: false,
+        firstBrokenSeal: { id: done[0].value.seal!.id, reason: 'event_modified' },
+      });
+    } finally {
+      jest.restoreAllMocks();
     }
   });
 });

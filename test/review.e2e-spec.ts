@@ -332,6 +332,7 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
     ]);
     expect(run.measures).toEqual([]);
     expect(run.seal).toBeNull();
+    expect(run.reportPath).toMatch(/review-2026-01-17T00-00-dry-run\.md$/);
     expect(await snapshot()).toEqual(before);
     expect((await t.http.get('/auth/me').set('Cookie', login.cookies)).status).toBe(200);
     expect(victim.username).toBe('dryvictim');

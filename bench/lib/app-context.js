@@ -12,7 +12,9 @@ async function bootContext() {
   const { AppModule } = require(join(DIST, 'app.module'));
   const { loadAppConfig } = require(join(DIST, 'config'));
   const config = loadAppConfig(process.env);
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error'] });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
+    logger: ['error'],
+  });
   return { app, config, dist: (path) => require(join(DIST, path)) };
 }
 

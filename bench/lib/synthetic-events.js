@@ -48,11 +48,19 @@ function plantedEvents(start) {
   const events = [];
   const fail = (time, username, ip, reason = 'bad_password') =>
     events.push(loginEvent(time, 'authn_login_fail', 'failure', username, ip, reason));
-  const succeed = (time, username, ip) => events.push(loginEvent(time, 'authn_login_success', 'success', username, ip));
+  const succeed = (time, username, ip) =>
+    events.push(loginEvent(time, 'authn_login_success', 'success', username, ip));
 
   // The victims are real users: each logs in from home first.
-  for (const [index, name] of ['bf-victim', 'dist-victim', 'saf-victim', 'reuse-victim', 'newip-victim'].entries()) {
-    for (let i = 0; i < 5; i += 1) succeed(at(0.02 + index * 0.01, i * 60_000), name, `10.250.0.${index + 1}`);
+  for (const [index, name] of [
+    'bf-victim',
+    'dist-victim',
+    'saf-victim',
+    'reuse-victim',
+    'newip-victim',
+  ].entries()) {
+    for (let i = 0; i < 5; i += 1)
+      succeed(at(0.02 + index * 0.01, i * 60_000), name, `10.250.0.${index + 1}`);
   }
   // Brute force: 60 guesses at one account from one IP in 30 minutes.
   for (let i = 0; i < 60; i += 1) fail(at(0.1, i * 30_000), 'bf-victim', '203.0.113.10');
@@ -60,17 +68,20 @@ function plantedEvents(start) {
   for (let i = 0; i < 40; i += 1) fail(at(0.2, i * 20_000), `user${i + 1}`, '203.0.113.20');
   // Credential stuffing: 30 IPs, each trying 3 different accounts, slowly.
   for (let ip = 0; ip < 30; ip += 1) {
-    for (let k = 0; k < 3; k += 1) fail(at(0.3, (ip * 3 + k) * 45_000), `user${1000 + ip * 3 + k}`, `198.51.100.${ip + 1}`);
+    for (let k = 0; k < 3; k += 1)
+      fail(at(0.3, (ip * 3 + k) * 45_000), `user${1000 + ip * 3 + k}`, `198.51.100.${ip + 1}`);
   }
   // Distributed attack: 25 IPs, 2 guesses each, at one account.
   for (let ip = 0; ip < 25; ip += 1) {
-    for (let k = 0; k < 2; k += 1) fail(at(0.4, (ip * 2 + k) * 30_000), 'dist-victim', `192.0.2.${ip + 1}`);
+    for (let k = 0; k < 2; k += 1)
+      fail(at(0.4, (ip * 2 + k) * 30_000), 'dist-victim', `192.0.2.${ip + 1}`);
   }
   // Success after failures: 8 wrong guesses, then the right one, from the same IP.
   for (let i = 0; i < 8; i += 1) fail(at(0.5, i * 10_000), 'saf-victim', '203.0.113.30');
   succeed(at(0.5, 90_000), 'saf-victim', '203.0.113.30');
   // Enumeration: 50 names that do not exist, from one IP.
-  for (let i = 0; i < 50; i += 1) fail(at(0.6, i * 5_000), `ghost-${i + 1}`, '203.0.113.40', 'unknown_user');
+  for (let i = 0; i < 50; i += 1)
+    fail(at(0.6, i * 5_000), `ghost-${i + 1}`, '203.0.113.40', 'unknown_user');
   // Refresh-token reuse.
   events.push({
     time: at(0.7),
@@ -83,7 +94,16 @@ function plantedEvents(start) {
   });
   // Lockout burst: 8 accounts locked out within 4 minutes.
   for (let i = 0; i < 8; i += 1) {
-    events.push(loginEvent(at(0.8, i * 30_000), 'authn_login_fail_max', 'failure', `burst-${i + 1}`, '203.0.113.60', 'bad_password'));
+    events.push(
+      loginEvent(
+        at(0.8, i * 30_000),
+        'authn_login_fail_max',
+        'failure',
+        `burst-${i + 1}`,
+        '203.0.113.60',
+        'bad_password',
+      ),
+    );
   }
   // New IP: a user with a history logs in from an IP never seen for it.
   succeed(at(0.9), 'newip-victim', '203.0.113.70');
@@ -97,12 +117,49 @@ function backgroundEvent(random, time, users) {
   const ip = homeIp(user);
   const roll = random();
   if (roll < 0.55) return loginEvent(time, 'authn_login_success', 'success', username, ip);
-  if (roll < 0.58) return loginEvent(time, 'authn_login_fail', 'failure', username, ip, 'bad_password');
-  if (roll < 0.585) return loginEvent(time, 'authn_login_fail', 'failure', `${username}x`, ip, 'unknown_user');
-  if (roll < 0.59) return { time, type: 'input_validation_fail', outcome: 'failure', ip, reason: 'invalid_input', method: 'POST', path: '/auth/login' };
-  if (roll < 0.89) return { time, type: 'authn_token_refreshed', outcome: 'success', username, ip, method: 'POST', path: '/auth/refresh' };
-  if (roll < 0.97) return { time, type: 'session_logout', outcome: 'success', username, ip, method: 'POST', path: '/auth/logout' };
-  return { time, type: 'authz_fail', outcome: 'failure', username, ip, method: 'GET', path: '/audit/events' };
+  if (roll < 0.58)
+    return loginEvent(time, 'authn_login_fail', 'failure', username, ip, 'bad_password');
+  if (roll < 0.585)
+    return loginEvent(time, 'authn_login_fail', 'failure', `${username}x`, ip, 'unknown_user');
+  if (roll < 0.59)
+    return {
+      time,
+      type: 'input_validation_fail',
+      outcome: 'failure',
+      ip,
+      reason: 'invalid_input',
+      method: 'POST',
+      path: '/auth/login',
+    };
+  if (roll < 0.89)
+    return {
+      time,
+      type: 'authn_token_refreshed',
+      outcome: 'success',
+      username,
+      ip,
+      method: 'POST',
+      path: '/auth/refresh',
+    };
+  if (roll < 0.97)
+    return {
+      time,
+      type: 'session_logout',
+      outcome: 'success',
+      username,
+      ip,
+      method: 'POST',
+      path: '/auth/logout',
+    };
+  return {
+    time,
+    type: 'authz_fail',
+    outcome: 'failure',
+    username,
+    ip,
+    method: 'GET',
+    path: '/audit/events',
+  };
 }
 
 /**
@@ -150,7 +207,9 @@ function missingFindings(findings) {
   return EXPECTED_FINDINGS.filter(
     (expected) =>
       !findings.some(
-        (finding) => finding.rule === expected.rule && (expected.subject === undefined || finding.subject === expected.subject),
+        (finding) =>
+          finding.rule === expected.rule &&
+          (expected.subject === undefined || finding.subject === expected.subject),
       ),
   );
 }

@@ -62,7 +62,11 @@ function isolatedEnv(dir, extra = {}) {
 /** Runs a child to completion; resolves with its stdout, rejects with its stderr tail. */
 function runChild(command, args, options = {}) {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...options,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -73,7 +77,12 @@ function runChild(command, args, options = {}) {
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (code === 0) resolveRun(stdout);
-      else reject(new Error(`${command} ${args.join(' ')} ended with ${code ?? signal}:\n${stderr.slice(-3000)}`));
+      else
+        reject(
+          new Error(
+            `${command} ${args.join(' ')} ended with ${code ?? signal}:\n${stderr.slice(-3000)}`,
+          ),
+        );
     });
   });
 }
@@ -97,7 +106,9 @@ async function startServer(env, { nodeArgs = [], timeoutMs = 30_000 } = {}) {
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise((resolveExit) => child.on('exit', (code, signal) => resolveExit({ code, signal })));
+  const exited = new Promise((resolveExit) =>
+    child.on('exit', (code, signal) => resolveExit({ code, signal })),
+  );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -175,7 +186,9 @@ function parseMetrics(text) {
 }
 
 async function scrape(server, token) {
-  const response = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  const response = await fetch(`${server.url}/metrics`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
   return parseMetrics(await response.text());
 }
@@ -196,7 +209,10 @@ function histogramQuantile(before, after, name, q) {
   for (const [key, value] of after) {
     if (!key.startsWith(`${name}_bucket{`)) continue;
     const le = /le="([^"]+)"/.exec(key)[1];
-    buckets.push({ le: le === '+Inf' ? Infinity : Number(le), count: value - (before.get(key) ?? 0) });
+    buckets.push({
+      le: le === '+Inf' ? Infinity : Number(le),
+      count: value - (before.get(key) ?? 0),
+    });
   }
   buckets.sort((a, b) => a.le - b.le);
   const total = buckets.length ? buckets[buckets.length - 1].count : 0;
@@ -208,7 +224,10 @@ function histogramQuantile(before, after, name, q) {
     if (bucket.count >= rank) {
       if (bucket.le === Infinity) return previousLe;
       const inBucket = bucket.count - previousCount;
-      return previousLe + (bucket.le - previousLe) * (inBucket === 0 ? 0 : (rank - previousCount) / inBucket);
+      return (
+        previousLe +
+        (bucket.le - previousLe) * (inBucket === 0 ? 0 : (rank - previousCount) / inBucket)
+      );
     }
     previousLe = bucket.le;
     previousCount = bucket.count;

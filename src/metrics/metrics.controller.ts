@@ -21,7 +21,10 @@ export class MetricsController {
   ) {}
 
   @Get()
-  async scrape(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<string> {
+  async scrape(
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<string> {
     if (!this.access.allows(request.ip, request.headers.authorization)) {
       throw new ApiError(403, 'FORBIDDEN', 'Forbidden');
     }

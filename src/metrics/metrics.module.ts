@@ -15,7 +15,11 @@ export class MetricsModule {
       module: MetricsModule,
       global: true,
       controllers: options.enabled ? [MetricsController] : [],
-      providers: [{ provide: METRICS_MODULE_OPTIONS, useValue: options }, MetricsService, MetricsAccess],
+      providers: [
+        { provide: METRICS_MODULE_OPTIONS, useValue: options },
+        MetricsService,
+        MetricsAccess,
+      ],
       exports: [MetricsService],
     };
   }

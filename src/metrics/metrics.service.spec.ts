@@ -11,10 +11,16 @@ async function started(enabled = true): Promise<MetricsService> {
   return Promise.resolve(service);
 }
 
-async function valueOf(service: MetricsService, name: string, labels: Record<string, string> = {}): Promise<number> {
+async function valueOf(
+  service: MetricsService,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   // A histogram's samples (`_sum`, `_count`, `_bucket`) live under its base name.
   const base = name.replace(/_(sum|count|bucket)$/, '');
-  const metric = await (service.registry.getSingleMetric(name) ?? service.registry.getSingleMetric(base))?.get();
+  const metric = await (
+    service.registry.getSingleMetric(name) ?? service.registry.getSingleMetric(base)
+  )?.get();
   const sample = metric?.values.find(
     (entry) =>
       ((entry as { metricName?: string }).metricName ?? metric.name) === name &&
@@ -35,16 +41,44 @@ describe('MetricsService', () => {
     service.observeAuditEvent(loginEvent('malicious_csrf', 'failure'));
     service.observeAuditEvent(loginEvent('authn_login_fail', 'failure', 'made-up\nreason'));
     // Not login attempts: a lock placed by the review, and a refresh.
-    service.observeAuditEvent({ ...loginEvent('authn_login_lock', 'success', 'locked'), path: '/audit/reviews' });
-    service.observeAuditEvent({ ...loginEvent('authn_token_refreshed', 'success'), path: '/auth/refresh' });
+    service.observeAuditEvent({
+      ...loginEvent('authn_login_lock', 'success', 'locked'),
+      path: '/audit/reviews',
+    });
+    service.observeAuditEvent({
+      ...loginEvent('authn_token_refreshed', 'success'),
+      path: '/auth/refresh',
+    });
 
-    expect(await valueOf(service, 'gatehouse_login_attempts_total', { outcome: 'success', reason: 'none' })).toBe(1);
-    expect(await valueOf(service, 'gatehouse_login_attempts_total', { outcome: 'failure', reason: 'bad_password' })).toBe(2);
-    expect(await valueOf(service, 'gatehouse_login_attempts_total', { outcome: 'failure', reason: 'csrf' })).toBe(1);
-    expect(await valueOf(service, 'gatehouse_login_attempts_total', { outcome: 'failure', reason: 'other' })).toBe(1);
+    expect(
+      await valueOf(service, 'gatehouse_login_attempts_total', {
+        outcome: 'success',
+        reason: 'none',
+      }),
+    ).toBe(1);
+    expect(
+      await valueOf(service, 'gatehouse_login_attempts_total', {
+        outcome: 'failure',
+        reason: 'bad_password',
+      }),
+    ).toBe(2);
+    expect(
+      await valueOf(service, 'gatehouse_login_attempts_total', {
+        outcome: 'failure',
+        reason: 'csrf',
+      }),
+    ).toBe(1);
+    expect(
+      await valueOf(service, 'gatehouse_login_attempts_total', {
+        outcome: 'failure',
+        reason: 'other',
+      }),
+    ).toBe(1);
     expect(await valueOf(service, 'gatehouse_lockouts_total', { kind: 'login_throttle' })).toBe(1);
     expect(await valueOf(service, 'gatehouse_lockouts_total', { kind: 'account' })).toBe(1);
-    expect(await valueOf(service, 'gatehouse_audit_events_total', { type: 'authn_token_refreshed' })).toBe(1);
+    expect(
+      await valueOf(service, 'gatehouse_audit_events_total', { type: 'authn_token_refreshed' }),
+    ).toBe(1);
   });
 
   it('counts throttle, lock, block and rate-limit refusals', async () => {
@@ -74,7 +108,12 @@ describe('MetricsService', () => {
       path: '-',
       details: { durationMs: 1500, eventsReviewed: 1000, findings: 3 },
     });
-    expect(await valueOf(service, 'gatehouse_review_findings_total', { rule: 'brute-force', severity: 'high' })).toBe(1);
+    expect(
+      await valueOf(service, 'gatehouse_review_findings_total', {
+        rule: 'brute-force',
+        severity: 'high',
+      }),
+    ).toBe(1);
     expect(await valueOf(service, 'gatehouse_review_runs_total', { outcome: 'success' })).toBe(1);
     expect(await valueOf(service, 'gatehouse_review_last_events_reviewed')).toBe(1000);
     expect(await valueOf(service, 'gatehouse_review_last_findings')).toBe(3);
@@ -87,9 +126,17 @@ describe('MetricsService', () => {
     publishTokenRejected('TOKEN_EXPIRED');
     publishTokenRejected('SOMETHING_ELSE');
     expect(await valueOf(service, 'gatehouse_audit_write_duration_seconds_count')).toBe(1);
-    expect(await valueOf(service, 'gatehouse_audit_write_duration_seconds_bucket', { le: '0.0005' })).toBe(1);
-    expect(await valueOf(service, 'gatehouse_token_verification_failures_total', { code: 'TOKEN_EXPIRED' })).toBe(1);
-    expect(await valueOf(service, 'gatehouse_token_verification_failures_total', { code: 'other' })).toBe(1);
+    expect(
+      await valueOf(service, 'gatehouse_audit_write_duration_seconds_bucket', { le: '0.0005' }),
+    ).toBe(1);
+    expect(
+      await valueOf(service, 'gatehouse_token_verification_failures_total', {
+        code: 'TOKEN_EXPIRED',
+      }),
+    ).toBe(1);
+    expect(
+      await valueOf(service, 'gatehouse_token_verification_failures_total', { code: 'other' }),
+    ).toBe(1);
     const { body } = await service.render();
     expect(body).toContain('nodejs_eventloop_lag_p99_seconds');
     expect(body).toContain('process_resident_memory_bytes');
@@ -106,6 +153,8 @@ describe('MetricsService', () => {
     publishTokenRejected('TOKEN_INVALID');
     const { body } = await service.render();
     expect(body).not.toContain('nodejs_eventloop_lag');
-    expect(await valueOf(service, 'gatehouse_login_attempts_total', { outcome: 'success' })).toBe(0);
+    expect(await valueOf(service, 'gatehouse_login_attempts_total', { outcome: 'success' })).toBe(
+      0,
+    );
   });
 });

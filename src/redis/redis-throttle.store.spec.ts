@@ -2,7 +2,12 @@ import { Logger } from '@nestjs/common';
 import { once } from 'node:events';
 import { DatabaseConnection, migrateToLatest, openDatabase } from '../database';
 import { behavesAsThrottleStore } from '../../test/support/throttle-store.contract';
-import { deleteKeys, describeWithRedis, uniqueKeyPrefix } from '../../test/support/redis';
+import {
+  deleteKeys,
+  describeWithRedis,
+  startPrivateRedis,
+  uniqueKeyPrefix,
+} from '../../test/support/redis';
 import { freePort } from '../../test/support/process';
 import type { FailurePolicy } from '../auth/throttle';
 import { KyselyThrottleStore } from '../auth/throttle';
@@ -143,5 +148,45 @@ describe('RedisThrottleStore without Redis', () => {
     const store = new RedisThrottleStore(connections, database.db);
     await expect(store.clearUsername('bob')).rejects.toMatchObject({ status: 503 });
     expect(await database.db.selectFrom('login_throttle').selectAll().execute()).toEqual([]);
+  });
+});
+
+describeWithRedis('RedisThrottleStore through an outage [private redis]', () => {
+  it('keeps a lock placed in the database during the outage once Redis is back', async () => {
+    const redis = await startPrivateRedis();
+    const database = await openMigratedSqlite();
+    const connections = await connected(redis.url, 'outage:');
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    try {
+      const store = new RedisThrottleStore(connections, database.db);
+      const subject = { kind: 'pair', username: 'eve', ip: '10.6.6.6' } as const;
+      await redis.shutdown();
+      const now = Date.now();
+      const outcomes = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        outcomes.push(await store.recordFailure(subject, policy, now));
+      }
+      expect(outcomes[2]).toMatchObject({ lockedNow: true });
+
+      const ready = once(connections.client, 'ready');
+      await redis.start();
+      await ready;
+      // Redis knows nothing of eve, yet the lock from the outage holds...
+      expect((await store.read([subject]))[0]).toMatchObject({ lockedUntil: now + 60_000 });
+      // ...while new counts go to Redis again.
+      const other = { kind: 'ip', ip: '10.7.7.7' } as const;
+      await store.recordFailure(other, policy, now);
+      expect(await connections.client.exists(`throttle:ip:10.7.7.7`)).toBe(1);
+      // A success clears the pair in both places.
+      expect(await store.resetPair('eve', '10.6.6.6')).toMatchObject({ lockedUntil: now + 60_000 });
+      expect(await store.read([subject])).toEqual([undefined]);
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+      await connections.close();
+      await database.close();
+      await redis.dispose();
+    }
   });
 });

@@ -51,6 +51,15 @@ function counterFrom(values: readonly number[], offset = 0): ThrottleCounter | u
   };
 }
 
+/** Of two counters of one subject, the one whose lock ends later (a lock is never lifted by a merge). */
+function laterLock(
+  first: ThrottleCounter | undefined,
+  second: ThrottleCounter | undefined,
+): ThrottleCounter | undefined {
+  if (first === undefined || second === undefined) return first ?? second;
+  return (second.lockedUntil ?? -1) > (first.lockedUntil ?? -1) ? second : first;
+}
+
 function integers(reply: unknown): number[] {
   if (!Array.isArray(reply) || !reply.every((value) => typeof value === 'number')) {
     throw new TypeError('Unexpected reply from a throttle script');
@@ -65,8 +74,9 @@ function integers(reply: unknown): number[] {
  *
  * Safe mode: when Redis fails (down, timing out), the operation goes to the database store
  * instead, with one warning per outage, so logins keep working and limits keep holding
- * (shared by every instance through the database). Counts made during an outage stay in the
- * database; Redis starts from its own counters again when it returns.
+ * (shared by every instance through the database). When Redis returns, counting goes back to
+ * it, but a lock placed in the database during the outage keeps holding: for as long as such a
+ * lock can matter, `read` also looks at the database and the later lock wins.
  *
  * The IPs that have logged into a username are durable facts, not counters: they always live
  * in the database (one write per successful login).
@@ -75,6 +85,8 @@ function integers(reply: unknown): number[] {
 export class RedisThrottleStore extends ThrottleStore {
   private readonly fallback: ThrottleStore;
   private readonly outage = new RedisOutage(new Logger('LoginThrottle'), 'Login throttle');
+  /** Until then, counters written to the database during an outage may still hold a lock. */
+  private databaseCountersMatterUntil = 0;
 
   constructor(
     private readonly redis: RedisConnections,
@@ -92,7 +104,10 @@ export class RedisThrottleStore extends ThrottleStore {
         const values = integers(
           await READ_SCRIPT.run(this.redis.client, subjects.map(counterKey), []),
         );
-        return subjects.map((_, index) => counterFrom(values, index * 4));
+        const inRedis = subjects.map((_, index) => counterFrom(values, index * 4));
+        if (Date.now() >= this.databaseCountersMatterUntil) return inRedis;
+        const inDatabase = await this.fallback.read(subjects);
+        return inRedis.map((counter, index) => laterLock(counter, inDatabase[index]));
       },
       (store) => store.read(subjects),
     );
@@ -103,8 +118,9 @@ export class RedisThrottleStore extends ThrottleStore {
     policy: FailurePolicy,
     now: number,
   ): Promise<FailureOutcome> {
-    if (policy.lockDurationsMs.length === 0)
-      throw new Error('A failure policy needs at least one lock duration');
+    if (policy.lockDurationsMs.length === 0) {
+      return Promise.reject(new Error('A failure policy needs at least one lock duration'));
+    }
     const keys = [counterKey(subject)];
     if (subject.kind === 'pair') keys.push(pairIndexKey(subject.username));
     return this.withFallback(
@@ -120,7 +136,12 @@ export class RedisThrottleStore extends ThrottleStore {
         if (reply[0] === 0) return { counted: false, lockedNow: false };
         return { counted: true, lockedNow: reply[1] === 1, counter: counterFrom(reply, 2) };
       },
-      (store) => store.recordFailure(subject, policy, now),
+      (store) => {
+        // A counter in the database stops mattering a window after its longest lock ends.
+        const mattersUntil = now + Math.max(...policy.lockDurationsMs) + policy.windowMs;
+        this.databaseCountersMatterUntil = Math.max(this.databaseCountersMatterUntil, mattersUntil);
+        return store.recordFailure(subject, policy, now);
+      },
     );
   }
 
@@ -128,7 +149,12 @@ export class RedisThrottleStore extends ThrottleStore {
     return this.withFallback(
       async () => {
         const keys = [counterKey({ kind: 'pair', username, ip }), pairIndexKey(username)];
-        return counterFrom(integers(await RESET_PAIR_SCRIPT.run(this.redis.client, keys, [])));
+        const inRedis = counterFrom(
+          integers(await RESET_PAIR_SCRIPT.run(this.redis.client, keys, [])),
+        );
+        if (Date.now() >= this.databaseCountersMatterUntil) return inRedis;
+        const inDatabase = await this.fallback.resetPair(username, ip);
+        return laterLock(inRedis, inDatabase);
       },
       (store) => store.resetPair(username, ip),
     );

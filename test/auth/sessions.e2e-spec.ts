@@ -100,6 +100,27 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
     expect((await refresh(successor, login.csrf)).status).toBe(200);
   });
 
+  it('lets racing tabs refresh with the same token at once: all 200, one successor', async () => {
+    const login = await t.login('sam', PASSWORD);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => refresh(login.cookies, login.csrf)),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const successors = new Set(
+      answers.map(
+        (answer) =>
+          parseSetCookies(answer.headers['set-cookie'] as unknown as string[]).jar.refresh_token,
+      ),
+    );
+    expect(successors.size).toBe(1);
+    const row = await t.db
+      .selectFrom('sessions')
+      .select(['refresh_generation', 'revoked_at'])
+      .where('id', '=', sidOf(login.jar.access_token))
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ refresh_generation: 1, revoked_at: null });
+  });
+
   it('answers a reuse after the grace with 401 REFRESH_REUSED and revokes the whole session', async () => {
     const login = await t.login('sam', PASSWORD);
     const sid = sidOf(login.jar.access_token);
@@ -315,6 +336,30 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
       .set('X-CSRF-Token', sam.csrf);
     expect(malformed.status).toBe(404);
     expect((await me(admin.cookies)).status).toBe(200);
+  });
+
+  it('never writes a password, token or cookie value into the audit trail', async () => {
+    const login = await t.login('sam', PASSWORD);
+    const refreshed = await refresh(login.cookies, login.csrf);
+    const jar = parseSetCookies(refreshed.headers['set-cookie']).jar;
+    await t.http.post('/auth/login').send({ username: 'sam', password: 'a wrong secret value!' });
+    await t.http
+      .post('/auth/login')
+      .send({ username: 'hunter2-in-username-field-is-fine', password: 'x' });
+    const rows = JSON.stringify(await t.db.selectFrom('audit_events').selectAll().execute());
+    const secrets = [
+      PASSWORD,
+      'a wrong secret value!',
+      login.jar.access_token,
+      login.jar.refresh_token.split('.')[2],
+      jar.access_token,
+      jar.refresh_token.split('.')[2],
+      login.csrf,
+      t.config.jwt.secret,
+    ];
+    for (const secret of secrets) expect(rows).not.toContain(secret);
+    // Session ids appear only as keyed references.
+    expect(rows).not.toContain(sidOf(login.jar.access_token));
   });
 
   it('password change keeps the current session and revokes the others', async () => {

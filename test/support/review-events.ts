@@ -135,7 +135,8 @@ export function benignDay(script: EventScript, users = 500, logins = 10_000, see
   const random = seededRandom(seed);
   const ipOf = (user: number): string =>
     user % 3 === 0 ? `198.51.100.${user % 250}` : `10.20.${user % 20}.1`;
-  const step = Math.floor((24 * 3600 * 1000) / (logins * 1.2));
+  // About 1.4 events per login (typos, refreshes): the day fits in 24 hours.
+  const step = Math.floor((24 * 3600 * 1000) / (logins * 1.45));
   for (let i = 0; i < logins; i += 1) {
     const user = Math.floor(random() * users);
     const name = `user${user}`;

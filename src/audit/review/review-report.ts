@@ -20,14 +20,15 @@ export function localStamp(iso: string, timeZone: string): string {
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}-${parts.minute}`;
 }
 
-export function reportFileName(windowTo: string, timeZone: string): string {
-  return `review-${localStamp(windowTo, timeZone)}.md`;
+/** A dry run gets its own name, so it never overwrites the report of the run that acted. */
+export function reportFileName(windowTo: string, timeZone: string, dryRun = false): string {
+  return `review-${localStamp(windowTo, timeZone)}${dryRun ? '-dry-run' : ''}.md`;
 }
 
 function cell(value: unknown): string {
   const text = Array.isArray(value) ? value.join(', ') : String(value);
   // A report is for people, but a subject is attacker-chosen text: keep it inside its cell.
-  return text.replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
+  return text.replace(/[|\\`*<>[\]]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
 }
 
 function evidenceText(evidence: Record<string, unknown>): string {
@@ -105,7 +106,7 @@ export function renderReport(run: ReviewRunView, timeZone: string): string {
     lines.push('| measure | target | result | until | finding |', '|---|---|---|---|---|');
     for (const measure of run.measures) {
       lines.push(
-        `| ${measure.kind} | ${cell(measure.target)} | ${measure.result}${measure.detail ? ` (${cell(measure.detail)})` : ''} | ${measure.expiresAt ?? ''} | ${measure.findingId} |`,
+        `| ${measure.kind} | ${cell(measure.target)} | ${measure.result}${measure.sessionsRevoked !== undefined ? ` (${measure.sessionsRevoked} session${measure.sessionsRevoked === 1 ? '' : 's'} ended)` : ''}${measure.detail ? ` (${cell(measure.detail)})` : ''} | ${measure.expiresAt ?? ''} | ${measure.findingId} |`,
       );
     }
     lines.push('');

@@ -352,7 +352,7 @@ export class ReviewService {
   private async writeReport(view: ReviewRunView, errors: string[]): Promise<string | null> {
     const path = join(
       this.settings.reportDir,
-      reportFileName(view.window.to, this.settings.timeZone),
+      reportFileName(view.window.to, this.settings.timeZone, view.dryRun),
     );
     try {
       await mkdir(this.settings.reportDir, { recursive: true });

@@ -50,7 +50,8 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (context.getType() !== 'http') return true;
+    // Closed by default for transports this guard does not know how to authenticate.
+    if (context.getType() !== 'http') return false;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const unsafe = isUnsafeMethod(request.method);
     if (unsafe) await this.checkOrigin(request);

@@ -49,3 +49,25 @@ describe('SessionStateCache', () => {
     expect(cache.get('c')).toBeDefined();
   });
 });
+
+describe('SessionStateCache live-entry expiry', () => {
+  const live = { userId: 'u', usernameNormalized: 'u', expiresAt: Number.MAX_SAFE_INTEGER, ended: false };
+
+  it('treats a live entry older than the TTL as a miss, so out-of-process revocations are seen', () => {
+    let now = 1_000;
+    const cache = new SessionStateCache(10, 15_000, () => now);
+    cache.fill('s1', { ...live });
+    now += 15_000;
+    expect(cache.get('s1')).toEqual(live);
+    now += 1;
+    expect(cache.get('s1')).toBeUndefined();
+  });
+
+  it('never expires a tombstone', () => {
+    let now = 1_000;
+    const cache = new SessionStateCache(10, 15_000, () => now);
+    cache.markEnded(['s2']);
+    now += 3_600_000;
+    expect(cache.get('s2')?.ended).toBe(true);
+  });
+});

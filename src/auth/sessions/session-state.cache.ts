@@ -1,6 +1,17 @@
 import type { SessionState } from './session';
 
 export const DEFAULT_SESSION_CACHE_SIZE = 100_000;
+/**
+ * How long a *live* entry is trusted. Revocations made in this process (or fanned out through
+ * Redis) invalidate entries at once; this only bounds how late a revocation made by another
+ * process without a shared bus (the CLI, a second instance without Redis) is noticed.
+ */
+export const DEFAULT_SESSION_CACHE_LIVE_TTL_MS = 15_000;
+
+interface CacheEntry {
+  state: SessionState;
+  cachedAt: number;
+}
 
 /**
  * Process-local cache of session liveness, so the guard's hot path does no I/O. It is
@@ -12,13 +23,23 @@ export const DEFAULT_SESSION_CACHE_SIZE = 100_000;
  *   miss simply reads the database again.
  */
 export class SessionStateCache {
-  private readonly entries = new Map<string, SessionState>();
+  private readonly entries = new Map<string, CacheEntry>();
   private generation = 0;
 
-  constructor(private readonly maxEntries = DEFAULT_SESSION_CACHE_SIZE) {}
+  constructor(
+    private readonly maxEntries = DEFAULT_SESSION_CACHE_SIZE,
+    private readonly liveTtlMs = DEFAULT_SESSION_CACHE_LIVE_TTL_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get(sessionId: string): SessionState | undefined {
-    return this.entries.get(sessionId);
+    const entry = this.entries.get(sessionId);
+    if (!entry) return undefined;
+    if (!entry.state.ended && this.now() - entry.cachedAt > this.liveTtlMs) {
+      this.entries.delete(sessionId);
+      return undefined;
+    }
+    return entry.state;
   }
 
   /** Changes on every `clear()`; a read begun before a clear must not fill the cache after it. */
@@ -45,7 +66,7 @@ export class SessionStateCache {
     for (const sessionId of sessionIds) {
       const known = this.entries.get(sessionId);
       if (known) {
-        known.ended = true;
+        known.state.ended = true;
       } else {
         this.insert(sessionId, { userId: '', usernameNormalized: '', expiresAt: 0, ended: true });
       }
@@ -61,6 +82,6 @@ export class SessionStateCache {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(sessionId, state);
+    this.entries.set(sessionId, { state, cachedAt: this.now() });
   }
 }
