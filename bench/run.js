@@ -10,7 +10,7 @@
  */
 const Database = require('better-sqlite3');
 const { spawnSync } = require('node:child_process');
-const { existsSync, mkdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const os = require('node:os');
 const { monitorEventLoopDelay, performance } = require('node:perf_hooks');
@@ -52,6 +52,7 @@ function plan(quick) {
         loginSequential: 20,
         auditRecords: 500,
         reviewSizes: [25_000, 50_000, 100_000],
+        reviewRepetitions: 1,
       }
     : {
         guardRounds: 8,
@@ -61,6 +62,7 @@ function plan(quick) {
         loginSequential: 50,
         auditRecords: 5000,
         reviewSizes: [250_000, 500_000, 1_000_000],
+        reviewRepetitions: 2,
       };
 }
 
@@ -369,6 +371,8 @@ async function serverScenarios(args, p, results) {
     `(f) answered ${ledger.answered}, in the database ${results.scenarios.zeroLoss.loginEventsInDatabase}`,
   );
   if (pg) await pg.drop();
+  // The profile stays for bench/profile-summary.js; the rest of the instance goes.
+  if (!args.cpuProf) rmSync(dir, { recursive: true, force: true });
 }
 
 async function auditWriteCost(args, p, results) {
@@ -376,7 +380,11 @@ async function auditWriteCost(args, p, results) {
     const dir = u.workDir('audit');
     const env = u.isolatedEnv(dir, databaseUrl ? { DATABASE_URL: databaseUrl } : {});
     mkdirSync(env.DATA_DIR, { recursive: true });
-    return u.runWorker('audit-write.js', [String(p.auditRecords)], { env });
+    try {
+      return await u.runWorker('audit-write.js', [String(p.auditRecords)], { env });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
   u.log('(c) audit write cost on SQLite…');
   const sqlite = await runOne();
@@ -419,15 +427,38 @@ async function reviewScenarios(args, p, results) {
         dbFile,
         size === largest ? jsonl : '-',
       ]);
-      u.log(`(d) reviewing ${size.toLocaleString('en-US')} events…`);
-      const review = await u.runWorker('review-db.js', [], { env });
-      if (review.status !== 'completed')
-        throw new Error(`review of ${size} events: ${review.status}`);
+      const databaseMiB = statSync(dbFile).size / 2 ** 20;
+      // Each repetition reviews a fresh copy (a run seals its window, so a second run on the
+      // same file would find nothing new). The fastest run is the one least disturbed by other
+      // processes; every run is kept in results.json, and the peak RSS is the highest of all.
+      const pristine = `${dbFile}.pristine`;
+      copyFileSync(dbFile, pristine);
+      const attempts = [];
+      for (let repetition = 0; repetition < p.reviewRepetitions; repetition += 1) {
+        if (repetition > 0) {
+          rmSync(`${dbFile}-wal`, { force: true });
+          rmSync(`${dbFile}-shm`, { force: true });
+          copyFileSync(pristine, dbFile);
+        }
+        u.log(
+          `(d) reviewing ${size.toLocaleString('en-US')} events (run ${repetition + 1}/${p.reviewRepetitions})…`,
+        );
+        const attempt = await u.runWorker('review-db.js', [], { env });
+        if (attempt.status !== 'completed')
+          throw new Error(`review of ${size} events: ${attempt.status}`);
+        attempts.push(attempt);
+      }
+      const review = attempts.reduce((best, attempt) =>
+        attempt.durationMs < best.durationMs ? attempt : best,
+      );
       runs.push({
         size,
         generatedSeconds: generated.seconds,
-        databaseMiB: statSync(dbFile).size / 2 ** 20,
+        databaseMiB,
         ...review,
+        peakRssMiB: Math.max(...attempts.map((attempt) => attempt.peakRssMiB)),
+        attemptsMs: attempts.map((attempt) => attempt.durationMs),
+        missing: attempts.flatMap((attempt) => attempt.missing),
         eventsPerSec: review.eventsReviewed / (review.durationMs / 1000),
       });
       u.log(
@@ -470,6 +501,8 @@ async function reviewScenarios(args, p, results) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const p = plan(args.quick);
+  const repetitions = process.argv.find((arg) => arg.startsWith('--review-repetitions='));
+  if (repetitions) p.reviewRepetitions = Number(repetitions.split('=')[1]);
   const started = performance.now();
   const results = {
     generatedAt: new Date().toISOString(),

@@ -1,9 +1,10 @@
 import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Pool, types as pgTypes } from 'pg';
 import type { DB } from './database.types';
+import { isPostgres } from './dialect';
 import { FailFastPool } from './fail-fast.pool';
 import { StaticMigrationProvider } from './migrations';
 
@@ -83,8 +84,23 @@ export function openDatabase(options: DatabaseOptions): DatabaseConnection {
     : openPostgres(options.url, options);
 }
 
+/**
+ * On PostgreSQL, Kysely's bookkeeping tables must be looked up in the schema we migrate:
+ * without a schema, Kysely believes they exist as soon as ANY schema of the database has them
+ * (another deployment, another app, a parallel test), skips creating them, and fails.
+ */
+async function migrationTableSchema(db: Kysely<DB>): Promise<string | undefined> {
+  if (!isPostgres(db as unknown as Kysely<unknown>)) return undefined;
+  const result = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return result.rows[0]?.schema;
+}
+
 export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new StaticMigrationProvider() });
+  const migrator = new Migrator({
+    db,
+    provider: new StaticMigrationProvider(),
+    migrationTableSchema: await migrationTableSchema(db),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((result) => result.status === 'Error');

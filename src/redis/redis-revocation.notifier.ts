@@ -1,11 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import {
-  RevocationEvent,
-  RevocationListener,
-  RevocationNotifier,
-} from '../auth/sessions/revocation-notifier';
+import { RevocationEvent, RevocationListener, RevocationNotifier } from '../auth';
 import { RedisOutage } from './redis-outage';
 import { RedisConnections } from './redis.connections';
 

@@ -9,8 +9,8 @@ import {
   uniqueKeyPrefix,
 } from '../../test/support/redis';
 import { freePort } from '../../test/support/process';
-import type { FailurePolicy } from '../auth/throttle';
-import { KyselyThrottleStore } from '../auth/throttle';
+import type { FailurePolicy } from '../auth';
+import { KyselyThrottleStore } from '../auth';
 import { RedisConnections } from './redis.connections';
 import { RedisThrottleStore } from './redis-throttle.store';
 

@@ -7,7 +7,7 @@ import {
   ThrottleCounter,
   ThrottleStore,
   ThrottleSubject,
-} from '../auth/throttle';
+} from '../auth';
 import { ApiError } from '../common';
 import { DB, InjectKysely } from '../database';
 import { RedisOutage } from './redis-outage';

@@ -1,8 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import type { ThrottleStore } from '../auth/throttle';
-import type { RevocationNotifier } from '../auth/sessions/revocation-notifier';
+import type { RevocationNotifier, ThrottleStore } from '../auth';
 import type { OptionalHealthIndicators } from '../health/optional-health.indicators';
 import { RedisRevocationNotifier } from './redis-revocation.notifier';
 import { RedisThrottleStore } from './redis-throttle.store';

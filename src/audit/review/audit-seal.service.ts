@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHmac, Hmac } from 'node:crypto';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
-import { CanonicalEvent, ReviewRepository, SealRecord } from './review.repository';
+import { CanonicalBatch, CanonicalEvent, ReviewRepository, SealRecord } from './review.repository';
 
 export const GENESIS_HASH = '0'.repeat(64);
 const SEAL_PAGE = 2000;
@@ -191,15 +191,33 @@ export class SealDigest {
   /** Events in id order, each after the previous seal. */
   addPage(events: readonly CanonicalEvent[]): void {
     let text = '';
+    let firstTs: string | undefined;
     for (const event of events) {
       text += `${event.text}\n`;
-      if (this.firstTs === undefined || event.ts < this.firstTs) this.firstTs = event.ts;
+      if (firstTs === undefined || event.ts < firstTs) firstTs = event.ts;
     }
-    if (events.length === 0) return;
-    this.hmac.update(text);
-    this.count += events.length;
-    this.firstId ??= events[0].id;
-    this.lastId = events[events.length - 1].id;
+    this.addBatch({
+      text,
+      count: events.length,
+      firstId: events[0]?.id,
+      lastId: events[events.length - 1]?.id,
+      firstTs,
+    });
+  }
+
+  /** Canonical lines already joined, as the review's own pass reads them. */
+  addBatch(batch: CanonicalBatch): void {
+    if (batch.count === 0) return;
+    this.hmac.update(batch.text);
+    this.count += batch.count;
+    this.firstId ??= batch.firstId;
+    this.lastId = batch.lastId;
+    if (
+      batch.firstTs !== undefined &&
+      (this.firstTs === undefined || batch.firstTs < this.firstTs)
+    ) {
+      this.firstTs = batch.firstTs;
+    }
   }
 
   finish(): SealResult {

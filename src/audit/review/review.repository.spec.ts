@@ -171,13 +171,22 @@ describeEachDialect('KyselyReviewRepository', (database) => {
     for (const row of rows)
       expect(canonicalEventText(row)).toBe(JSON.stringify(auditEventFromRow(row)));
     const canonical = await repository.listCanonicalEvents(0, 1e12, 10);
-    const combined = await repository.listEventsForReviewAndSeal(0, 1e12, 10);
     expect(canonical.map((e) => e.text)).toEqual(
       rows.map((row) => JSON.stringify(auditEventFromRow(row))),
     );
-    expect(combined.map((e) => [e.text, e.username, e.type])).toEqual(
-      canonical.map((e) => [e.text, 'zoë', 'authn_login_success']),
+    // The review's own pass: every event for the detectors, only those after the seal for the seal.
+    const firstId = Number(rows[0].id);
+    const combined = await repository.listEventsForReviewAndSeal(0, 1e12, 10, firstId);
+    expect(combined.events.map((e) => [e.id, e.username, e.type])).toEqual(
+      rows.map((row) => [Number(row.id), 'zoë', 'authn_login_success']),
     );
+    expect(combined.sealed).toEqual({
+      text: `${canonical[1].text}\n`,
+      count: 1,
+      firstId: Number(rows[1].id),
+      lastId: Number(rows[1].id),
+      firstTs: rows[1].ts,
+    });
   });
 
   it('keeps seals in chain order', async () => {

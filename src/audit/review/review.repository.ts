@@ -72,7 +72,16 @@ export interface SealRecord {
 
 export type NewSeal = Omit<SealRecord, 'id'>;
 
-export type SealedReviewEvent = ReviewEvent & CanonicalEvent;
+/** Canonical lines of consecutive events, ready for a seal's HMAC. */
+export interface CanonicalBatch {
+  /** One canonical JSON line per event, each ending in `\n`. */
+  text: string;
+  count: number;
+  firstId?: number;
+  lastId?: number;
+  /** The oldest `ts` among them. */
+  firstTs?: string;
+}
 
 export interface CanonicalEvent {
   id: number;
@@ -159,12 +168,16 @@ export abstract class ReviewRepository {
    * Events `afterId < id <= throughId`, oldest first, each as its canonical JSON text (the
    * line of the JSON-lines file): the input of a seal.
    */
-  /** Both at once, for a review that also seals: review fields plus each event's canonical text. */
+  /**
+   * Both at once, for a review that also seals: the review fields of each event, and the
+   * canonical lines of those with `id > sealAfterId` as one batch.
+   */
   abstract listEventsForReviewAndSeal(
     afterId: number,
     throughId: number,
     limit: number,
-  ): Promise<SealedReviewEvent[]>;
+    sealAfterId: number,
+  ): Promise<{ events: ReviewEvent[]; sealed: CanonicalBatch }>;
   abstract listCanonicalEvents(
     afterId: number,
     throughId: number,
@@ -535,7 +548,8 @@ export class KyselyReviewRepository extends ReviewRepository {
     afterId: number,
     throughId: number,
     limit: number,
-  ): Promise<SealedReviewEvent[]> {
+    sealAfterId: number,
+  ): Promise<{ events: ReviewEvent[]; sealed: CanonicalBatch }> {
     const rows = await this.db
       .selectFrom('audit_events')
       .selectAll()
@@ -544,11 +558,19 @@ export class KyselyReviewRepository extends ReviewRepository {
       .orderBy('id', 'asc')
       .limit(limit)
       .execute();
-    const events = new Array<SealedReviewEvent>(rows.length);
+    const events = new Array<ReviewEvent>(rows.length);
+    // One string per page, not one per event: a million small strings cost more in GC than
+    // in building them.
+    let text = '';
+    let count = 0;
+    let firstId: number | undefined;
+    let firstTs: string | undefined;
+    let lastId: number | undefined;
     for (let i = 0; i < rows.length; i += 1) {
       const row = rows[i];
+      const id = Number(row.id);
       events[i] = {
-        id: Number(row.id),
+        id,
         ts: row.ts,
         time: Date.parse(row.ts),
         type: row.type,
@@ -558,10 +580,15 @@ export class KyselyReviewRepository extends ReviewRepository {
         ip: row.ip,
         method: row.method,
         path: row.path,
-        text: canonicalEventText(row),
       };
+      if (id <= sealAfterId) continue;
+      text += `${canonicalEventText(row)}\n`;
+      count += 1;
+      firstId ??= id;
+      lastId = id;
+      if (firstTs === undefined || row.ts < firstTs) firstTs = row.ts;
     }
-    return events;
+    return { events, sealed: { text, count, firstId, lastId, firstTs } };
   }
 
   async listCanonicalEvents(

@@ -279,11 +279,14 @@ export class ReviewService {
           afterId = page[page.length - 1].id;
           continue;
         }
-        const page = await repository.listEventsForReviewAndSeal(afterId, range.lastId, pageSize);
-        if (page.length === 0) return;
-        seal.addPage(
-          afterId >= seal.afterId ? page : page.filter((event) => event.id > seal.afterId),
+        const { events: page, sealed } = await repository.listEventsForReviewAndSeal(
+          afterId,
+          range.lastId,
+          pageSize,
+          seal.afterId,
         );
+        if (page.length === 0) return;
+        seal.addBatch(sealed);
         yield page;
         afterId = page[page.length - 1].id;
       }
