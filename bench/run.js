@@ -279,6 +279,10 @@ async function loginLoad(server, ledger, users, p) {
     errors: run.errors,
     timeouts: run.timeouts,
     sequentialLatencyMs: sequential.latencyMs,
+    // All server threads: the event loop and the hashing threads.
+    serverCpuMsPerLogin:
+      ((after.get('process_cpu_seconds_total') - before.get('process_cpu_seconds_total')) * 1000) /
+      run.answered,
     eventLoop: {
       resolutionMs: lagResolutionMs,
       p99RawMs: lagP99Raw,

@@ -135,6 +135,7 @@ function details(results) {
       `${n(login.logins)} logins over ${login.concurrency} connections, every second one with a wrong password, round-robin over 20 users.`,
       '',
       `- ${f(login.loginsPerSec)} logins/s; latency p50 ${f(login.latencyMs.p50, 0)} ms, p99 ${f(login.latencyMs.p99, 0)} ms, max ${f(login.latencyMs.max, 0)} ms; answers ${JSON.stringify(login.statusCodes)}; ${login.errors} errors, ${login.timeouts} timeouts.`,
+      `- Server CPU time per login (every thread, hashing included): ${f(login.serverCpuMsPerLogin, 1)} ms.`,
       `- One login at a time (no load): p50 ${f(login.sequentialLatencyMs.p50, 1)} ms, p99 ${f(login.sequentialLatencyMs.p99, 1)} ms.`,
       `- Event loop (server's own \`/metrics\`, scraped before and after the run; prom-client resets the histogram on each scrape): p99 sample ${f(login.eventLoop.p99RawMs)} ms, max ${f(login.eventLoop.maxRawMs)} ms. Samples are the time between two ${login.eventLoop.resolutionMs} ms timer ticks, so the delay is the sample minus ${login.eventLoop.resolutionMs} ms.`,
       `- Control: an idle process (the bench orchestrator) measured its own event-loop delay during the same run: p99 ${f(login.eventLoop.bystanderP99DelayMs)} ms. Load average (1 min) ${f(login.eventLoop.loadAverageBefore, 1)} before, ${f(login.eventLoop.loadAverageAfter, 1)} after the run, on ${results.machine.nproc} CPUs.`,

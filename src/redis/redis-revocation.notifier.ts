@@ -48,10 +48,16 @@ export class RedisRevocationNotifier
   private readonly channel: string;
   private subscriber?: Redis;
   private subscribed = false;
+  /**
+   * Revocations this instance could not publish. Another instance may still be listening (only
+   * our link to Redis broke) and trusting its cache: they are sent as soon as we reconnect.
+   */
+  private unsent = new Set<string>();
 
   constructor(private readonly redis: RedisConnections) {
     super();
     this.channel = redis.channel('revocations');
+    redis.client.on('ready', () => void this.sendUnsent());
   }
 
   override get connected(): boolean {
@@ -80,14 +86,29 @@ export class RedisRevocationNotifier
     // Always attempted, even during an outage: a revocation skipped just after Redis returns
     // would leave other instances trusting their cache.
     if (event.sessionIds.length === 0) return;
-    const message: RevocationMessage = { from: this.instanceId, sessionIds: event.sessionIds };
+    await this.send(event.sessionIds);
+  }
+
+  private async send(sessionIds: string[]): Promise<void> {
+    const message: RevocationMessage = { from: this.instanceId, sessionIds };
     try {
       await this.redis.client.publish(this.channel, JSON.stringify(message));
       this.publishing.succeeded();
     } catch (error) {
-      // The revocation is committed in the database; instances without the feed read it there.
+      // The revocation is committed in the database, and instances without the feed read it
+      // there; those still listening get it when we reconnect.
       this.publishing.failed(error);
+      for (const id of sessionIds) {
+        if (this.unsent.size < MAX_SESSION_IDS_PER_MESSAGE) this.unsent.add(id);
+      }
     }
+  }
+
+  private async sendUnsent(): Promise<void> {
+    if (this.unsent.size === 0) return;
+    const sessionIds = [...this.unsent];
+    this.unsent = new Set();
+    await this.send(sessionIds);
   }
 
   private async listen(subscriber: Redis): Promise<void> {

@@ -1,6 +1,8 @@
-import { Logger, OnApplicationShutdown } from '@nestjs/common';
-import { ThrottlerStorage, ThrottlerStorageService } from '@nestjs/throttler';
+import { Logger } from '@nestjs/common';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+// The in-process store of the rate-limit module (same fixed-window algorithm, O(1) per hit).
+import { FixedWindowThrottlerStorage } from '../auth/throttle/fixed-window.throttler-storage';
 import { RedisOutage } from './redis-outage';
 import type { RedisConnections } from './redis.connections';
 
@@ -12,9 +14,9 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
  * fails, hits are counted in this process instead (one warning per outage): the general rate
  * limit then holds per instance, and no request fails because Redis is away.
  */
-export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicationShutdown {
+export class ResilientThrottlerStorage implements ThrottlerStorage {
   private readonly shared: ThrottlerStorageRedisService;
-  private readonly local = new ThrottlerStorageService();
+  private readonly local = new FixedWindowThrottlerStorage();
   private readonly outage = new RedisOutage(new Logger('RateLimit'), 'Rate limit');
 
   constructor(redis: RedisConnections) {
@@ -40,9 +42,5 @@ export class ResilientThrottlerStorage implements ThrottlerStorage, OnApplicatio
       this.outage.failed(error);
       return this.local.increment(key, ttl, limit, blockDuration, throttlerName);
     }
-  }
-
-  onApplicationShutdown(): void {
-    this.local.onApplicationShutdown();
   }
 }
