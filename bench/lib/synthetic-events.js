@@ -170,7 +170,8 @@ function* syntheticEvents(total, { end = Date.now() - 10 * 60_000, seed = 7 } = 
   const start = end - DAY_MS;
   const random = mulberry32(seed);
   const planted = plantedEvents(start);
-  const users = Math.max(1000, Math.floor(total / 50));
+  // BENCH_USERS fixes the number of users (to separate per-event from per-user costs).
+  const users = Number(process.env.BENCH_USERS) || Math.max(1000, Math.floor(total / 50));
   const background = total - planted.length;
   const step = DAY_MS / background;
   let next = 0;

@@ -1,4 +1,7 @@
 import { isIP } from 'node:net';
+// The module options are the schema: config maps the environment onto them, nothing more.
+import type { ReviewOptions } from '../audit/review/review.options';
+import type { LoginThrottleOptions } from '../auth/throttle/login-throttle.module-definition';
 import { ConfigError, Env, EnvReader } from './env.parsers';
 import { resolveSecret } from './secrets';
 
@@ -31,43 +34,12 @@ export interface AppConfig {
   };
   session: { refreshTtl: number; reuseGrace: number; absoluteTtl: number };
   cookies: { secure: boolean };
-  throttle: {
-    pairMaxFailures: number;
-    pairWindow: number;
-    pairLock: number;
-    pairLockMax: number;
-    userMaxFailures: number;
-    userWindow: number;
-    userLock: number;
-    ipMaxFailures: number;
-    ipWindow: number;
-    ipBlock: number;
-  };
+  throttle: LoginThrottleOptions;
   password: { memoryCost: number; timeCost: number; parallelism: number };
   bootstrapAdmin: { username?: string; password?: string };
   audit: { logDir: string; retentionDays: number; sealKey: string; fileSink: boolean };
-  review: {
-    enabled: boolean;
-    timeZone: string;
-    reportDir: string;
-    thresholds: ReviewThresholds;
-    ipBlockBase: number;
-    ipBlockMax: number;
-    accountLock: number;
-  };
+  review: ReviewOptions;
   metrics: { enabled: boolean; allowIps: string[]; token?: string };
-}
-
-export interface ReviewThresholds {
-  bruteForceFailures: number;
-  sprayingUsernames: number;
-  stuffingIps: number;
-  stuffingUsernames: number;
-  distributedIps: number;
-  successAfterFailures: number;
-  enumerationUnknown: number;
-  lockoutBurstAccounts: number;
-  lockoutBurstWindow: number;
 }
 
 const PLACEHOLDER_SECRETS = [

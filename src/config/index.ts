@@ -1,5 +1,5 @@
 export { loadAppConfig } from './app-config';
-export type { AppConfig, ReviewThresholds, DatabaseKind } from './app-config';
+export type { AppConfig, DatabaseKind } from './app-config';
 export { ConfigError, parseDurationSeconds } from './env.parsers';
 export { generatedSecretWarnings } from './secrets';
 export { APP_CONFIG, InjectAppConfig } from './config.tokens';
