@@ -16,7 +16,7 @@ const BATCH = 50_000;
 async function main() {
   const total = Number(process.argv[2]);
   const dbFile = process.argv[3];
-  const jsonlFile = process.argv[4];
+  const jsonlFile = process.argv[4] && process.argv[4] !== '-' ? process.argv[4] : undefined;
   const started = performance.now();
   const db = dbFile && dbFile !== '-' ? new Database(dbFile) : undefined;
   let insertBatch;

@@ -2,7 +2,7 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { createPostgresSchema, postgresUrl } from './support/database';
-import { freePort, isolatedEnv, ServerProcess, startServer } from './support/process';
+import { freePort, isolatedEnv, runCli, ServerProcess, startServer } from './support/process';
 import {
   deleteKeys,
   PrivateRedis,
@@ -211,13 +211,15 @@ const title = 'several instances on PostgreSQL and Redis';
       let redis: Redis;
       let a: ServerProcess;
       let b: ServerProcess;
+      let deployment: Record<string, string>;
 
       beforeAll(async () => {
         schema = await createPostgresSchema();
         db = new Pool({ connectionString: schema.url, max: 2 });
         redis = new Redis(redisUrl!);
-        [a, b] = await startDeployment(deploymentEnv(schema.url, redisUrl!, keyPrefix), 2);
-        await createUsers(a, ['carol', 'dave', 'erin', 'frank', 'oscar']);
+        deployment = deploymentEnv(schema.url, redisUrl!, keyPrefix);
+        [a, b] = await startDeployment(deployment, 2);
+        await createUsers(a, ['carol', 'dave', 'erin', 'frank', 'oscar', 'peggy']);
       });
 
       afterAll(async () => {
@@ -331,6 +333,18 @@ const title = 'several instances on PostgreSQL and Redis';
         );
         await eventually(async () => (await frank.me(b)).status === 401, 1000, 'B refuses frank');
         expect((await frank.me(b)).body.code).toBe('SESSION_REVOKED');
+      });
+
+      it('refuses on both the sessions of a user disabled from the command line', async () => {
+        const peggy = await signedIn(a, 'peggy');
+        expect((await peggy.me(a)).status).toBe(200);
+        expect((await peggy.me(b)).status).toBe(200);
+        const result = runCli(['users:disable', 'peggy'], isolatedEnv(deployment));
+        expect([result.status, result.stderr]).toEqual([0, '']);
+        for (const server of [a, b]) {
+          await eventually(async () => (await peggy.me(server)).status === 401, 1000, 'refused');
+          expect((await peggy.me(server)).body.code).toBe('SESSION_REVOKED');
+        }
       });
 
       it('runs one review when both are asked at once', async () => {

@@ -45,6 +45,25 @@ export class RedisConnections {
     for (const connection of this.connections) this.start(connection);
   }
 
+  /**
+   * Resolves when the command connection is ready, or after `timeoutMs` (false) if Redis does
+   * not answer: a short-lived process (the CLI) must not publish before it is connected, and a
+   * server that starts while Redis is down starts anyway, in safe mode.
+   */
+  whenReady(timeoutMs: number): Promise<boolean> {
+    if (this.ready) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ready: boolean): void => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        resolve(ready);
+      };
+      const onReady = (): void => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.client.on('ready', onReady);
+    });
+  }
+
   /** A new connection for SUBSCRIBE, connected at once if the others are, closed with them. */
   createSubscriber(name: string): Redis {
     // Channels are named in full by `channel()`; a key prefix would not apply to them anyway.
@@ -57,7 +76,8 @@ export class RedisConnections {
     this.closed = true;
     await Promise.all(
       this.connections.map(async (connection) => {
-        if (connection.status === 'end' || connection.status === 'wait') {
+        // Only a ready connection can say goodbye; any other is just dropped.
+        if (connection.status !== 'ready') {
           connection.disconnect();
           return;
         }

@@ -1,18 +1,26 @@
 import {
   DynamicModule,
   Injectable,
+  Logger,
   Module,
   OnApplicationShutdown,
   OnModuleInit,
 } from '@nestjs/common';
 import { RedisConnections } from './redis.connections';
 
+/** How long a start waits for Redis before going on without it. */
+const REDIS_STARTUP_WAIT_MS = 2000;
+
 @Injectable()
 class RedisLifecycle implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Redis');
+
   constructor(private readonly redis: RedisConnections) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     this.redis.connect();
+    const ready = await this.redis.whenReady(REDIS_STARTUP_WAIT_MS);
+    if (!ready) this.logger.warn('Redis is not answering; starting in safe mode (database only)');
   }
 
   async onApplicationShutdown(): Promise<void> {
