@@ -1,7 +1,9 @@
 // Nest 12 ships ESM only; Jest's loader cannot require ESM on Node 20, so swc transforms
 // @nestjs/* (and their ESM-only dependencies) to CommonJS along with our own code.
 const swc = ['@swc/jest', { ...require('./swc-jest.config.js') }];
-const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|@nest-lab|file-type|strtok3|token-types|uint8array-extras|@tokenizer|load-esm)/)'];
+const transformIgnorePatterns = [
+  '/node_modules/(?!(@nestjs|@nest-lab|file-type|strtok3|token-types|uint8array-extras|@tokenizer|load-esm)/)',
+];
 
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts', 'mjs'],
@@ -15,6 +17,12 @@ module.exports = {
   maxWorkers: 2,
   projects: [
     { ...common, displayName: 'unit', rootDir: 'src', testRegex: '.*\\.spec\\.ts$' },
-    { ...common, displayName: 'e2e', rootDir: 'test', testRegex: '.*\\.e2e-spec\\.ts$', testTimeout: 60_000 },
+    {
+      ...common,
+      displayName: 'e2e',
+      rootDir: 'test',
+      testRegex: '.*\\.e2e-spec\\.ts$',
+      testTimeout: 60_000,
+    },
   ],
 };

@@ -19,7 +19,9 @@ const SENSITIVE_PREFIXES = ['/auth', '/users', '/audit'];
 
 function hasBody(request: Request): boolean {
   const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  return (
+    request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+  );
 }
 
 /** API.md: a body on a JSON route must be `application/json`; anything else is 415. */
@@ -50,7 +52,11 @@ function requestContext(request: Request, response: Response, next: NextFunction
 }
 
 function noStoreOnSensitiveRoutes(request: Request, response: Response, next: NextFunction): void {
-  if (SENSITIVE_PREFIXES.some((prefix) => request.path === prefix || request.path.startsWith(`${prefix}/`))) {
+  if (
+    SENSITIVE_PREFIXES.some(
+      (prefix) => request.path === prefix || request.path.startsWith(`${prefix}/`),
+    )
+  ) {
     response.setHeader('Cache-Control', 'no-store');
   }
   next();
@@ -78,7 +84,9 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   app.use(
     helmet({
       // A JSON API: no HTML of ours needs CSP beyond the docs page, which helmet's default allows.
-      hsts: config.cookies.secure ? { maxAge: 31536000, includeSubDomains: true, preload: false } : false,
+      hsts: config.cookies.secure
+        ? { maxAge: 31536000, includeSubDomains: true, preload: false }
+        : false,
       crossOriginEmbedderPolicy: false,
     }),
   );
@@ -97,10 +105,17 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   }
   app.use(cookieParser());
   app.use(requireJsonBodies);
-  app.use(express.json({ limit: config.http.bodyLimitBytes, strict: true, type: 'application/json' }));
+  app.use(
+    express.json({ limit: config.http.bodyLimitBytes, strict: true, type: 'application/json' }),
+  );
   app.use(rejectPrototypeKeys);
   app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }),
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+    }),
   );
   app.useGlobalFilters(new HttpExceptionFilter(errorResponseHooks(app)));
   app.enableShutdownHooks();

@@ -18,7 +18,9 @@ async function bootstrap(): Promise<void> {
   for (const warning of generatedSecretWarnings) logger.warn(warning, 'Config');
   configureApp(app, config);
   await app.listen(config.port, config.host);
-  new Logger('Gatehouse').log(`Listening on http://${config.host}:${config.port} (database: ${config.database.kind})`);
+  new Logger('Gatehouse').log(
+    `Listening on http://${config.host}:${config.port} (database: ${config.database.kind})`,
+  );
 }
 
 void bootstrap();

@@ -10,7 +10,10 @@ describe('first start of the real server (npm start on a fresh machine)', () => 
       const response = await fetch(`${server.url}/health`);
       expect(response.status).toBe(200);
       expect(response.headers.get('x-request-id')).toBeTruthy();
-      const body = (await response.json()) as { status: string; info: Record<string, { status: string }> };
+      const body = (await response.json()) as {
+        status: string;
+        info: Record<string, { status: string }>;
+      };
       expect(body.info.database.status).toBe('up');
       const file = join(env.DATA_DIR, 'initial-admin-password');
       expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -32,7 +35,9 @@ describe('first start of the real server (npm start on a fresh machine)', () => 
     const env = isolatedEnv({ NODE_ENV: 'production' });
     const result = runCli(['users:list'], env);
     expect(result.status).toBe(1);
-    expect(result.stderr.trim()).toBe('Invalid configuration: JWT_SECRET is required when NODE_ENV=production');
+    expect(result.stderr.trim()).toBe(
+      'Invalid configuration: JWT_SECRET is required when NODE_ENV=production',
+    );
   });
 });
 
@@ -41,10 +46,18 @@ describe('the gatehouse CLI', () => {
   const password = 'violet-harbour-tractor-91';
 
   it('creates a user with the password read from stdin, never from argv', () => {
-    const created = runCli(['users:create', '--username', 'Grace', '--roles', 'admin,user'], env, `${password}\n`);
+    const created = runCli(
+      ['users:create', '--username', 'Grace', '--roles', 'admin,user'],
+      env,
+      `${password}\n`,
+    );
     expect(created.stderr).toBe('');
     expect(created.status).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ username: 'Grace', roles: ['admin', 'user'], disabled: false });
+    expect(JSON.parse(created.stdout)).toMatchObject({
+      username: 'Grace',
+      roles: ['admin', 'user'],
+      disabled: false,
+    });
     const refused = runCli(['users:create', '--username', 'Heidi', '--password', password], env);
     expect(refused.status).not.toBe(0);
   });

@@ -15,7 +15,8 @@ export const ROLES: readonly Role[] = ['admin', 'user'];
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC_KEY, true);
 
 /** Requires one of the roles; others get `403 FORBIDDEN`, audited as `authz_fail`. */
-export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES_KEY, roles);
+export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator =>
+  SetMetadata(ROLES_KEY, roles);
 
 /** What the guard attaches to the request once the access token checks out. */
 export interface AuthenticatedUser {

@@ -5,7 +5,13 @@ import { acceptRequestId } from './request-context';
 
 describe('toErrorBody', () => {
   it('keeps an ApiError as thrown, with its headers', () => {
-    const error = new ApiError(429, 'TOO_MANY_ATTEMPTS', 'Too many attempts', {}, { 'Retry-After': '60' });
+    const error = new ApiError(
+      429,
+      'TOO_MANY_ATTEMPTS',
+      'Too many attempts',
+      {},
+      { 'Retry-After': '60' },
+    );
     expect(toErrorBody(error)).toEqual({
       body: { statusCode: 429, code: 'TOO_MANY_ATTEMPTS', message: 'Too many attempts' },
       headers: { 'Retry-After': '60' },
@@ -36,20 +42,34 @@ describe('toErrorBody', () => {
     ['charset.unsupported', 415, 'UNSUPPORTED_MEDIA_TYPE'],
   ])('maps body-parser %s to %d %s', (type, status, code) => {
     const error = Object.assign(new Error('Unexpected token } in JSON at position 7'), { type });
-    expect(toErrorBody(error).body).toEqual({ statusCode: status, code, message: expect.any(String) as unknown });
+    expect(toErrorBody(error).body).toEqual({
+      statusCode: status,
+      code,
+      message: expect.any(String) as unknown,
+    });
     expect(JSON.stringify(toErrorBody(error).body)).not.toContain('position');
   });
 
   it('answers 503 SERVICE_UNAVAILABLE when the database cannot be reached', () => {
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
     expect(toErrorBody(refused).body.code).toBe('SERVICE_UNAVAILABLE');
-    expect(toErrorBody(new Error('timeout exceeded when trying to connect')).body.statusCode).toBe(503);
+    expect(toErrorBody(new Error('timeout exceeded when trying to connect')).body.statusCode).toBe(
+      503,
+    );
   });
 
   it('never leaks the message, stack, SQL or a path of an unexpected error', () => {
-    const error = new Error('SQLITE_ERROR: no such table: users at /work/main/src/users/users.repository.ts');
+    const error = new Error(
+      'SQLITE_ERROR: no such table: users at /work/main/src/users/users.repository.ts',
+    );
     const { body } = toErrorBody(error);
-    expect(body).toEqual({ statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' });
+    expect(body).toEqual({
+      statusCode: 500,
+      code: 'INTERNAL_ERROR',
+      message: 'Internal server error',
+    });
   });
 });
 
@@ -57,7 +77,15 @@ describe('acceptRequestId', () => {
   it('keeps a well-formed incoming id and replaces anything else', () => {
     expect(acceptRequestId('abc-123_X.y')).toBe('abc-123_X.y');
     expect(acceptRequestId('x'.repeat(128))).toBe('x'.repeat(128));
-    for (const bad of ['x'.repeat(129), '', 'has space', 'line\nbreak', '<script>', undefined, ['a', 'b']]) {
+    for (const bad of [
+      'x'.repeat(129),
+      '',
+      'has space',
+      'line\nbreak',
+      '<script>',
+      undefined,
+      ['a', 'b'],
+    ]) {
       const id = acceptRequestId(bad);
       expect(id).not.toBe(bad);
       expect(id).toMatch(/^[0-9a-f-]{36}$/);

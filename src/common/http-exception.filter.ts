@@ -39,14 +39,17 @@ function fromBodyParser(error: { type?: string; status?: number }): ErrorBody | 
 }
 
 /** Maps any thrown value to the API.md error body; never leaks a stack, SQL or a path. */
-export function toErrorBody(exception: unknown): { body: ErrorBody; headers: Record<string, string> } {
+export function toErrorBody(exception: unknown): {
+  body: ErrorBody;
+  headers: Record<string, string>;
+} {
   if (exception instanceof ApiError) {
     return { body: exception.getResponse() as ErrorBody, headers: exception.headers };
   }
   if (exception instanceof HttpException) {
     // Nest's Express adapter wraps body-parser errors (malformed JSON, too large) in an
     // HttpException whose `cause` keeps the parser's `type`.
-    const wrapped = fromBodyParser((exception.cause ?? {}));
+    const wrapped = fromBodyParser(exception.cause ?? {});
     if (wrapped) return { body: wrapped, headers: {} };
     const status = exception.getStatus();
     const [code, message] = CODES_BY_STATUS[status] ?? ['ERROR', 'Error'];
@@ -92,14 +95,17 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const { body, headers } = toErrorBody(exception);
     if (body.statusCode >= 500) {
-      const cause = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+      const cause =
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
       this.logger.error(`${request.method} ${request.path} failed: ${cause}`);
     }
     for (const hook of this.hooks) {
       try {
         await hook.beforeErrorResponse(request, body);
       } catch (error) {
-        this.logger.error(`Error response hook failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(
+          `Error response hook failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     if (response.headersSent) return;

@@ -26,7 +26,10 @@ export function createAppLogger(options: AppLoggerOptions): LoggerService {
       : winston.format.combine(
           requestIdFormat(),
           winston.format.timestamp(),
-          nestWinstonUtilities.format.nestLike('Gatehouse', { colors: process.stdout.isTTY, prettyPrint: true }),
+          nestWinstonUtilities.format.nestLike('Gatehouse', {
+            colors: process.stdout.isTTY,
+            prettyPrint: true,
+          }),
         );
   return WinstonModule.createLogger({
     level: options.level,

@@ -16,7 +16,9 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 
 /** API.md: take the caller's id when it is 1–128 of `[A-Za-z0-9._-]`, else make one. */
 export function acceptRequestId(incoming: unknown): string {
-  return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+  return typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming)
+    ? incoming
+    : randomUUID();
 }
 
 export function currentRequestContext(): RequestContext | undefined {

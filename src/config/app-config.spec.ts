@@ -11,7 +11,13 @@ function dataDir(): string {
 }
 
 function productionEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return { NODE_ENV: 'production', JWT_SECRET: SECRET, AUDIT_SEAL_KEY: `${SECRET}-seal`, DATA_DIR: dataDir(), ...extra };
+  return {
+    NODE_ENV: 'production',
+    JWT_SECRET: SECRET,
+    AUDIT_SEAL_KEY: `${SECRET}-seal`,
+    DATA_DIR: dataDir(),
+    ...extra,
+  };
 }
 
 function configErrorOf(env: Record<string, string>): ConfigError {
@@ -28,12 +34,27 @@ describe('loadAppConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadAppConfig({ DATA_DIR: dataDir() });
     expect(config.database).toMatchObject({ url: 'sqlite:./data/gatehouse.db', kind: 'sqlite' });
-    expect(config.jwt).toMatchObject({ accessTtl: 900, issuer: 'gatehouse', audience: 'gatehouse-api', allowBearer: false });
-    expect(config.session).toEqual({ refreshTtl: 7 * 86400, reuseGrace: 10, absoluteTtl: 30 * 86400 });
+    expect(config.jwt).toMatchObject({
+      accessTtl: 900,
+      issuer: 'gatehouse',
+      audience: 'gatehouse-api',
+      allowBearer: false,
+    });
+    expect(config.session).toEqual({
+      refreshTtl: 7 * 86400,
+      reuseGrace: 10,
+      absoluteTtl: 30 * 86400,
+    });
     expect(config.http.rateLimitPerMinute).toBe(600);
     expect(config.http.trustProxy).toBe(false);
     expect(config.cookies.secure).toBe(false);
-    expect(config.throttle).toMatchObject({ pairMaxFailures: 5, pairLock: 60, pairLockMax: 900, userMaxFailures: 20, ipMaxFailures: 50 });
+    expect(config.throttle).toMatchObject({
+      pairMaxFailures: 5,
+      pairLock: 60,
+      pairLockMax: 900,
+      userMaxFailures: 20,
+      ipMaxFailures: 50,
+    });
     expect(config.password).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
   });
 
@@ -42,17 +63,22 @@ describe('loadAppConfig', () => {
     delete (env as Record<string, string | undefined>).JWT_SECRET;
     const error = configErrorOf(env);
     expect(error.variable).toBe('JWT_SECRET');
-    expect(error.message).toBe('Invalid configuration: JWT_SECRET is required when NODE_ENV=production');
+    expect(error.message).toBe(
+      'Invalid configuration: JWT_SECRET is required when NODE_ENV=production',
+    );
   });
 
   it('refuses a missing AUDIT_SEAL_KEY, a short secret and a placeholder in production', () => {
     const noSeal = productionEnv();
     delete (noSeal as Record<string, string | undefined>).AUDIT_SEAL_KEY;
     expect(configErrorOf(noSeal).variable).toBe('AUDIT_SEAL_KEY');
-    expect(configErrorOf(productionEnv({ JWT_SECRET: 'short' })).message).toContain('at least 32 bytes');
-    expect(configErrorOf(productionEnv({ JWT_SECRET: 'changeme-changeme-changeme-changeme-123' })).message).toContain(
-      'placeholder',
+    expect(configErrorOf(productionEnv({ JWT_SECRET: 'short' })).message).toContain(
+      'at least 32 bytes',
     );
+    expect(
+      configErrorOf(productionEnv({ JWT_SECRET: 'changeme-changeme-changeme-changeme-123' }))
+        .message,
+    ).toContain('placeholder');
   });
 
   it('turns secure cookies on by default in production', () => {
@@ -124,13 +150,26 @@ describe('parseDurationSeconds', () => {
 
 describe('loadAppConfig: /metrics is never public', () => {
   it('refuses METRICS_ENABLED without an allow list or a token, and bad allow-list entries', () => {
-    expect(configErrorOf({ DATA_DIR: dataDir(), METRICS_ENABLED: 'true' }).variable).toBe('METRICS_ENABLED');
+    expect(configErrorOf({ DATA_DIR: dataDir(), METRICS_ENABLED: 'true' }).variable).toBe(
+      'METRICS_ENABLED',
+    );
     expect(
-      configErrorOf({ DATA_DIR: dataDir(), METRICS_ENABLED: 'true', METRICS_ALLOW_IPS: '10.0.0.0/8,localhost' })
-        .message,
+      configErrorOf({
+        DATA_DIR: dataDir(),
+        METRICS_ENABLED: 'true',
+        METRICS_ALLOW_IPS: '10.0.0.0/8,localhost',
+      }).message,
     ).toContain('"localhost"');
-    const config = loadAppConfig({ DATA_DIR: dataDir(), METRICS_ENABLED: 'true', METRICS_ALLOW_IPS: '127.0.0.1, fd00::/8' });
-    expect(config.metrics).toEqual({ enabled: true, allowIps: ['127.0.0.1', 'fd00::/8'], token: undefined });
+    const config = loadAppConfig({
+      DATA_DIR: dataDir(),
+      METRICS_ENABLED: 'true',
+      METRICS_ALLOW_IPS: '127.0.0.1, fd00::/8',
+    });
+    expect(config.metrics).toEqual({
+      enabled: true,
+      allowIps: ['127.0.0.1', 'fd00::/8'],
+      token: undefined,
+    });
     expect(loadAppConfig({ DATA_DIR: dataDir() }).metrics.enabled).toBe(false);
   });
 });

@@ -85,12 +85,16 @@ function isIpOrCidr(entry: string): boolean {
   const [address, prefix, extra] = entry.split('/');
   const family = isIP(address);
   if (family === 0 || extra !== undefined) return false;
-  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  return (
+    prefix === undefined ||
+    (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))
+  );
 }
 
 function parseDatabaseUrl(url: string): DatabaseKind {
   if (url.startsWith('sqlite:')) {
-    if (url.length <= 'sqlite:'.length) throw new ConfigError('DATABASE_URL', 'names no SQLite file');
+    if (url.length <= 'sqlite:'.length)
+      throw new ConfigError('DATABASE_URL', 'names no SQLite file');
     return 'sqlite';
   }
   if (/^postgres(ql)?:\/\/[^\s]+$/.test(url)) {
@@ -111,10 +115,16 @@ function parseOrigins(reader: EnvReader): string[] {
     try {
       parsed = new URL(origin);
     } catch {
-      throw new ConfigError('APP_ORIGINS', `"${origin}" is not an origin such as https://app.example.com`);
+      throw new ConfigError(
+        'APP_ORIGINS',
+        `"${origin}" is not an origin such as https://app.example.com`,
+      );
     }
     if (parsed.origin !== origin) {
-      throw new ConfigError('APP_ORIGINS', `"${origin}" must be an exact origin (scheme, host, port), no path`);
+      throw new ConfigError(
+        'APP_ORIGINS',
+        `"${origin}" must be an exact origin (scheme, host, port), no path`,
+      );
     }
   }
   return origins;
@@ -122,7 +132,11 @@ function parseOrigins(reader: EnvReader): string[] {
 
 export function loadAppConfig(env: Env = process.env): AppConfig {
   const reader = new EnvReader(env);
-  const nodeEnv = reader.oneOf('NODE_ENV', 'development', ['development', 'production', 'test'] as const);
+  const nodeEnv = reader.oneOf('NODE_ENV', 'development', [
+    'development',
+    'production',
+    'test',
+  ] as const);
   const production = nodeEnv === 'production';
   const dataDir = reader.string('DATA_DIR', './data');
   const databaseUrl = reader.string('DATABASE_URL', 'sqlite:./data/gatehouse.db');
@@ -133,7 +147,10 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   }
   const timeZone = reader.string('REVIEW_TIMEZONE', 'UTC');
   if (!timeZoneIsValid(timeZone)) {
-    throw new ConfigError('REVIEW_TIMEZONE', `"${timeZone}" is not an IANA time zone such as Europe/Paris`);
+    throw new ConfigError(
+      'REVIEW_TIMEZONE',
+      `"${timeZone}" is not an IANA time zone such as Europe/Paris`,
+    );
   }
   const metricsToken = reader.optionalString('METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken.length < 16) {
@@ -143,11 +160,17 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   const metricsAllowIps = reader.list('METRICS_ALLOW_IPS');
   for (const entry of metricsAllowIps) {
     if (!isIpOrCidr(entry)) {
-      throw new ConfigError('METRICS_ALLOW_IPS', `"${entry}" is neither an IP address nor a CIDR such as 10.0.0.0/8`);
+      throw new ConfigError(
+        'METRICS_ALLOW_IPS',
+        `"${entry}" is neither an IP address nor a CIDR such as 10.0.0.0/8`,
+      );
     }
   }
   if (metricsEnabled && metricsAllowIps.length === 0 && metricsToken === undefined) {
-    throw new ConfigError('METRICS_ENABLED', 'needs METRICS_ALLOW_IPS or METRICS_TOKEN: /metrics is never public');
+    throw new ConfigError(
+      'METRICS_ENABLED',
+      'needs METRICS_ALLOW_IPS or METRICS_TOKEN: /metrics is never public',
+    );
   }
   const secretOptions = { production, dataDir, placeholders: PLACEHOLDER_SECRETS };
 
@@ -157,8 +180,17 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     host: reader.string('HOST', '0.0.0.0'),
     dataDir,
     log: {
-      level: reader.oneOf('LOG_LEVEL', 'info', ['error', 'warn', 'info', 'debug', 'verbose'] as const),
-      format: reader.oneOf('LOG_FORMAT', production ? 'json' : 'pretty', ['json', 'pretty'] as const),
+      level: reader.oneOf('LOG_LEVEL', 'info', [
+        'error',
+        'warn',
+        'info',
+        'debug',
+        'verbose',
+      ] as const),
+      format: reader.oneOf('LOG_FORMAT', production ? 'json' : 'pretty', [
+        'json',
+        'pretty',
+      ] as const),
     },
     database: {
       url: databaseUrl,

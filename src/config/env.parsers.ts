@@ -43,7 +43,8 @@ export class EnvReader {
   int(name: string, fallback: number, min: number, max: number): number {
     const value = this.raw(name);
     if (value === undefined) return fallback;
-    if (!/^-?\d+$/.test(value)) throw new ConfigError(name, `must be a whole number, got "${value}"`);
+    if (!/^-?\d+$/.test(value))
+      throw new ConfigError(name, `must be a whole number, got "${value}"`);
     const parsed = Number(value);
     if (parsed < min || parsed > max) {
       throw new ConfigError(name, `must be between ${min} and ${max}, got ${parsed}`);
@@ -56,10 +57,16 @@ export class EnvReader {
     const value = this.raw(name) ?? fallback;
     const seconds = parseDurationSeconds(value);
     if (seconds === undefined) {
-      throw new ConfigError(name, `must be a duration such as 30s, 15m, 12h, 7d or whole seconds, got "${value}"`);
+      throw new ConfigError(
+        name,
+        `must be a duration such as 30s, 15m, 12h, 7d or whole seconds, got "${value}"`,
+      );
     }
     if (seconds < minSeconds || seconds > maxSeconds) {
-      throw new ConfigError(name, `must be between ${minSeconds}s and ${maxSeconds}s, got ${seconds}s`);
+      throw new ConfigError(
+        name,
+        `must be between ${minSeconds}s and ${maxSeconds}s, got ${seconds}s`,
+      );
     }
     return seconds;
   }

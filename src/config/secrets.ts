@@ -21,7 +21,10 @@ function validateSecret(name: string, value: string, placeholders: string[]): st
   }
   const lowered = value.toLowerCase();
   if (placeholders.some((placeholder) => lowered.includes(placeholder)) || /^(.)\1+$/.test(value)) {
-    throw new ConfigError(name, 'looks like a placeholder; generate one with `openssl rand -base64 48`');
+    throw new ConfigError(
+      name,
+      'looks like a placeholder; generate one with `openssl rand -base64 48`',
+    );
   }
   return value;
 }
@@ -45,7 +48,9 @@ export function resolveSecret(env: Env, name: string, options: SecretOptions): s
     mkdirSync(options.dataDir, { recursive: true });
     writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
     chmodSync(file, 0o600);
-    generatedSecretWarnings.push(`${name} was not set: generated one and kept it in ${file} (development only)`);
+    generatedSecretWarnings.push(
+      `${name} was not set: generated one and kept it in ${file} (development only)`,
+    );
   }
   return stored[name];
 }

@@ -37,8 +37,15 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const candidate = error as { code?: unknown; message?: unknown; cause?: unknown };
   if (typeof candidate.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) return true;
-  if (typeof candidate.message === 'string' && UNAVAILABLE_MESSAGES.some((text) => (candidate.message as string).includes(text))) {
+  if (
+    typeof candidate.message === 'string' &&
+    UNAVAILABLE_MESSAGES.some((text) => (candidate.message as string).includes(text))
+  ) {
     return true;
   }
-  return candidate.cause !== undefined && candidate.cause !== error && isDatabaseUnavailable(candidate.cause);
+  return (
+    candidate.cause !== undefined &&
+    candidate.cause !== error &&
+    isDatabaseUnavailable(candidate.cause)
+  );
 }

@@ -23,6 +23,8 @@ export interface DatabaseOptions {
 export interface DatabaseConnection {
   db: Kysely<DB>;
   kind: DatabaseKind;
+  /** The better-sqlite3 handle behind `db` on SQLite (see `DatabaseInfo.sqlite`). */
+  sqlite?: Sqlite.Database;
   close(): Promise<void>;
 }
 
@@ -33,7 +35,10 @@ const pgTypeParsers = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
     oid === INT8_OID
       ? (value: string) => Number(value)
-      : (pgTypes.getTypeParser as (oid: number, format?: string) => unknown)(oid, format)) as typeof pgTypes.getTypeParser,
+      : (pgTypes.getTypeParser as (oid: number, format?: string) => unknown)(
+          oid,
+          format,
+        )) as typeof pgTypes.getTypeParser,
 };
 
 export function databaseKindOf(url: string): DatabaseKind {
@@ -53,6 +58,7 @@ function openSqlite(url: string, options: DatabaseOptions): DatabaseConnection {
   return {
     db,
     kind: 'sqlite',
+    sqlite,
     close: async () => {
       if (sqlite.open && file !== ':memory:') sqlite.pragma('wal_checkpoint(TRUNCATE)');
       await db.destroy();

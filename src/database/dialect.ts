@@ -17,5 +17,7 @@ export function autoIdType(db: Kysely<unknown>): 'bigint' | 'integer' {
 
 export function autoIdConstraint(db: Kysely<unknown>) {
   return (col: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
-    isPostgres(db) ? col.primaryKey().generatedAlwaysAsIdentity() : col.primaryKey().autoIncrement();
+    isPostgres(db)
+      ? col.primaryKey().generatedAlwaysAsIdentity()
+      : col.primaryKey().autoIncrement();
 }

@@ -37,8 +37,16 @@ describeEachDialect('migrations', (database) => {
       method: 'POST',
       path: '/auth/login',
     };
-    const first = await db.insertInto('audit_events').values(base).returning('id').executeTakeFirstOrThrow();
-    const second = await db.insertInto('audit_events').values(base).returning('id').executeTakeFirstOrThrow();
+    const first = await db
+      .insertInto('audit_events')
+      .values(base)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const second = await db
+      .insertInto('audit_events')
+      .values(base)
+      .returning('id')
+      .executeTakeFirstOrThrow();
     expect(typeof first.id).toBe('number');
     expect(second.id).toBeGreaterThan(first.id);
     const count = await db

@@ -23,7 +23,12 @@ export class HealthController {
     private readonly optional: OptionalHealthIndicators,
   ) {}
 
-  private async gather(): Promise<{ info: HealthIndicatorResult; databaseUp: boolean; optionalDown: string[]; readinessDown: string[] }> {
+  private async gather(): Promise<{
+    info: HealthIndicatorResult;
+    databaseUp: boolean;
+    optionalDown: string[];
+    readinessDown: string[];
+  }> {
     const info: HealthIndicatorResult = { ...(await this.database.check('database')) };
     const optionalDown: string[] = [];
     const readinessDown: string[] = [];
@@ -44,7 +49,9 @@ export class HealthController {
 
   @Get()
   @HttpCode(200)
-  async liveness(@Res({ passthrough: true }) response: Response): Promise<{ status: Status; info: HealthIndicatorResult }> {
+  async liveness(
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ status: Status; info: HealthIndicatorResult }> {
     const { info, databaseUp, optionalDown } = await this.gather();
     if (!databaseUp) {
       response.status(503);
@@ -55,7 +62,9 @@ export class HealthController {
 
   @Get('ready')
   @HttpCode(200)
-  async readiness(@Res({ passthrough: true }) response: Response): Promise<{ status: Status; info: HealthIndicatorResult }> {
+  async readiness(
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<{ status: Status; info: HealthIndicatorResult }> {
     const { info, databaseUp, readinessDown } = await this.gather();
     if (!databaseUp || readinessDown.length > 0) {
       response.status(503);

@@ -11,7 +11,11 @@ export interface Argon2Parameters {
 }
 
 /** OWASP Password Storage Cheat Sheet minimum for argon2id (ASVS 5.0 V11.4.2). */
-export const MINIMUM_ARGON2_PARAMETERS: Argon2Parameters = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+export const MINIMUM_ARGON2_PARAMETERS: Argon2Parameters = {
+  memoryCost: 19456,
+  timeCost: 2,
+  parallelism: 1,
+};
 
 export interface VerifyResult {
   valid: boolean;
@@ -20,7 +24,9 @@ export interface VerifyResult {
 }
 
 /** Reads `m`, `t`, `p` back from a PHC string such as `$argon2id$v=19$m=19456,t=2,p=1$…`. */
-export function readArgon2Parameters(phc: string): (Argon2Parameters & { algorithm: string }) | undefined {
+export function readArgon2Parameters(
+  phc: string,
+): (Argon2Parameters & { algorithm: string }) | undefined {
   const match = /^\$(argon2(?:id|i|d))\$v=\d+\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(phc);
   if (!match) return undefined;
   return {
@@ -59,7 +65,9 @@ export class PasswordHasher {
   ) {}
 
   hash(password: string): Promise<string> {
-    return this.limited(() => hash(password, { algorithm: Algorithm.Argon2id, ...this.parameters }));
+    return this.limited(() =>
+      hash(password, { algorithm: Algorithm.Argon2id, ...this.parameters }),
+    );
   }
 
   async verify(storedHash: string, password: string): Promise<VerifyResult> {

@@ -10,7 +10,7 @@ export const PASSWORD_MAX_LENGTH = 1024;
  * leaked-password frequency lists), compared case-insensitively.
  */
 const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
-  (dictionary['passwords-common']).map((password) => password.toLowerCase()),
+  dictionary['passwords-common'].map((password) => password.toLowerCase()),
 );
 
 export const COMMON_PASSWORD_COUNT = COMMON_PASSWORDS.size;
@@ -22,10 +22,13 @@ export class PasswordPolicy {
   violations(password: string, username: string): string[] {
     const reasons: string[] = [];
     const length = codePointLength(password);
-    if (length < PASSWORD_MIN_LENGTH) reasons.push(`password must be at least ${PASSWORD_MIN_LENGTH} characters`);
-    if (length > PASSWORD_MAX_LENGTH) reasons.push(`password must be at most ${PASSWORD_MAX_LENGTH} characters`);
+    if (length < PASSWORD_MIN_LENGTH)
+      reasons.push(`password must be at least ${PASSWORD_MIN_LENGTH} characters`);
+    if (length > PASSWORD_MAX_LENGTH)
+      reasons.push(`password must be at most ${PASSWORD_MAX_LENGTH} characters`);
     if (COMMON_PASSWORDS.has(password.toLowerCase())) reasons.push('password is too common');
-    if (normalizeUsername(password) === normalizeUsername(username)) reasons.push('password must not equal the username');
+    if (normalizeUsername(password) === normalizeUsername(username))
+      reasons.push('password must not equal the username');
     return reasons;
   }
 }

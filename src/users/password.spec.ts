@@ -6,7 +6,12 @@ describe('PasswordHasher', () => {
 
   it('hashes with argon2id at m=19456 KiB, t=2, p=1, read back from the stored hash', async () => {
     const stored = await hasher.hash('a long enough passphrase');
-    expect(readArgon2Parameters(stored)).toEqual({ algorithm: 'argon2id', memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    expect(readArgon2Parameters(stored)).toEqual({
+      algorithm: 'argon2id',
+      memoryCost: 19456,
+      timeCost: 2,
+      parallelism: 1,
+    });
   });
 
   it('verifies exactly as sent: no trimming, no case folding, no truncation', async () => {
@@ -19,17 +24,28 @@ describe('PasswordHasher', () => {
   });
 
   it('reports that a hash with weaker parameters needs rehashing, only after a valid verify', async () => {
-    const weak = await new PasswordHasher({ memoryCost: 8192, timeCost: 1, parallelism: 1 }).hash('old password here');
-    expect(await hasher.verify(weak, 'old password here')).toEqual({ valid: true, needsRehash: true });
+    const weak = await new PasswordHasher({ memoryCost: 8192, timeCost: 1, parallelism: 1 }).hash(
+      'old password here',
+    );
+    expect(await hasher.verify(weak, 'old password here')).toEqual({
+      valid: true,
+      needsRehash: true,
+    });
     expect(await hasher.verify(weak, 'wrong')).toEqual({ valid: false, needsRehash: false });
     const current = await hasher.hash('old password here');
-    expect(await hasher.verify(current, 'old password here')).toEqual({ valid: true, needsRehash: false });
+    expect(await hasher.verify(current, 'old password here')).toEqual({
+      valid: true,
+      needsRehash: false,
+    });
     const stronger = new PasswordHasher({ memoryCost: 32768, timeCost: 3, parallelism: 1 });
     expect(stronger.needsRehash(current)).toBe(true);
   });
 
   it('never authenticates against a malformed stored hash', async () => {
-    expect(await hasher.verify('not-a-hash', 'anything')).toEqual({ valid: false, needsRehash: false });
+    expect(await hasher.verify('not-a-hash', 'anything')).toEqual({
+      valid: false,
+      needsRehash: false,
+    });
   });
 });
 
@@ -45,11 +61,17 @@ describe('PasswordPolicy', () => {
   });
 
   it('counts length in code points (12..1024)', () => {
-    expect(policy.violations('short-pass1', 'alice')).toContain('password must be at least 12 characters');
+    expect(policy.violations('short-pass1', 'alice')).toContain(
+      'password must be at least 12 characters',
+    );
     // 12 emoji are 24 UTF-16 units but 12 code points: long enough.
     expect(policy.violations('🔒'.repeat(12), 'alice')).toEqual([]);
-    expect(policy.violations('🔒'.repeat(11), 'alice')).toContain('password must be at least 12 characters');
-    expect(policy.violations('x'.repeat(1025), 'alice')).toContain('password must be at most 1024 characters');
+    expect(policy.violations('🔒'.repeat(11), 'alice')).toContain(
+      'password must be at least 12 characters',
+    );
+    expect(policy.violations('x'.repeat(1025), 'alice')).toContain(
+      'password must be at most 1024 characters',
+    );
   });
 
   it('refuses common passwords case-insensitively', () => {
@@ -58,7 +80,9 @@ describe('PasswordPolicy', () => {
   });
 
   it('refuses the username itself after normalisation', () => {
-    expect(policy.violations('Alexander.Hamilton', 'alexander.hamilton')).toContain('password must not equal the username');
+    expect(policy.violations('Alexander.Hamilton', 'alexander.hamilton')).toContain(
+      'password must not equal the username',
+    );
     expect(policy.violations('ＡＬＥＸＡＮＤＥＲ.hamilton', 'alexander.hamilton')).toContain(
       'password must not equal the username',
     );
@@ -70,7 +94,9 @@ describe('PasswordHasher concurrency', () => {
     const hasher = new PasswordHasher({ memoryCost: 8192, timeCost: 1, parallelism: 1 }, 2);
     const stored = await hasher.hash('a password that is long enough');
     const internals = hasher as unknown as { running: number; waiting: unknown[] };
-    const calls = Array.from({ length: 6 }, (_, index) => hasher.verify(stored, index % 2 ? 'wrong' : 'a password that is long enough'));
+    const calls = Array.from({ length: 6 }, (_, index) =>
+      hasher.verify(stored, index % 2 ? 'wrong' : 'a password that is long enough'),
+    );
     expect(internals.running).toBe(2);
     expect(internals.waiting.length).toBe(4);
     const results = await Promise.all(calls);

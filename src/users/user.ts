@@ -30,5 +30,10 @@ export function toPublicUser(user: User): PublicUser {
 }
 
 export function toAdminUserView(user: User): AdminUserView {
-  return { ...toPublicUser(user), disabled: user.disabled, createdAt: user.createdAt, updatedAt: user.updatedAt };
+  return {
+    ...toPublicUser(user),
+    disabled: user.disabled,
+    createdAt: user.createdAt,
+    updatedAt: user.updatedAt,
+  };
 }

@@ -15,7 +15,8 @@ export function generateInitialPassword(length = 24): string {
   let password = '';
   for (const byte of bytes) {
     // Rejection sampling keeps every symbol equally likely.
-    if (byte < 256 - (256 % PASSWORD_ALPHABET.length)) password += PASSWORD_ALPHABET[byte % PASSWORD_ALPHABET.length];
+    if (byte < 256 - (256 % PASSWORD_ALPHABET.length))
+      password += PASSWORD_ALPHABET[byte % PASSWORD_ALPHABET.length];
     if (password.length === length) return password;
   }
   return password + generateInitialPassword(length - password.length);
@@ -43,8 +44,15 @@ export class UsersBootstrapService implements OnApplicationBootstrap {
     if ((await this.users.count()) > 0) return;
     const configured = this.options.bootstrapAdmin;
     if (configured?.username && configured.password) {
-      const created = await this.createUnlessRaced({ username: configured.username, password: configured.password, roles: ['admin'] });
-      if (created) this.logger.log(`Created the first admin "${configured.username}" from BOOTSTRAP_ADMIN_USERNAME`);
+      const created = await this.createUnlessRaced({
+        username: configured.username,
+        password: configured.password,
+        roles: ['admin'],
+      });
+      if (created)
+        this.logger.log(
+          `Created the first admin "${configured.username}" from BOOTSTRAP_ADMIN_USERNAME`,
+        );
       return;
     }
     const password = generateInitialPassword();
@@ -52,14 +60,20 @@ export class UsersBootstrapService implements OnApplicationBootstrap {
     mkdirSync(this.options.dataDir, { recursive: true });
     const file = resolve(join(this.options.dataDir, INITIAL_ADMIN_PASSWORD_FILE));
     writeFileSync(file, `${password}\n`, { mode: 0o600 });
-    this.logger.warn(`Created the first admin "admin"; its password is in ${file} (mode 0600). Change it, then delete the file.`);
+    this.logger.warn(
+      `Created the first admin "admin"; its password is in ${file} (mode 0600). Change it, then delete the file.`,
+    );
   }
 
   /**
    * Several instances starting together on an empty database all see no user; one creates the
    * admin and the others must start normally rather than die on the duplicate.
    */
-  private async createUnlessRaced(request: { username: string; password: string; roles: ['admin'] }): Promise<boolean> {
+  private async createUnlessRaced(request: {
+    username: string;
+    password: string;
+    roles: ['admin'];
+  }): Promise<boolean> {
     try {
       await this.users.create(request);
       return true;

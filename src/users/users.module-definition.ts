@@ -25,7 +25,14 @@ export const {
 } = new ConfigurableModuleBuilder<UsersModuleOptions>()
   .setClassMethodName('forRoot')
   .setExtras<UsersModuleExtras>({ isGlobal: false }, (definition, extras) => {
-    const store: Provider = { provide: UsersRepository, useClass: extras.store ?? KyselyUsersRepository };
-    return { ...definition, global: extras.isGlobal, providers: [...(definition.providers ?? []), store] };
+    const store: Provider = {
+      provide: UsersRepository,
+      useClass: extras.store ?? KyselyUsersRepository,
+    };
+    return {
+      ...definition,
+      global: extras.isGlobal,
+      providers: [...(definition.providers ?? []), store],
+    };
   })
   .build();

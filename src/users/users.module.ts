@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
 import { PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
-import { USERS_MODULE_OPTIONS, UsersConfigurableModule, UsersModuleOptions } from './users.module-definition';
+import {
+  USERS_MODULE_OPTIONS,
+  UsersConfigurableModule,
+  UsersModuleOptions,
+} from './users.module-definition';
 import { UsersBootstrapService } from './users-bootstrap.service';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';

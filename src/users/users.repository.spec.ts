@@ -23,7 +23,12 @@ describeEachDialect('KyselyUsersRepository', (database) => {
 
   it('stores and finds a user by id and by normalised username', async () => {
     const created = await insert('Alice');
-    expect(created).toMatchObject({ username: 'Alice', usernameNormalized: 'alice', roles: ['user'], disabled: false });
+    expect(created).toMatchObject({
+      username: 'Alice',
+      usernameNormalized: 'alice',
+      roles: ['user'],
+      disabled: false,
+    });
     expect((await repository.findById(created.id))?.username).toBe('Alice');
     expect((await repository.findByNormalizedUsername('alice'))?.id).toBe(created.id);
   });
@@ -39,9 +44,15 @@ describeEachDialect('KyselyUsersRepository', (database) => {
 
   it('updates roles, the disabled flag and the password hash', async () => {
     const created = await insert('bob');
-    const updated = await repository.update(created.id, { disabled: true, roles: ['admin', 'user'], passwordHash: 'h2', passwordChanged: true }, Date.now() + 1000);
+    const updated = await repository.update(
+      created.id,
+      { disabled: true, roles: ['admin', 'user'], passwordHash: 'h2', passwordChanged: true },
+      Date.now() + 1000,
+    );
     expect(updated).toMatchObject({ disabled: true, roles: ['admin', 'user'], passwordHash: 'h2' });
-    expect(Date.parse(updated!.passwordChangedAt)).toBeGreaterThan(Date.parse(created.passwordChangedAt));
+    expect(Date.parse(updated!.passwordChangedAt)).toBeGreaterThan(
+      Date.parse(created.passwordChangedAt),
+    );
     expect(await repository.update('unknown', { disabled: true }, Date.now())).toBeUndefined();
   });
 
@@ -49,7 +60,12 @@ describeEachDialect('KyselyUsersRepository', (database) => {
     for (const name of ['carol', 'alice', 'bob', 'dave']) await insert(name);
     const first = await repository.list(2);
     const second = await repository.list(2, first[1].usernameNormalized);
-    expect([...first, ...second].map((user) => user.username)).toEqual(['alice', 'bob', 'carol', 'dave']);
+    expect([...first, ...second].map((user) => user.username)).toEqual([
+      'alice',
+      'bob',
+      'carol',
+      'dave',
+    ]);
     expect(await repository.count()).toBe(4);
   });
 });

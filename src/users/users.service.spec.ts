@@ -39,7 +39,13 @@ function setup() {
   const audit = new RecordingAudit();
   const lifecycle = new RecordingLifecycle();
   const hasher = new PasswordHasher(MINIMUM_ARGON2_PARAMETERS);
-  const service = new UsersService(repository, hasher, new PasswordPolicy(), audit as unknown as AuditService, lifecycle);
+  const service = new UsersService(
+    repository,
+    hasher,
+    new PasswordPolicy(),
+    audit as unknown as AuditService,
+    lifecycle,
+  );
   return { repository, audit, lifecycle, hasher, service };
 }
 
@@ -59,17 +65,24 @@ describe('UsersService', () => {
     const user = await service.create({ username: 'Alice', password: GOOD_PASSWORD });
     expect(user.roles).toEqual(['user']);
     expect(repository.users.get(user.id)?.passwordHash).toMatch(/^\$argon2id\$/);
-    expect(audit.events).toEqual([expect.objectContaining({ type: 'user_created', username: 'alice', userId: user.id })]);
+    expect(audit.events).toEqual([
+      expect.objectContaining({ type: 'user_created', username: 'alice', userId: user.id }),
+    ]);
     expect(JSON.stringify(audit.events)).not.toContain(GOOD_PASSWORD);
   });
 
-  it.each(['alice', 'ALICE', ' Alice ', 'ａｌｉｃｅ'])('answers 409 USERNAME_TAKEN for the variant %p', async (variant) => {
-    const { service } = setup();
-    await service.create({ username: 'Alice', password: GOOD_PASSWORD });
-    const error = await apiErrorOf(service.create({ username: variant, password: GOOD_PASSWORD }));
-    expect(error.getStatus()).toBe(409);
-    expect(error.code).toBe('USERNAME_TAKEN');
-  });
+  it.each(['alice', 'ALICE', ' Alice ', 'ａｌｉｃｅ'])(
+    'answers 409 USERNAME_TAKEN for the variant %p',
+    async (variant) => {
+      const { service } = setup();
+      await service.create({ username: 'Alice', password: GOOD_PASSWORD });
+      const error = await apiErrorOf(
+        service.create({ username: variant, password: GOOD_PASSWORD }),
+      );
+      expect(error.getStatus()).toBe(409);
+      expect(error.code).toBe('USERNAME_TAKEN');
+    },
+  );
 
   it('answers 400 PASSWORD_POLICY with the reasons, before hashing anything', async () => {
     const { service, repository } = setup();
@@ -84,7 +97,9 @@ describe('UsersService', () => {
     const { service } = setup();
     const user = await service.create({ username: 'carol', password: GOOD_PASSWORD });
     expect((await service.verifyCredentials('CAROL', GOOD_PASSWORD)).outcome).toBe('success');
-    expect((await service.verifyCredentials('carol', `${GOOD_PASSWORD} `)).outcome).toBe('bad_password');
+    expect((await service.verifyCredentials('carol', `${GOOD_PASSWORD} `)).outcome).toBe(
+      'bad_password',
+    );
     expect((await service.verifyCredentials('nobody', GOOD_PASSWORD)).outcome).toBe('unknown_user');
     await service.update(user.id, { disabled: true });
     expect((await service.verifyCredentials('carol', GOOD_PASSWORD)).outcome).toBe('disabled');
@@ -93,7 +108,9 @@ describe('UsersService', () => {
   it('rehashes a weaker stored hash after a successful login', async () => {
     const { service, repository } = setup();
     const user = await service.create({ username: 'dave', password: GOOD_PASSWORD });
-    const weak = await new PasswordHasher({ memoryCost: 8192, timeCost: 1, parallelism: 1 }).hash(GOOD_PASSWORD);
+    const weak = await new PasswordHasher({ memoryCost: 8192, timeCost: 1, parallelism: 1 }).hash(
+      GOOD_PASSWORD,
+    );
     await repository.update(user.id, { passwordHash: weak }, Date.now());
     expect((await service.verifyCredentials('dave', GOOD_PASSWORD)).outcome).toBe('success');
     expect(repository.users.get(user.id)?.passwordHash).toContain('m=19456,t=2,p=1');
@@ -107,18 +124,31 @@ describe('UsersService', () => {
     await service.unlock(user.id);
     expect(lifecycle.disabled).toEqual([user.id]);
     expect(lifecycle.unlocked).toEqual([user.id]);
-    expect(audit.events.map((event) => event.type)).toEqual(['user_created', 'user_updated', 'user_updated', 'user_unlocked']);
+    expect(audit.events.map((event) => event.type)).toEqual([
+      'user_created',
+      'user_updated',
+      'user_updated',
+      'user_unlocked',
+    ]);
   });
 
   it('changes a password only with the current one and a policy-compliant new one', async () => {
     const { service } = setup();
     const user = await service.create({ username: 'frank', password: GOOD_PASSWORD });
-    expect((await apiErrorOf(service.changePassword(user.id, 'wrong-current-pass', 'another-fine-pass-42'))).code).toBe(
-      'INVALID_CREDENTIALS',
+    expect(
+      (
+        await apiErrorOf(
+          service.changePassword(user.id, 'wrong-current-pass', 'another-fine-pass-42'),
+        )
+      ).code,
+    ).toBe('INVALID_CREDENTIALS');
+    expect((await apiErrorOf(service.changePassword(user.id, GOOD_PASSWORD, 'short'))).code).toBe(
+      'PASSWORD_POLICY',
     );
-    expect((await apiErrorOf(service.changePassword(user.id, GOOD_PASSWORD, 'short'))).code).toBe('PASSWORD_POLICY');
     await service.changePassword(user.id, GOOD_PASSWORD, 'another-fine-pass-42');
-    expect((await service.verifyCredentials('frank', 'another-fine-pass-42')).outcome).toBe('success');
+    expect((await service.verifyCredentials('frank', 'another-fine-pass-42')).outcome).toBe(
+      'success',
+    );
   });
 
   it('answers 404 for an unknown id', async () => {
@@ -151,7 +181,10 @@ describe('UsersBootstrapService (first start)', () => {
   it('uses BOOTSTRAP_ADMIN_USERNAME/PASSWORD when set, and writes no password file', async () => {
     const { service, repository } = setup();
     const dataDir = mkdtempSync(join(tmpdir(), 'gh-boot-'));
-    await new UsersBootstrapService(service, options(dataDir, { username: 'root', password: GOOD_PASSWORD })).onApplicationBootstrap();
+    await new UsersBootstrapService(
+      service,
+      options(dataDir, { username: 'root', password: GOOD_PASSWORD }),
+    ).onApplicationBootstrap();
     expect((await repository.findByNormalizedUsername('root'))?.roles).toEqual(['admin']);
     expect(() => statSync(join(dataDir, INITIAL_ADMIN_PASSWORD_FILE))).toThrow();
   });
@@ -159,7 +192,10 @@ describe('UsersBootstrapService (first start)', () => {
   it('does nothing when users exist', async () => {
     const { service, repository } = setup();
     await service.create({ username: 'someone', password: GOOD_PASSWORD });
-    await new UsersBootstrapService(service, options(mkdtempSync(join(tmpdir(), 'gh-boot-')))).onApplicationBootstrap();
+    await new UsersBootstrapService(
+      service,
+      options(mkdtempSync(join(tmpdir(), 'gh-boot-'))),
+    ).onApplicationBootstrap();
     expect(await repository.count()).toBe(1);
   });
 });

@@ -66,10 +66,15 @@ const postgresDialect: TestDialect = {
  * Runs the same repository spec on SQLite and, when TEST_POSTGRES_URL is set, on PostgreSQL.
  * Without it the PostgreSQL block is reported as skipped, never silently dropped.
  */
-export function describeEachDialect(title: string, body: (getDb: () => TestDatabase) => void): void {
+export function describeEachDialect(
+  title: string,
+  body: (getDb: () => TestDatabase) => void,
+): void {
   for (const dialect of [sqliteDialect, postgresDialect]) {
     const enabled = dialect.name === 'sqlite' || Boolean(postgresUrl);
-    const label = enabled ? `${title} [${dialect.name}]` : `${title} [${dialect.name}: skipped, TEST_POSTGRES_URL not set]`;
+    const label = enabled
+      ? `${title} [${dialect.name}]`
+      : `${title} [${dialect.name}: skipped, TEST_POSTGRES_URL not set]`;
     (enabled ? describe : describe.skip)(label, () => {
       let database: TestDatabase;
       beforeAll(async () => {

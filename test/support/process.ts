@@ -63,7 +63,10 @@ export interface ServerProcess {
 }
 
 /** Starts `node dist/main.js` and resolves once `/health` answers. */
-export async function startServer(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
+export async function startServer(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<ServerProcess> {
   ensureBuilt();
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, [MAIN], {
@@ -74,8 +77,8 @@ export async function startServer(env: Record<string, string>, timeoutMs = 20_00
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
-    child.on('exit', (code, signal) => resolveExit({ code, signal })),
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
+    (resolveExit) => child.on('exit', (code, signal) => resolveExit({ code, signal })),
   );
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;

@@ -16,7 +16,10 @@ export interface NewBlock {
 export abstract class BlocksRepository {
   abstract insert(block: NewBlock): Promise<void>;
   /** Blocks in force at `now` for any of the given subjects, longest-lasting first. */
-  abstract findActive(subjects: { kind: BlockKind; subject: string }[], now: number): Promise<Block[]>;
+  abstract findActive(
+    subjects: { kind: BlockKind; subject: string }[],
+    now: number,
+  ): Promise<Block[]>;
   abstract listActive(now: number, limit: number, afterId?: string): Promise<Block[]>;
   /** Marks one block lifted; false when it was not in force. */
   abstract lift(id: string, now: number): Promise<Block | undefined>;
@@ -61,7 +64,10 @@ export class KyselyBlocksRepository extends BlocksRepository {
       .execute();
   }
 
-  async findActive(subjects: { kind: BlockKind; subject: string }[], now: number): Promise<Block[]> {
+  async findActive(
+    subjects: { kind: BlockKind; subject: string }[],
+    now: number,
+  ): Promise<Block[]> {
     if (subjects.length === 0) return [];
     const rows = await this.db
       .selectFrom('blocks')
@@ -69,7 +75,9 @@ export class KyselyBlocksRepository extends BlocksRepository {
       .where('expires_at', '>', now)
       .where('lifted_at', 'is', null)
       .where((eb) =>
-        eb.or(subjects.map((s) => eb.and([eb('kind', '=', s.kind), eb('subject', '=', s.subject)]))),
+        eb.or(
+          subjects.map((s) => eb.and([eb('kind', '=', s.kind), eb('subject', '=', s.subject)])),
+        ),
       )
       .orderBy('expires_at', 'desc')
       .execute();
@@ -122,7 +130,10 @@ export class KyselyBlocksRepository extends BlocksRepository {
   }
 
   async deleteExpired(before: number): Promise<number> {
-    const result = await this.db.deleteFrom('blocks').where('expires_at', '<', before).executeTakeFirst();
+    const result = await this.db
+      .deleteFrom('blocks')
+      .where('expires_at', '<', before)
+      .executeTakeFirst();
     return Number(result.numDeletedRows);
   }
 }

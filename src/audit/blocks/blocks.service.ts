@@ -21,7 +21,11 @@ export class BlocksService {
   ) {}
 
   /** The block in force for this login (IP first, then account), if any. */
-  async findActiveForLogin(ip: string, usernameNormalized: string, now = Date.now()): Promise<Block | undefined> {
+  async findActiveForLogin(
+    ip: string,
+    usernameNormalized: string,
+    now = Date.now(),
+  ): Promise<Block | undefined> {
     const active = await this.repository.findActive(
       [
         { kind: 'ip', subject: ip },
@@ -38,7 +42,10 @@ export class BlocksService {
    * `authn_login_lock`.
    */
   async place(request: PlaceBlock, now = Date.now()): Promise<{ block: Block; created: boolean }> {
-    const [existing] = await this.repository.findActive([{ kind: request.kind, subject: request.subject }], now);
+    const [existing] = await this.repository.findActive(
+      [{ kind: request.kind, subject: request.subject }],
+      now,
+    );
     if (existing) return { block: existing, created: false };
     const id = randomUUID();
     const expiresAt = now + request.durationSeconds * 1000;
@@ -57,7 +64,12 @@ export class BlocksService {
             type: 'ip_blocked',
             outcome: 'success',
             level: 'WARN',
-            details: { blockId: id, ip: request.subject, reason: request.reason, expiresAt: new Date(expiresAt).toISOString() },
+            details: {
+              blockId: id,
+              ip: request.subject,
+              reason: request.reason,
+              expiresAt: new Date(expiresAt).toISOString(),
+            },
           }
         : {
             type: 'authn_login_lock',
@@ -65,10 +77,17 @@ export class BlocksService {
             level: 'WARN',
             username: request.subject,
             reason: 'locked',
-            details: { blockId: id, reason: request.reason, expiresAt: new Date(expiresAt).toISOString() },
+            details: {
+              blockId: id,
+              reason: request.reason,
+              expiresAt: new Date(expiresAt).toISOString(),
+            },
           },
     );
-    const [block] = await this.repository.findActive([{ kind: request.kind, subject: request.subject }], now);
+    const [block] = await this.repository.findActive(
+      [{ kind: request.kind, subject: request.subject }],
+      now,
+    );
     return { block, created: true };
   }
 

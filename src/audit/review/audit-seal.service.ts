@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { createHmac, Hmac } from 'node:crypto';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
-import { CanonicalBatch, CanonicalEvent, ReviewRepository, SealRecord } from './review.repository';
+import {
+  CANONICAL_CHUNK_CHARS,
+  CanonicalBatch,
+  CanonicalEvent,
+  ReviewRepository,
+  SealRecord,
+} from './review.repository';
 
 export const GENESIS_HASH = '0'.repeat(64);
 const SEAL_PAGE = 2000;
@@ -190,14 +196,20 @@ export class SealDigest {
 
   /** Events in id order, each after the previous seal. */
   addPage(events: readonly CanonicalEvent[]): void {
+    const chunks: string[] = [];
     let text = '';
     let firstTs: string | undefined;
     for (const event of events) {
       text += `${event.text}\n`;
+      if (text.length >= CANONICAL_CHUNK_CHARS) {
+        chunks.push(text);
+        text = '';
+      }
       if (firstTs === undefined || event.ts < firstTs) firstTs = event.ts;
     }
+    if (text !== '') chunks.push(text);
     this.addBatch({
-      text,
+      chunks,
       count: events.length,
       firstId: events[0]?.id,
       lastId: events[events.length - 1]?.id,
@@ -208,7 +220,7 @@ export class SealDigest {
   /** Canonical lines already joined, as the review's own pass reads them. */
   addBatch(batch: CanonicalBatch): void {
     if (batch.count === 0) return;
-    this.hmac.update(batch.text);
+    for (const chunk of batch.chunks) this.hmac.update(chunk);
     this.count += batch.count;
     this.firstId ??= batch.firstId;
     this.lastId = batch.lastId;

@@ -1,5 +1,5 @@
 import type { DetectorContext, Finding, ReviewDetectorRule, ReviewEvent } from './review.types';
-import { SEVERITY_ORDER } from './review.types';
+import { isCanonicalTs, SEVERITY_ORDER } from './review.types';
 
 export interface ReviewOutcome {
   eventsReviewed: number;
@@ -31,6 +31,10 @@ export async function reviewEvents(
 ): Promise<ReviewOutcome> {
   const fromMs = Date.parse(context.window.from);
   const toMs = Date.parse(context.window.to);
+  // The bounds as canonical ISO text, so a canonical `ts` is compared without parsing it.
+  const textBounds = Number.isFinite(fromMs) && Number.isFinite(toMs);
+  const fromIso = textBounds ? new Date(fromMs).toISOString() : '';
+  const toIso = textBounds ? new Date(toMs).toISOString() : '';
   const errors: string[] = [];
   const passes = detectors.map((detector) => ({
     detector,
@@ -44,7 +48,12 @@ export async function reviewEvents(
 
   for await (const page of pages) {
     for (const event of page) {
-      if (!(event.time >= fromMs && event.time < toMs)) continue;
+      const ts = event.ts;
+      const inWindow =
+        textBounds && isCanonicalTs(ts)
+          ? ts >= fromIso && ts < toIso
+          : event.time >= fromMs && event.time < toMs;
+      if (!inWindow) continue;
       eventsReviewed += 1;
       counts[event.type] = (counts[event.type] ?? 0) + 1;
       firstEventId ??= event.id;

@@ -42,7 +42,11 @@ export interface ReviewOptions {
   accountLock: number;
   /** How long a claimed run may go without renewing its lease before another may claim. Default 900. */
   leaseSeconds?: number;
-  /** Rows read per page while streaming events. Default 2000. */
+  /**
+   * Rows read per page while streaming events. Default 500: a page (rows, events, canonical
+   * text) stays a few hundred KB, small enough to die in V8's young generation; pages of 2000
+   * survived into the old generation and the review's RSS grew with the number of events.
+   */
   pageSize?: number;
 }
 
@@ -68,7 +72,7 @@ export const DEFAULT_REVIEW_OPTIONS: ReviewOptions = {
   ipBlockMax: 30 * 86400,
   accountLock: 3600,
   leaseSeconds: 900,
-  pageSize: 2000,
+  pageSize: 500,
 };
 
 export type ResolvedReviewOptions = Required<ReviewOptions> & {
@@ -82,7 +86,7 @@ export function resolveReviewOptions(options: ReviewOptions | undefined): Resolv
     ...merged,
     enabled: options?.enabled ?? false,
     leaseSeconds: merged.leaseSeconds ?? 900,
-    pageSize: merged.pageSize ?? 2000,
+    pageSize: merged.pageSize ?? 500,
     thresholds: { ...DEFAULT_REVIEW_THRESHOLDS, ...options?.thresholds },
   };
 }

@@ -22,7 +22,7 @@ describeEachDialect('KyselyReviewRepository', (database) => {
 
   beforeEach(async () => {
     await truncateAll(database().db);
-    repository = new KyselyReviewRepository(database().db);
+    repository = new KyselyReviewRepository(database().db, database().connection);
     events = new KyselyAuditRepository(database().db);
   });
 
@@ -181,7 +181,7 @@ describeEachDialect('KyselyReviewRepository', (database) => {
       rows.map((row) => [Number(row.id), 'zoë', 'authn_login_success']),
     );
     expect(combined.sealed).toEqual({
-      text: `${canonical[1].text}\n`,
+      chunks: [`${canonical[1].text}\n`],
       count: 1,
       firstId: Number(rows[1].id),
       lastId: Number(rows[1].id),

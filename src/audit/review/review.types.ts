@@ -18,6 +18,49 @@ export interface ReviewEvent {
   path: string;
 }
 
+/**
+ * A `ReviewEvent` read from the audit table, whose `time` is parsed on first use: most events
+ * are only compared by `ts` text (see `isCanonicalTs`), and `Date.parse` per event was a
+ * measurable share of a million-event review.
+ */
+export class StoredReviewEvent implements ReviewEvent {
+  private parsedTime = Number.NaN;
+
+  constructor(
+    readonly id: number,
+    readonly ts: string,
+    readonly type: string,
+    readonly outcome: string,
+    readonly username: string | undefined,
+    readonly reason: string | undefined,
+    readonly ip: string,
+    readonly method: string,
+    readonly path: string,
+  ) {}
+
+  get time(): number {
+    if (Number.isNaN(this.parsedTime)) this.parsedTime = Date.parse(this.ts);
+    return this.parsedTime;
+  }
+}
+
+/**
+ * Whether `ts` has the fixed shape `YYYY-MM-DDTHH:mm:ss.sssZ` of `Date.toISOString()` (what
+ * the audit trail writes): such strings sort as text exactly as they do in time.
+ */
+export function isCanonicalTs(ts: string): boolean {
+  return (
+    ts.length === 24 &&
+    ts.charCodeAt(23) === 90 && // Z
+    ts.charCodeAt(10) === 84 && // T
+    ts.charCodeAt(19) === 46 && // .
+    ts.charCodeAt(4) === 45 && // -
+    ts.charCodeAt(7) === 45 &&
+    ts.charCodeAt(13) === 58 && // :
+    ts.charCodeAt(16) === 58
+  );
+}
+
 export type FindingSeverity = 'low' | 'medium' | 'high' | 'critical';
 export const SEVERITY_ORDER: readonly FindingSeverity[] = ['critical', 'high', 'medium', 'low'];
 

@@ -51,7 +51,12 @@ describe('SessionStateCache', () => {
 });
 
 describe('SessionStateCache live-entry expiry', () => {
-  const live = { userId: 'u', usernameNormalized: 'u', expiresAt: Number.MAX_SAFE_INTEGER, ended: false };
+  const live = {
+    userId: 'u',
+    usernameNormalized: 'u',
+    expiresAt: Number.MAX_SAFE_INTEGER,
+    ended: false,
+  };
 
   it('treats a live entry older than the TTL as a miss, so out-of-process revocations are seen', () => {
     let now = 1_000;

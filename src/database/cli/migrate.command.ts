@@ -12,6 +12,8 @@ export class MigrateCommand extends CommandRunner {
 
   async run(): Promise<void> {
     const applied = await migrateToLatest(this.db);
-    process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+    process.stdout.write(
+      applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
+    );
   }
 }

@@ -17,7 +17,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', bigint, (col) => col.notNull())
     .addColumn('password_changed_at', bigint, (col) => col.notNull())
     .execute();
-  await db.schema.createIndex('users_created_idx').on('users').columns(['created_at', 'id']).execute();
+  await db.schema
+    .createIndex('users_created_idx')
+    .on('users')
+    .columns(['created_at', 'id'])
+    .execute();
 
   await db.schema
     .createTable('sessions')
@@ -38,7 +42,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('user_agent', 'text', (col) => col.notNull())
     .execute();
   await db.schema.createIndex('sessions_user_idx').on('sessions').column('user_id').execute();
-  await db.schema.createIndex('sessions_previous_refresh_idx').on('sessions').column('previous_refresh_hash').execute();
+  await db.schema
+    .createIndex('sessions_previous_refresh_idx')
+    .on('sessions')
+    .column('previous_refresh_hash')
+    .execute();
 
   await db.schema
     .createTable('login_throttle')
@@ -76,10 +84,26 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('session_ref', 'text')
     .addColumn('details', 'text')
     .execute();
-  await db.schema.createIndex('audit_events_ts_idx').on('audit_events').columns(['ts', 'id']).execute();
-  await db.schema.createIndex('audit_events_username_ts_idx').on('audit_events').columns(['username', 'ts']).execute();
-  await db.schema.createIndex('audit_events_ip_ts_idx').on('audit_events').columns(['ip', 'ts']).execute();
-  await db.schema.createIndex('audit_events_type_ts_idx').on('audit_events').columns(['type', 'ts']).execute();
+  await db.schema
+    .createIndex('audit_events_ts_idx')
+    .on('audit_events')
+    .columns(['ts', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('audit_events_username_ts_idx')
+    .on('audit_events')
+    .columns(['username', 'ts'])
+    .execute();
+  await db.schema
+    .createIndex('audit_events_ip_ts_idx')
+    .on('audit_events')
+    .columns(['ip', 'ts'])
+    .execute();
+  await db.schema
+    .createIndex('audit_events_type_ts_idx')
+    .on('audit_events')
+    .columns(['type', 'ts'])
+    .execute();
 
   await db.schema
     .createTable('blocks')
@@ -92,7 +116,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('finding_id', 'text')
     .addColumn('lifted_at', bigint)
     .execute();
-  await db.schema.createIndex('blocks_subject_idx').on('blocks').columns(['kind', 'subject', 'expires_at']).execute();
+  await db.schema
+    .createIndex('blocks_subject_idx')
+    .on('blocks')
+    .columns(['kind', 'subject', 'expires_at'])
+    .execute();
 
   await db.schema
     .createTable('review_runs')
@@ -111,12 +139,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('error', 'text')
     .addColumn('report_path', 'text')
     .execute();
-  await db.schema.createIndex('review_runs_status_idx').on('review_runs').columns(['status', 'window_to']).execute();
+  await db.schema
+    .createIndex('review_runs_status_idx')
+    .on('review_runs')
+    .columns(['status', 'window_to'])
+    .execute();
 
   await db.schema
     .createTable('review_findings')
     .addColumn('id', 'text', (col) => col.primaryKey())
-    .addColumn('run_id', 'text', (col) => col.notNull().references('review_runs.id').onDelete('cascade'))
+    .addColumn('run_id', 'text', (col) =>
+      col.notNull().references('review_runs.id').onDelete('cascade'),
+    )
     .addColumn('rule', 'text', (col) => col.notNull())
     .addColumn('severity', 'text', (col) => col.notNull())
     .addColumn('subject_kind', 'text', (col) => col.notNull())
@@ -126,7 +160,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('last_seen', 'text', (col) => col.notNull())
     .addColumn('sample_event_ids', 'text', (col) => col.notNull())
     .execute();
-  await db.schema.createIndex('review_findings_run_idx').on('review_findings').column('run_id').execute();
+  await db.schema
+    .createIndex('review_findings_run_idx')
+    .on('review_findings')
+    .column('run_id')
+    .execute();
 
   await db.schema
     .createTable('audit_seals')

@@ -1,4 +1,11 @@
-import { Command, CommandRunner, InquirerService, Option, Question, QuestionSet } from 'nest-commander';
+import {
+  Command,
+  CommandRunner,
+  InquirerService,
+  Option,
+  Question,
+  QuestionSet,
+} from 'nest-commander';
 import { ROLES, Role } from '../../common';
 import { toAdminUserView } from '../user';
 import { UsersService } from '../users.service';
@@ -15,9 +22,13 @@ export class PasswordQuestions {
 }
 
 function parseRoles(value: string): Role[] {
-  const roles = value.split(',').map((role) => role.trim()).filter(Boolean);
+  const roles = value
+    .split(',')
+    .map((role) => role.trim())
+    .filter(Boolean);
   for (const role of roles) {
-    if (!(ROLES as readonly string[]).includes(role)) throw new Error(`unknown role "${role}" (use ${ROLES.join(', ')})`);
+    if (!(ROLES as readonly string[]).includes(role))
+      throw new Error(`unknown role "${role}" (use ${ROLES.join(', ')})`);
   }
   return roles as Role[];
 }
@@ -28,7 +39,10 @@ interface CreateOptions {
 }
 
 /** The password never comes from argv (it would sit in shell history and `ps`). */
-@Command({ name: 'users:create', description: 'Create a user; the password is read from stdin or a hidden prompt' })
+@Command({
+  name: 'users:create',
+  description: 'Create a user; the password is read from stdin or a hidden prompt',
+})
 export class UsersCreateCommand extends CommandRunner {
   constructor(
     private readonly users: UsersService,
@@ -42,7 +56,11 @@ export class UsersCreateCommand extends CommandRunner {
     const password = process.stdin.isTTY
       ? (await this.inquirer.ask<{ password: string }>(PASSWORD_QUESTIONS, undefined)).password
       : await readPasswordFromStdin();
-    const user = await this.users.create({ username: options.username, password, roles: options.roles });
+    const user = await this.users.create({
+      username: options.username,
+      password,
+      roles: options.roles,
+    });
     process.stdout.write(`${JSON.stringify(toAdminUserView(user))}\n`);
   }
 
@@ -51,7 +69,10 @@ export class UsersCreateCommand extends CommandRunner {
     return value;
   }
 
-  @Option({ flags: '-r, --roles <roles>', description: `comma-separated roles (${ROLES.join(', ')}); default user` })
+  @Option({
+    flags: '-r, --roles <roles>',
+    description: `comma-separated roles (${ROLES.join(', ')}); default user`,
+  })
   parseRoles(value: string): Role[] {
     return parseRoles(value);
   }
@@ -74,7 +95,11 @@ export class UsersListCommand extends CommandRunner {
   }
 }
 
-@Command({ name: 'users:disable', description: 'Disable a user and revoke its sessions', arguments: '<username>' })
+@Command({
+  name: 'users:disable',
+  description: 'Disable a user and revoke its sessions',
+  arguments: '<username>',
+})
 export class UsersDisableCommand extends CommandRunner {
   constructor(private readonly users: UsersService) {
     super();
@@ -88,4 +113,9 @@ export class UsersDisableCommand extends CommandRunner {
   }
 }
 
-export const USERS_COMMANDS = [PasswordQuestions, UsersCreateCommand, UsersListCommand, UsersDisableCommand];
+export const USERS_COMMANDS = [
+  PasswordQuestions,
+  UsersCreateCommand,
+  UsersListCommand,
+  UsersDisableCommand,
+];

@@ -10,11 +10,14 @@ export class InMemoryUsersRepository extends UsersRepository {
   }
 
   findByNormalizedUsername(usernameNormalized: string): Promise<User | undefined> {
-    return Promise.resolve([...this.users.values()].find((user) => user.usernameNormalized === usernameNormalized));
+    return Promise.resolve(
+      [...this.users.values()].find((user) => user.usernameNormalized === usernameNormalized),
+    );
   }
 
   async insert(user: NewUser): Promise<User> {
-    if (await this.findByNormalizedUsername(user.usernameNormalized)) throw new UsernameTakenError();
+    if (await this.findByNormalizedUsername(user.usernameNormalized))
+      throw new UsernameTakenError();
     const at = new Date(user.now).toISOString();
     const stored: User = {
       id: user.id,
@@ -48,8 +51,14 @@ export class InMemoryUsersRepository extends UsersRepository {
   }
 
   list(limit: number, after?: string): Promise<User[]> {
-    const sorted = [...this.users.values()].sort((a, b) => a.usernameNormalized.localeCompare(b.usernameNormalized));
-    return Promise.resolve(sorted.filter((user) => after === undefined || user.usernameNormalized > after).slice(0, limit));
+    const sorted = [...this.users.values()].sort((a, b) =>
+      a.usernameNormalized.localeCompare(b.usernameNormalized),
+    );
+    return Promise.resolve(
+      sorted
+        .filter((user) => after === undefined || user.usernameNormalized > after)
+        .slice(0, limit),
+    );
   }
 
   count(): Promise<number> {

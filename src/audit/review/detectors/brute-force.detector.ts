@@ -11,8 +11,13 @@ import { isAccountFailure, isSuccessfulLogin, Span } from './login-events';
 
 interface AccountState {
   failures: number;
-  /** Failures per IP, while there are few IPs; more IPs make it a distributed attack instead. */
-  failuresByIp: Map<string, number> | undefined;
+  /**
+   * The failing IPs while there are few; more IPs make it a distributed attack instead
+   * (`tooManyIps`). One IP is held as a string, without a Set: most accounts that fail at all
+   * fail from one IP, and there are as many of these states as such accounts.
+   */
+  ips: string | Set<string> | undefined;
+  tooManyIps: boolean;
   span: Span;
 }
 
@@ -42,14 +47,21 @@ export class BruteForceDetector implements ReviewDetectorRule {
         if (isAccountFailure(event)) {
           let state = accounts.get(username);
           if (state === undefined) {
-            state = { failures: 0, failuresByIp: new Map<string, number>(), span: new Span() };
+            state = { failures: 0, ips: undefined, tooManyIps: false, span: new Span() };
             accounts.set(username, state);
           }
           state.failures += 1;
           state.span.see(event);
-          if (state.failuresByIp) {
-            state.failuresByIp.set(event.ip, (state.failuresByIp.get(event.ip) ?? 0) + 1);
-            if (state.failuresByIp.size >= ipLimit) state.failuresByIp = undefined;
+          if (!state.tooManyIps) {
+            const ips = state.ips;
+            if (ips === undefined) state.ips = event.ip;
+            else if (typeof ips === 'string') {
+              if (ips !== event.ip) state.ips = new Set([ips, event.ip]);
+            } else ips.add(event.ip);
+            if (distinctCount(state.ips) >= ipLimit) {
+              state.tooManyIps = true;
+              state.ips = undefined;
+            }
           }
         } else if (isSuccessfulLogin(event)) {
           const known = ownerIps.get(username);
@@ -62,8 +74,9 @@ export class BruteForceDetector implements ReviewDetectorRule {
       findings(): Finding[] {
         const findings: Finding[] = [];
         for (const [username, state] of accounts) {
-          if (state.failures < thresholds.bruteForceFailures || !state.failuresByIp) continue;
-          const attackers = [...state.failuresByIp.keys()].filter((ip) => !isOwnerIp(username, ip));
+          if (state.failures < thresholds.bruteForceFailures || state.tooManyIps) continue;
+          const ips = typeof state.ips === 'string' ? [state.ips] : [...(state.ips ?? [])];
+          const attackers = ips.filter((ip) => !isOwnerIp(username, ip));
           findings.push({
             rule: 'brute-force',
             severity: 'high',
@@ -71,7 +84,7 @@ export class BruteForceDetector implements ReviewDetectorRule {
             subject: username,
             evidence: {
               failures: state.failures,
-              distinctIps: state.failuresByIp.size,
+              distinctIps: ips.length,
               ips: attackers,
             },
             firstSeen: state.span.firstSeen,
@@ -84,4 +97,8 @@ export class BruteForceDetector implements ReviewDetectorRule {
       },
     };
   }
+}
+
+function distinctCount(ips: string | Set<string> | undefined): number {
+  return ips === undefined ? 0 : typeof ips === 'string' ? 1 : ips.size;
 }

@@ -47,26 +47,36 @@ export function isLoginLockout(event: ReviewEvent): boolean {
   );
 }
 
-/** First and last time seen, and a few sample ids: the evidence every finding carries. */
+const SAMPLE_LIMIT = 10;
+
+/**
+ * First and last time seen, and a few sample ids: the evidence every finding carries. One is
+ * kept per subject (IP or account) by several detectors, so it is kept small: no event
+ * strings, and the first sample in a field (most subjects are seen once or twice), the
+ * others in an array made on the second.
+ */
 export class Span {
   first = Number.POSITIVE_INFINITY;
   last = Number.NEGATIVE_INFINITY;
-  firstTs = '';
-  lastTs = '';
-  readonly samples: number[] = [];
-
-  constructor(private readonly sampleLimit = 10) {}
+  private sampleCount = 0;
+  private firstSample = 0;
+  private moreSamples: number[] | undefined;
 
   see(event: ReviewEvent): void {
-    if (event.time < this.first) {
-      this.first = event.time;
-      this.firstTs = event.ts;
-    }
-    if (event.time >= this.last) {
-      this.last = event.time;
-      this.lastTs = event.ts;
-    }
-    if (this.samples.length < this.sampleLimit) this.samples.push(event.id);
+    const time = event.time;
+    if (time < this.first) this.first = time;
+    if (time >= this.last) this.last = time;
+    if (this.sampleCount === SAMPLE_LIMIT) return;
+    if (this.sampleCount === 0) this.firstSample = event.id;
+    else if (this.moreSamples === undefined) this.moreSamples = [event.id];
+    else this.moreSamples.push(event.id);
+    this.sampleCount += 1;
+  }
+
+  /** Up to 10 event ids, in the order seen. */
+  get samples(): number[] {
+    if (this.sampleCount === 0) return [];
+    return this.moreSamples ? [this.firstSample, ...this.moreSamples] : [this.firstSample];
   }
 
   /** Normalised ISO text, so the database and file reviews report the same strings. */
