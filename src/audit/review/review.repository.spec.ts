@@ -1,7 +1,12 @@
 import { describeEachDialect, truncateAll } from '../../../test/support/database';
 import { EventScript, toAuditEvents } from '../../../test/support/review-events';
 import { KyselyAuditRepository } from '../audit.repository';
-import { canonicalEventText, KyselyReviewRepository, NewRun } from './review.repository';
+import {
+  CANONICAL_CHUNK_CHARS,
+  canonicalEventText,
+  KyselyReviewRepository,
+  NewRun,
+} from './review.repository';
 import { auditEventFromRow } from '../audit.repository';
 
 const run = (id: string, startedAt: number, lease = 60_000): NewRun => ({
@@ -187,6 +192,24 @@ describeEachDialect('KyselyReviewRepository', (database) => {
       lastId: Number(rows[1].id),
       firstTs: rows[1].ts,
     });
+  });
+
+  it('splits a page of canonical lines into pieces that join to exactly the lines', async () => {
+    const script = new EventScript('2026-01-31T10:00:00.000Z');
+    const [event] = toAuditEvents([script.fail('mallory', '203.0.113.9')]);
+    const note = 'x'.repeat(400);
+    for (let i = 0; i < 200; i += 1) await events.insert({ ...event, details: { i, note } });
+    const canonical = await repository.listCanonicalEvents(0, 1e12, 500);
+    const { events: page, sealed } = await repository.listEventsForReviewAndSeal(0, 1e12, 500, 0);
+    expect(page).toHaveLength(200);
+    expect(sealed.count).toBe(200);
+    expect(sealed.chunks.length).toBeGreaterThan(1);
+    expect(sealed.chunks.join('')).toBe(canonical.map((e) => `${e.text}\n`).join(''));
+    // Each piece stays near the bound: it ends on the line that crossed it.
+    for (const chunk of sealed.chunks)
+      expect(chunk.length).toBeLessThan(CANONICAL_CHUNK_CHARS + 1000);
+    // `time` is parsed from `ts` when asked for.
+    expect(page[0].time).toBe(Date.parse(page[0].ts));
   });
 
   it('keeps seals in chain order', async () => {

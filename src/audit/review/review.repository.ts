@@ -335,7 +335,9 @@ export class KyselyReviewRepository extends ReviewRepository {
    * On SQLite, the review's reads of whole days of events go through raw-mode prepared
    * statements on the better-sqlite3 handle: rows come back as arrays, not one object per row
    * built by Kysely, which halves the review's read time and its garbage. PostgreSQL (and a
-   * repository built without `DatabaseInfo`) reads through Kysely.
+   * repository built without `DatabaseInfo`) reads through Kysely. Each read is one
+   * synchronous statement, so going around Kysely's connection lock cannot split anything;
+   * no SQLite transaction in the application spans an await.
    */
   private rawStatements?: { all: Sqlite.Statement; review: Sqlite.Statement };
 

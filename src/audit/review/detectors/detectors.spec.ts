@@ -254,6 +254,23 @@ describe('review detectors', () => {
     expect(outcome.findings).toEqual([]);
   });
 
+  it('places events in the window alike whether ts and bounds are canonical ISO or not', async () => {
+    const script = new EventScript('2026-01-31T08:00:00.000Z');
+    for (let i = 0; i < 25; i += 1) script.fail('alice', '203.0.113.5');
+    // Canonical ts are compared as text, others (a hand-written file) by time.
+    script.events[5].ts = '2026-01-31T08:00:06Z';
+    script.events[15].ts = '2026-01-31T09:00:16+01:00';
+    const context: DetectorContext = {
+      window: { from: '2026-01-31T09:00:11+01:00', to: '2026-01-31T08:00:21Z' },
+      thresholds: DEFAULT_REVIEW_THRESHOLDS,
+      history: NO_LOGIN_HISTORY,
+    };
+    const outcome = await reviewEvents(script.pages(7), [new BruteForceDetector()], context);
+    expect(outcome.eventsReviewed).toBe(10);
+    expect(outcome.firstEventId).toBe(11);
+    expect(outcome.lastEventId).toBe(20);
+  });
+
   it('reports a detector that throws and keeps the others', async () => {
     const broken: ReviewDetectorRule = {
       rule: 'broken',

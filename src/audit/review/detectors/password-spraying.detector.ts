@@ -8,13 +8,18 @@ import type {
   ReviewDetectorRule,
   ReviewEvent,
 } from '../review.types';
-import { entry, isAccountFailure, isSuccessfulLogin, Span } from './login-events';
+import { isAccountFailure, isSuccessfulLogin, Span } from './login-events';
 
 /** Usernames tracked exactly per IP; beyond this an IP is spraying anyway and is only counted. */
 const EXACT_USERNAMES_PER_IP = 256;
 
 interface IpState {
   failures: number;
+  /**
+   * The one failed username while there is one (most IPs only ever fail on their own user's
+   * account, so no Map for them); `resolved` is then 1 once it logged in from this IP.
+   */
+  onlyName: string | undefined;
   /** Failed usernames, true once that user logged in from this IP (a typo, not an attack). */
   failed: Map<string, boolean> | undefined;
   overflow: DistinctCounter | undefined;
@@ -39,28 +44,37 @@ export class PasswordSprayingDetector implements ReviewDetectorRule {
       observe(event: ReviewEvent): void {
         if (isSuccessfulLogin(event)) {
           const state = ips.get(event.ip);
-          if (
-            state?.failed &&
-            event.username !== undefined &&
-            state.failed.get(event.username) === false
-          ) {
+          if (state === undefined || event.username === undefined) return;
+          if (state.onlyName !== undefined) {
+            if (state.onlyName === event.username) state.resolved = 1;
+          } else if (state.failed?.get(event.username) === false) {
             state.failed.set(event.username, true);
             state.resolved += 1;
           }
           return;
         }
         if (!isAccountFailure(event)) return;
-        const state = entry(ips, event.ip, () => ({
-          failures: 0,
-          failed: new Map<string, boolean>(),
-          overflow: undefined,
-          resolved: 0,
-          span: new Span(),
-        }));
-        state.failures += 1;
-        state.span.see(event);
         const username = event.username!;
-        if (state.failed) {
+        let state = ips.get(event.ip);
+        if (state === undefined) {
+          state = {
+            failures: 0,
+            onlyName: username,
+            failed: undefined,
+            overflow: undefined,
+            resolved: 0,
+            span: new Span(),
+          };
+          ips.set(event.ip, state);
+        } else if (state.onlyName !== undefined) {
+          if (state.onlyName !== username) {
+            state.failed = new Map([
+              [state.onlyName, state.resolved === 1],
+              [username, false],
+            ]);
+            state.onlyName = undefined;
+          }
+        } else if (state.failed) {
           if (!state.failed.has(username)) state.failed.set(username, false);
           if (state.failed.size > EXACT_USERNAMES_PER_IP) {
             state.overflow = new DistinctCounter(0);
@@ -70,20 +84,31 @@ export class PasswordSprayingDetector implements ReviewDetectorRule {
         } else {
           state.overflow!.add(username);
         }
+        state.failures += 1;
+        state.span.see(event);
       },
       findings(): Finding[] {
         const findings: Finding[] = [];
         for (const [ip, state] of ips) {
-          const distinct = state.failed
-            ? state.failed.size - state.resolved
-            : state.overflow!.size - state.resolved;
+          const named =
+            state.onlyName !== undefined
+              ? 1
+              : state.failed
+                ? state.failed.size
+                : state.overflow!.size;
+          const distinct = named - state.resolved;
           if (distinct < thresholds.sprayingUsernames) continue;
-          const sample = state.failed
-            ? [...state.failed]
-                .filter(([, resolved]) => !resolved)
-                .map(([name]) => name)
-                .slice(0, 10)
-            : [];
+          const sample =
+            state.onlyName !== undefined
+              ? state.resolved === 0
+                ? [state.onlyName]
+                : []
+              : state.failed
+                ? [...state.failed]
+                    .filter(([, resolved]) => !resolved)
+                    .map(([name]) => name)
+                    .slice(0, 10)
+                : [];
           findings.push({
             rule: 'password-spraying',
             severity: 'high',
