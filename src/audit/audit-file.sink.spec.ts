@@ -40,6 +40,20 @@ function todaysFile(dir: string): string {
 
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Retries an assertion until it holds (file streams and gzip finish when the machine lets them). */
+async function eventually(assertion: () => void, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      assertion();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await wait(20);
+    }
+  }
+}
+
 describe('AuditFileSink', () => {
   let dir: string;
   let errors: jest.SpyInstance;
@@ -125,7 +139,7 @@ describe('AuditFileSink', () => {
       recoveryQuietMs: 50,
     });
     for (let id = 1; id <= 20; id++) sink.write(event(id));
-    await wait(100);
+    await eventually(() => expect(errors).toHaveBeenCalledTimes(1));
     expect(sink.isHealthy()).toBe(false);
     for (let id = 21; id <= 40; id++) {
       sink.write(event(id));
@@ -139,8 +153,7 @@ describe('AuditFileSink', () => {
     rmSync(file);
     await wait(60);
     sink.write(event(41));
-    await wait(120);
-    expect(sink.isHealthy()).toBe(true);
+    await eventually(() => expect(sink.isHealthy()).toBe(true));
     expect(logs).toHaveBeenCalledWith('Audit file sink recovered');
     await sink.close();
     expect(existsSync(file)).toBe(true);
@@ -190,13 +203,15 @@ describe('AuditFileSink rotation', () => {
       await wait(50);
     }
     await sink.close();
-    await wait(100);
 
-    const names = readdirSync(dir)
-      .filter((name) => name.startsWith('audit-'))
-      .sort();
     // Two days kept by retention (the current file plus the newest gzipped one).
-    expect(names).toEqual(['audit-2026-03-04.jsonl.gz', 'audit-2026-03-05.jsonl']);
+    await eventually(() =>
+      expect(
+        readdirSync(dir)
+          .filter((name) => name.startsWith('audit-'))
+          .sort(),
+      ).toEqual(['audit-2026-03-04.jsonl.gz', 'audit-2026-03-05.jsonl']),
+    );
     const zipped = gunzipSync(readFileSync(join(dir, 'audit-2026-03-04.jsonl.gz'))).toString(
       'utf8',
     );
@@ -216,9 +231,8 @@ describe('AuditFileSink rotation', () => {
       writeFileSync(join(dir, 'parent'), '');
       jest.setSystemTime(new Date('2026-03-02T00:00:01.000Z'));
       for (let id = 2; id <= 6; id++) expect(() => sink.write(event(id))).not.toThrow();
-      await wait(50);
+      await eventually(() => expect(errors).toHaveBeenCalledTimes(1));
       expect(sink.isHealthy()).toBe(false);
-      expect(errors).toHaveBeenCalledTimes(1);
       expect(String(errors.mock.calls[0][0])).toMatch(/ENOTDIR/);
       await sink.close();
     } finally {
