@@ -83,9 +83,14 @@ export abstract class ErrorResponseHook {
   abstract beforeErrorResponse(request: Request, body: ErrorBody): Promise<void>;
 }
 
+/** During an outage every request fails the same way; one line per interval says it all. */
+const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;
+
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpExceptionFilter');
+  private unavailableLoggedAt = Number.NEGATIVE_INFINITY;
+  private unavailableSuppressed = 0;
 
   constructor(private readonly hooks: readonly ErrorResponseHook[] = []) {}
 
@@ -94,7 +99,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const request = http.getRequest<Request>();
     const { body, headers } = toErrorBody(exception);
-    if (body.statusCode >= 500) {
+    if (body.code === 'SERVICE_UNAVAILABLE') {
+      this.logUnavailable(exception);
+    } else if (body.statusCode >= 500) {
       const cause =
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
       this.logger.error(`${request.method} ${request.path} failed: ${cause}`);
@@ -111,5 +118,21 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (response.headersSent) return;
     for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
     response.status(body.statusCode).json(body);
+  }
+
+  private logUnavailable(exception: unknown): void {
+    const now = Date.now();
+    if (now - this.unavailableLoggedAt < UNAVAILABLE_LOG_INTERVAL_MS) {
+      this.unavailableSuppressed++;
+      return;
+    }
+    const reason = exception instanceof Error ? exception.message : String(exception);
+    const suppressed =
+      this.unavailableSuppressed > 0
+        ? ` (${this.unavailableSuppressed} more since the last line)`
+        : '';
+    this.logger.warn(`Database unavailable, answering 503: ${reason}${suppressed}`);
+    this.unavailableLoggedAt = now;
+    this.unavailableSuppressed = 0;
   }
 }
