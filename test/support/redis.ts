@@ -32,11 +32,8 @@ export async function deleteKeys(url: string, prefix: string): Promise<void> {
  * silently (the same pattern as `describeEachDialect`).
  */
 export function describeWithRedis(title: string, body: (url: string) => void): void {
-  if (redisUrl) {
-    describe(title, () => body(redisUrl));
-  } else {
-    describe.skip(`${title} [skipped: TEST_REDIS_URL not set]`, () => body(''));
-  }
+  const label = redisUrl ? title : `${title} [skipped: TEST_REDIS_URL not set]`;
+  (redisUrl ? describe : describe.skip)(label, () => body(redisUrl ?? ''));
 }
 
 export interface PrivateRedis {
