@@ -17,6 +17,8 @@ describe('first start of the real server (npm start on a fresh machine)', () => 
       expect(body.info.database.status).toBe('up');
       const file = join(env.DATA_DIR, 'initial-admin-password');
       expect(statSync(file).mode & 0o777).toBe(0o600);
+      // The data folder holds password hashes and development secrets: owner only.
+      expect(statSync(env.DATA_DIR).mode & 0o777).toBe(0o700);
       const password = readFileSync(file, 'utf8').trim();
       expect(password).toHaveLength(24);
       expect(server.output()).toContain(file);

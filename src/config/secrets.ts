@@ -45,7 +45,7 @@ export function resolveSecret(env: Env, name: string, options: SecretOptions): s
     : {};
   if (!stored[name]) {
     stored[name] = randomBytes(48).toString('base64url');
-    mkdirSync(options.dataDir, { recursive: true });
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
     chmodSync(file, 0o600);
     generatedSecretWarnings.push(

@@ -47,7 +47,8 @@ export function databaseKindOf(url: string): DatabaseKind {
 
 function openSqlite(url: string, options: DatabaseOptions): DatabaseConnection {
   const file = url.slice('sqlite:'.length);
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  // A new data folder is private: it holds password hashes and, in development, secrets.
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const sqlite = new Sqlite(file, { timeout: options.timeoutMs });
   sqlite.pragma('journal_mode = WAL');
   // NORMAL in WAL mode survives a killed process (the OS holds the write); see docs/security.md.

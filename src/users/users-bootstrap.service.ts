@@ -57,7 +57,7 @@ export class UsersBootstrapService implements OnApplicationBootstrap {
     }
     const password = generateInitialPassword();
     if (!(await this.createUnlessRaced({ username: 'admin', password, roles: ['admin'] }))) return;
-    mkdirSync(this.options.dataDir, { recursive: true });
+    mkdirSync(this.options.dataDir, { recursive: true, mode: 0o700 });
     const file = resolve(join(this.options.dataDir, INITIAL_ADMIN_PASSWORD_FILE));
     writeFileSync(file, `${password}\n`, { mode: 0o600 });
     this.logger.warn(
