@@ -72,6 +72,25 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
+/** The keys of an event in API.md's order: the row, the JSON line and the seal input agree on it. */
+export const AUDIT_EVENT_KEYS = [
+  'id',
+  'ts',
+  'type',
+  'level',
+  'outcome',
+  'username',
+  'userId',
+  'reason',
+  'ip',
+  'userAgent',
+  'requestId',
+  'method',
+  'path',
+  'sessionRef',
+  'details',
+] as const satisfies readonly (keyof AuditEvent)[];
+
 /**
  * What a caller hands to `AuditService.record()`. Request fields (ip, userAgent, requestId,
  * method, path) default to the current request's context; `ts` defaults to now.

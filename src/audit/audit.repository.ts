@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Kysely, Selectable } from 'kysely';
 import { AuditEventsTable, DB, InjectKysely } from '../database';
-import type { AuditEvent } from './audit-event';
+import { AUDIT_EVENT_KEYS, type AuditEvent } from './audit-event';
 
 export interface AuditEventFilter {
   type?: string;
@@ -59,23 +59,7 @@ export function auditEventFromRow(row: AuditRow): AuditEvent {
 /** The key order of API.md, so the row, the JSON line and the seal input are the same text. */
 export function orderEventKeys(event: AuditEvent): AuditEvent {
   const ordered: Record<string, unknown> = {};
-  for (const key of [
-    'id',
-    'ts',
-    'type',
-    'level',
-    'outcome',
-    'username',
-    'userId',
-    'reason',
-    'ip',
-    'userAgent',
-    'requestId',
-    'method',
-    'path',
-    'sessionRef',
-    'details',
-  ] as const) {
+  for (const key of AUDIT_EVENT_KEYS) {
     if (event[key] !== undefined) ordered[key] = event[key];
   }
   return ordered as unknown as AuditEvent;

@@ -10,11 +10,7 @@ export function bigintType(db: Kysely<unknown>): 'bigint' | 'integer' {
   return isPostgres(db) ? 'bigint' : 'integer';
 }
 
-/** An ever-increasing id: an identity column on PostgreSQL, AUTOINCREMENT on SQLite. */
-export function autoIdType(db: Kysely<unknown>): 'bigint' | 'integer' {
-  return isPostgres(db) ? 'bigint' : 'integer';
-}
-
+/** An ever-increasing id (a `bigintType` column): identity on PostgreSQL, AUTOINCREMENT on SQLite. */
 export function autoIdConstraint(db: Kysely<unknown>) {
   return (col: ColumnDefinitionBuilder): ColumnDefinitionBuilder =>
     isPostgres(db)

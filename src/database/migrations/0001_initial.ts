@@ -1,5 +1,5 @@
 import { Kysely } from 'kysely';
-import { autoIdConstraint, autoIdType, bigintType } from '../dialect';
+import { autoIdConstraint, bigintType } from '../dialect';
 
 // The first schema for every feature; later changes get their own numbered files.
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -68,7 +68,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('audit_events')
-    .addColumn('id', autoIdType(db), autoIdConstraint(db))
+    .addColumn('id', bigint, autoIdConstraint(db))
     .addColumn('ts', 'text', (col) => col.notNull())
     .addColumn('type', 'text', (col) => col.notNull())
     .addColumn('level', 'text', (col) => col.notNull())
@@ -168,7 +168,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('audit_seals')
-    .addColumn('id', autoIdType(db), autoIdConstraint(db))
+    .addColumn('id', bigint, autoIdConstraint(db))
     .addColumn('run_id', 'text', (col) => col.notNull())
     .addColumn('first_event_id', bigint, (col) => col.notNull())
     .addColumn('last_event_id', bigint, (col) => col.notNull())
