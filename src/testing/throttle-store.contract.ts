@@ -1,4 +1,4 @@
-import type { FailurePolicy, ThrottleStore, ThrottleSubject } from '../../src/auth/throttle';
+import type { FailurePolicy, ThrottleStore, ThrottleSubject } from '../auth/throttle';
 
 const T0 = 1_800_000_000_000;
 const MINUTE = 60_000;
