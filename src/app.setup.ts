@@ -62,13 +62,9 @@ function noStoreOnSensitiveRoutes(request: Request, response: Response, next: Ne
   next();
 }
 
-/** The hooks a module provides (auth: the login audit of refusals before the handler). */
+/** The hook auth provides (the login audit of refusals before the handler); required. */
 function errorResponseHooks(app: INestApplication): ErrorResponseHook[] {
-  try {
-    return [app.get(ErrorResponseHook, { strict: false })];
-  } catch {
-    return [];
-  }
+  return [app.get(ErrorResponseHook)];
 }
 
 /**

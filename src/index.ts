@@ -21,3 +21,4 @@ export * from './audit/review';
 export * from './audit/review/detectors';
 export * from './redis';
 export * from './metrics';
+export * from './gatehouse';

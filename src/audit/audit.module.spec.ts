@@ -33,7 +33,6 @@ async function createApp(logDir: string, fileSink = true): Promise<INestApplicat
     imports: [
       DatabaseModule.forRoot({ url: 'sqlite::memory:', timeoutMs: 5000, poolSize: 1 }),
       AuditModule.forRootAsync({
-        isGlobal: true,
         sinks: [MemorySink],
         useFactory: () => ({ sealKey: SEAL_KEY, logDir, fileSink, retentionDays: 30 }),
       }),

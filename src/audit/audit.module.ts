@@ -5,15 +5,14 @@ import { AuditService } from './audit.service';
 import { AUDIT_MODULE_OPTIONS, AuditConfigurableModule } from './audit.module-definition';
 import { BlocksRepository, KyselyBlocksRepository } from './blocks/blocks.repository';
 import { BlocksService } from './blocks/blocks.service';
-import { ReviewModule } from './review/review.module';
 
 /**
  * The audit trail: `AuditService.record()`, its sinks (the database, then the JSON-lines file
- * and any `sinks` extra), `GET /audit/events`, blocks and (with the review) the nightly review.
+ * and any `sinks` extra), `GET /audit/events` and blocks; ReviewModule (which imports this one)
+ * is the nightly review.
  * Depends on neither `auth` nor `users`.
  */
 @Module({
-  imports: [ReviewModule],
   controllers: [AuditEventsController],
   providers: [
     { provide: AuditRepository, useClass: KyselyAuditRepository },
@@ -21,6 +20,6 @@ import { ReviewModule } from './review/review.module';
     AuditService,
     BlocksService,
   ],
-  exports: [AuditService, BlocksService, AUDIT_MODULE_OPTIONS, ReviewModule],
+  exports: [AuditService, BlocksService, AUDIT_MODULE_OPTIONS],
 })
 export class AuditModule extends AuditConfigurableModule {}

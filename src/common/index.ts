@@ -23,3 +23,4 @@ export {
 } from './instrumentation';
 export type { AuditWriteTiming, TokenRejection } from './instrumentation';
 export { normalizeUsername, codePointLength } from './username';
+export { MissingBindingError, missingBinding } from './missing-binding';
