@@ -1,6 +1,6 @@
 import type { DynamicModule } from '@nestjs/common';
 import { AppConfig } from './config';
-import { GatehouseModule } from './gatehouse';
+import { GatehouseModule, GatehouseModuleOptions } from './gatehouse';
 import { MetricsAuditSink } from './metrics';
 import { SharedStateBindings } from './redis';
 
@@ -20,6 +20,22 @@ export function gatehouseFromConfig(
 ): DynamicModule {
   const server = role === 'server';
   return GatehouseModule.forRoot({
+    ...gatehouseOptionsFrom(config, role, options),
+    imports: shared.imports,
+    throttleStore: shared.throttleStore,
+    revocationNotifier: shared.revocationNotifier,
+    auditSinks: server && config.metrics.enabled ? [MetricsAuditSink] : [],
+  });
+}
+
+/** The values of GatehouseModule's options, from AppConfig. */
+export function gatehouseOptionsFrom(
+  config: AppConfig,
+  role: ProcessRole,
+  options: { migrate?: boolean } = {},
+): GatehouseModuleOptions {
+  const server = role === 'server';
+  return {
     database: {
       url: config.database.url,
       timeoutMs: config.database.timeoutMs,
@@ -47,9 +63,5 @@ export function gatehouseFromConfig(
       cookies: config.cookies,
       appOrigins: config.http.appOrigins,
     },
-    imports: shared.imports,
-    throttleStore: shared.throttleStore,
-    revocationNotifier: shared.revocationNotifier,
-    auditSinks: server && config.metrics.enabled ? [MetricsAuditSink] : [],
-  });
+  };
 }
