@@ -1,17 +1,15 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import cookieParser from 'cookie-parser';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { AppConfig } from './config';
 import {
-  acceptRequestId,
   ApiError,
   ErrorResponseHook,
   HttpExceptionFilter,
   rejectPrototypeKeys,
-  runWithRequestContext,
+  requestContextMiddleware,
 } from './common';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -32,23 +30,6 @@ function requireJsonBodies(request: Request, _response: Response, next: NextFunc
     return;
   }
   next();
-}
-
-/** Request id (taken or made), echoed in `X-Request-Id` and carried by every log line and event. */
-function requestContext(request: Request, response: Response, next: NextFunction): void {
-  const requestId = acceptRequestId(request.headers['x-request-id']);
-  response.setHeader('X-Request-Id', requestId);
-  const userAgent = request.headers['user-agent'];
-  runWithRequestContext(
-    {
-      requestId,
-      ip: request.ip ?? request.socket.remoteAddress ?? '-',
-      userAgent: typeof userAgent === 'string' ? userAgent : '',
-      method: request.method,
-      path: request.path,
-    },
-    next,
-  );
 }
 
 function noStoreOnSensitiveRoutes(request: Request, response: Response, next: NextFunction): void {
@@ -76,7 +57,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   const express_ = app as NestExpressApplication;
   express_.disable('x-powered-by');
   express_.set('trust proxy', config.http.trustProxy);
-  app.use(requestContext);
+  app.use(requestContextMiddleware);
   app.use(
     helmet({
       // A JSON API: no HTML of ours needs CSP beyond the docs page, which helmet's default allows.
@@ -99,20 +80,11 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
       maxAge: 600,
     });
   }
-  app.use(cookieParser());
   app.use(requireJsonBodies);
   app.use(
     express.json({ limit: config.http.bodyLimitBytes, strict: true, type: 'application/json' }),
   );
   app.use(rejectPrototypeKeys);
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      stopAtFirstError: false,
-    }),
-  );
   app.useGlobalFilters(new HttpExceptionFilter(errorResponseHooks(app)));
   app.enableShutdownHooks();
 

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { AuditEventsController } from './audit-events.controller';
 import { AuditRepository, KyselyAuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 import { AUDIT_MODULE_OPTIONS, AuditConfigurableModule } from './audit.module-definition';
@@ -13,7 +12,6 @@ import { BlocksService } from './blocks/blocks.service';
  * Depends on neither `auth` nor `users`.
  */
 @Module({
-  controllers: [AuditEventsController],
   providers: [
     { provide: AuditRepository, useClass: KyselyAuditRepository },
     { provide: BlocksRepository, useClass: KyselyBlocksRepository },

@@ -1,9 +1,18 @@
-import { DynamicModule, Module, ModuleMetadata, Provider } from '@nestjs/common';
+import {
+  DynamicModule,
+  MiddlewareConsumer,
+  Module,
+  ModuleMetadata,
+  NestModule,
+  Provider,
+} from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ErrorResponseHook } from '../common';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { CsrfService } from './csrf/csrf.service';
+import { GatehouseExceptionFilter } from './gatehouse-exception.filter';
+import { applyGatehouseMiddleware, gatehouseController } from './gatehouse-routes';
 import { AuthGuard } from './guard/auth.guard';
 import { LoginAuditHook } from './login/login-audit.hook';
 import { LoginAuditLedger } from './login/login-audit.ledger';
@@ -25,8 +34,14 @@ export interface AuthModuleWiring {
  * default). It provides ErrorResponseHook (the login audit of refusals before the handler).
  * Exports AuthGuard and what it needs, so a host module can apply it per controller.
  */
+gatehouseController(AuthController, { guarded: true });
+
 @Module({})
-export class AuthModule {
+export class AuthModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    applyGatehouseMiddleware(consumer, [AuthController]);
+  }
+
   static forRoot(wiring: AuthModuleWiring): DynamicModule {
     const guard: Provider[] =
       wiring.globalGuard === false ? [] : [{ provide: APP_GUARD, useExisting: AuthGuard }];
@@ -41,9 +56,17 @@ export class AuthModule {
         AuthService,
         AuthGuard,
         { provide: ErrorResponseHook, useClass: LoginAuditHook },
+        GatehouseExceptionFilter,
         ...guard,
       ],
-      exports: [AuthGuard, JwtStrategy, CsrfService, LoginAuditLedger, ErrorResponseHook],
+      exports: [
+        AuthGuard,
+        JwtStrategy,
+        CsrfService,
+        LoginAuditLedger,
+        ErrorResponseHook,
+        GatehouseExceptionFilter,
+      ],
     };
   }
 }

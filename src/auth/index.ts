@@ -18,3 +18,5 @@ export type { SessionsModuleExtras } from './auth.module-definition';
 export type { AuthModuleWiring } from './auth.module';
 export { AuthSessionRevoker } from './ports/auth-session-revoker';
 export { AuthUserLifecycle } from './ports/auth-user-lifecycle';
+export { GatehouseExceptionFilter } from './gatehouse-exception.filter';
+export { gatehouseController, applyGatehouseMiddleware } from './gatehouse-routes';

@@ -24,3 +24,4 @@ export {
 export type { AuditWriteTiming, TokenRejection } from './instrumentation';
 export { normalizeUsername, codePointLength } from './username';
 export { MissingBindingError, missingBinding } from './missing-binding';
+export { gatehouseValidationPipe, requestContextMiddleware } from './gatehouse-http';

@@ -8,6 +8,7 @@ import { SessionsModule } from '../auth/sessions/sessions.module';
 import { LoginThrottleModule } from '../auth/throttle';
 import { DatabaseModule } from '../database';
 import { UsersModule } from '../users';
+import { AdminRoutesModule } from './admin-routes.module';
 import type { GatehouseModuleExtras, GatehouseModuleOptions } from './gatehouse.options';
 
 export const GATEHOUSE_OPTIONS = Symbol('GATEHOUSE_OPTIONS');
@@ -71,9 +72,10 @@ function compose(definition: DynamicModule, extras: GatehouseModuleExtras): Dyna
     detectors: extras.detectors,
   });
   const modules = [audit, throttle, sessions, users, auth, review];
+  const admin = AdminRoutesModule.forRoot([users, audit, review, auth]);
   return {
     module: definition.module,
-    imports: [database, optionsModule, ...modules],
+    imports: [database, optionsModule, ...modules, admin],
     exports: [optionsModule, ...modules],
   };
 }

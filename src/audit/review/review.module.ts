@@ -9,7 +9,6 @@ import { OfflineReviewService } from './offline-review.service';
 import { ReviewDetectorRegistry } from './review-detector.registry';
 import { ReviewMeasuresService } from './review-measures.service';
 import { ReviewClock } from './review.clock';
-import { ReviewController } from './review.controller';
 import { KyselyReviewRepository, ReviewRepository } from './review.repository';
 import { ReviewScheduler } from './review.scheduler';
 import { ReviewService } from './review.service';
@@ -47,7 +46,6 @@ export class ReviewModule {
     return {
       module: ReviewModule,
       imports: [DiscoveryModule, ScheduleModule.forRoot(), ...(wiring.imports ?? [])],
-      controllers: [ReviewController],
       providers: [
         { provide: ReviewRepository, useClass: KyselyReviewRepository },
         ReviewClock,
