@@ -10,6 +10,7 @@ import {
   ApiError,
   ErrorResponseHook,
   HttpExceptionFilter,
+  rejectDeepJson,
   rejectPrototypeKeys,
   runWithRequestContext,
 } from './common';
@@ -108,6 +109,8 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   app.use(
     express.json({ limit: config.http.bodyLimitBytes, strict: true, type: 'application/json' }),
   );
+  // Depth first: it bounds every later walk of the body (prototype keys, class-transformer).
+  app.use(rejectDeepJson);
   app.use(rejectPrototypeKeys);
   app.useGlobalPipes(
     new ValidationPipe({
