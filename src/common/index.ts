@@ -24,3 +24,5 @@ export {
 } from './instrumentation';
 export type { AuditWriteTiming, TokenRejection } from './instrumentation';
 export { normalizeUsername, codePointLength } from './username';
+export { canonicalForwardedIp, canonicalIp, resolveClientIp } from './client-address';
+export type { ClientAddressSource, ClientIpResolution } from './client-address';
