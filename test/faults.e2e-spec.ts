@@ -72,7 +72,10 @@ function viaProxy(databaseUrl: string, proxy: TcpProxy): string {
   return url.toString();
 }
 
-function serverEnv(databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+function serverEnv(
+  databaseUrl: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return isolatedEnv({
     DATABASE_URL: databaseUrl,
     JWT_SECRET: randomBytes(48).toString('base64url'),
