@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { createPostgresSchema, postgresUrl } from './support/database';
 import { isolatedEnv, ServerProcess, startServer } from './support/process';
+import { PrivateRedis, redisUrl, startPrivateRedis, uniqueKeyPrefix } from './support/redis';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
 
 /*
- * Faults under load (issue 10, items 19 and 22), done for real against the built server
+ * Faults under load (issue 10, items 19, 21 and 22), done for real against the built server
  * (`dist/main.js`) on a PostgreSQL schema of its own: backends terminated mid-load, the link
  * to PostgreSQL reset or hung through a TCP proxy. The service's sessions carry an
  * `application_name` unique to this run, so only they are terminated on the shared server.
@@ -72,11 +73,12 @@ function viaProxy(databaseUrl: string, proxy: TcpProxy): string {
   return url.toString();
 }
 
+/** What every instance of one deployment shares; `isolatedEnv` adds each one's own folders. */
 function serverEnv(
   databaseUrl: string,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return isolatedEnv({
+  return {
     DATABASE_URL: databaseUrl,
     JWT_SECRET: randomBytes(48).toString('base64url'),
     AUDIT_SEAL_KEY: randomBytes(48).toString('base64url'),
@@ -91,7 +93,55 @@ function serverEnv(
     LOGIN_IP_MAX_FAILURES: '100000',
     DB_TIMEOUT_MS: String(DB_TIMEOUT_MS),
     ...extra,
-  });
+  };
+}
+
+/** The shared machine may be busy: a start gets more time than the default. */
+function start(env: Record<string, string>): Promise<ServerProcess> {
+  return startServer(isolatedEnv(env), 60_000);
+}
+
+/** One browser's cookies, sent to whichever instance is asked. */
+class Browser {
+  readonly cookies: Record<string, string> = {};
+
+  copy(): Browser {
+    const twin = new Browser();
+    Object.assign(twin.cookies, this.cookies);
+    return twin;
+  }
+
+  async send(
+    server: ServerProcess,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; code?: string }> {
+    const headers: Record<string, string> = {};
+    const cookie = Object.entries(this.cookies)
+      .map(([name, value]) => `${name}=${value}`)
+      .join('; ');
+    if (cookie) headers.Cookie = cookie;
+    if (method !== 'GET' && this.cookies.csrf_token)
+      headers['X-CSRF-Token'] = this.cookies.csrf_token;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    for (const header of response.headers.getSetCookie()) {
+      const [pair] = header.split(';');
+      const index = pair.indexOf('=');
+      const name = pair.slice(0, index);
+      const value = pair.slice(index + 1);
+      if (value === '' || /max-age=0(;|$)/i.test(header)) delete this.cookies[name];
+      else this.cookies[name] = value;
+    }
+    const parsed = text ? (JSON.parse(text) as { code?: string }) : {};
+    return { status: response.status, code: parsed.code };
+  }
 }
 
 interface AuditRow {
@@ -148,7 +198,7 @@ const title = 'faults under load on PostgreSQL';
         db = new Pool({ connectionString: schema.url, max: 2 });
         // A small pool under many clients: a released connection goes straight to a waiting
         // request, which is where a terminated one used to be handed on and kill the process.
-        server = await startServer(
+        server = await start(
           serverEnv(withApplicationName(schema.url, applicationName), { DB_POOL_SIZE: '3' }),
         );
         await slowAuditInserts(db, 0.03);
@@ -234,7 +284,7 @@ const title = 'faults under load on PostgreSQL';
         db = new Pool({ connectionString: schema.url, max: 2 });
         const target = new URL(postgresUrl!);
         proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-        server = await startServer(
+        server = await start(
           serverEnv(withApplicationName(viaProxy(schema.url, proxy), applicationName)),
         );
       });
@@ -288,5 +338,94 @@ const title = 'faults under load on PostgreSQL';
         expect(running.child.exitCode).toBeNull();
       });
     });
+
+    const bothTitle = 'a hung Redis (SIGSTOP) between two instances';
+    (redisUrl ? describe : describe.skip)(
+      redisUrl ? bothTitle : `${bothTitle} [skipped: TEST_REDIS_URL not set]`,
+      () => {
+        let schema: { url: string; drop: () => Promise<void> };
+        let privateRedis: PrivateRedis;
+        let a: ServerProcess | undefined;
+        let b: ServerProcess | undefined;
+
+        beforeAll(async () => {
+          schema = await createPostgresSchema();
+          privateRedis = await startPrivateRedis();
+          const shared = serverEnv(schema.url, {
+            REDIS_URL: privateRedis.url,
+            REDIS_KEY_PREFIX: uniqueKeyPrefix(),
+            REDIS_HEARTBEAT_MS: '1000',
+          });
+          [a, b] = await Promise.all([start(shared), start(shared)]);
+        });
+
+        afterAll(async () => {
+          privateRedis?.resume();
+          for (const server of [a, b]) if (server) await server.stop();
+          await privateRedis?.dispose();
+          await schema?.drop();
+        });
+
+        async function signedIn(server: ServerProcess): Promise<Browser> {
+          const browser = new Browser();
+          const reply = await browser.send(server, 'POST', '/auth/login', {
+            username: ADMIN.username,
+            password: ADMIN.password,
+          });
+          expect(reply.status).toBe(200);
+          return browser;
+        }
+
+        async function revokedWithin(
+          stolen: Browser,
+          server: ServerProcess,
+          from: number,
+          boundMs: number,
+        ): Promise<void> {
+          await eventually(
+            async () => (await stolen.send(server, 'GET', '/auth/me')).status === 401,
+            boundMs,
+            'the other instance refuses the revoked session',
+          );
+          expect(Date.now() - from).toBeLessThan(boundMs);
+          expect((await stolen.send(server, 'GET', '/auth/me')).code).toBe('SESSION_REVOKED');
+        }
+
+        it('refuses on B within about the heartbeat a session logged out on A, and recovers', async () => {
+          const [instanceA, instanceB] = [a!, b!];
+          const browser = await signedIn(instanceA);
+          const stolen = browser.copy();
+          // B has seen the session live, and holds it in its cache.
+          expect((await stolen.send(instanceB, 'GET', '/auth/me')).status).toBe(200);
+
+          privateRedis.pause();
+          expect((await browser.send(instanceA, 'POST', '/auth/logout')).status).toBe(204);
+          // From the moment A answered the logout. Without the heartbeat, B trusted its cache for
+          // up to 15 s: the subscriber socket stayed open, so nothing said the feed was gone.
+          await revokedWithin(stolen, instanceB, Date.now(), 2000);
+          // B still serves: its guard reads the database while the feed is down.
+          const other = await signedIn(instanceA);
+          expect((await other.send(instanceB, 'GET', '/auth/me')).status).toBe(200);
+
+          privateRedis.resume();
+          for (const server of [instanceA, instanceB]) {
+            await eventually(
+              async () => (await fetch(`${server.url}/health/ready`)).status === 200,
+              15_000,
+              'ready again',
+            );
+          }
+          // Nothing resurrected, and the fan-out works again.
+          expect((await stolen.send(instanceB, 'GET', '/auth/me')).code).toBe('SESSION_REVOKED');
+          const again = await signedIn(instanceA);
+          const againStolen = again.copy();
+          expect((await againStolen.send(instanceB, 'GET', '/auth/me')).status).toBe(200);
+          const loggedOutAt = Date.now();
+          expect((await again.send(instanceA, 'POST', '/auth/logout')).status).toBe(204);
+          await revokedWithin(againStolen, instanceB, loggedOutAt, 1000);
+          for (const server of [instanceA, instanceB]) expect(server.child.exitCode).toBeNull();
+        });
+      },
+    );
   },
 );
