@@ -18,7 +18,7 @@ export interface AppConfig {
   dataDir: string;
   log: { level: string; format: 'json' | 'pretty' };
   database: { url: string; kind: DatabaseKind; timeoutMs: number; poolSize: number };
-  redis: { url?: string; keyPrefix: string };
+  redis: { url?: string; keyPrefix: string; heartbeatMs: number };
   http: {
     trustProxy: false | number | string[];
     appOrigins: string[];
@@ -228,7 +228,11 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       timeoutMs: reader.int('DB_TIMEOUT_MS', 5000, 100, 600_000),
       poolSize: reader.int('DB_POOL_SIZE', 10, 1, 200),
     },
-    redis: { url: redisUrl, keyPrefix: reader.string('REDIS_KEY_PREFIX', 'gatehouse:') },
+    redis: {
+      url: redisUrl,
+      keyPrefix: reader.string('REDIS_KEY_PREFIX', 'gatehouse:'),
+      heartbeatMs: reader.int('REDIS_HEARTBEAT_MS', 1000, 100, 60_000),
+    },
     http: {
       trustProxy: parseTrustProxy(reader),
       appOrigins: parseOrigins(reader),
