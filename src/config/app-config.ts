@@ -36,6 +36,8 @@ export interface AppConfig {
   cookies: { secure: boolean };
   throttle: LoginThrottleOptions;
   password: { memoryCost: number; timeCost: number; parallelism: number };
+  /** Login password checks that may wait for a hashing slot (API.md "Under a flood"). */
+  loginHashQueueSize: number;
   bootstrapAdmin: { username?: string; password?: string };
   audit: { logDir: string; retentionDays: number; sealKey: string; fileSink: boolean };
   review: ReviewOptions;
@@ -269,6 +271,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       timeCost: reader.int('ARGON2_TIME_COST', 2, 2, 100),
       parallelism: reader.int('ARGON2_PARALLELISM', 1, 1, 16),
     },
+    loginHashQueueSize: reader.int('LOGIN_HASH_QUEUE_SIZE', 32, 1, 100_000),
     bootstrapAdmin: {
       username: reader.optionalString('BOOTSTRAP_ADMIN_USERNAME'),
       password: env.BOOTSTRAP_ADMIN_PASSWORD || undefined,
