@@ -356,13 +356,14 @@ export class ReviewService {
   }
 
   private async writeReport(view: ReviewRunView, errors: string[]): Promise<string | null> {
-    const path = join(
-      this.settings.reportDir,
-      reportFileName(view.window.to, this.settings.timeZone, view.dryRun),
-    );
+    const path = join(this.settings.reportDir, reportFileName(view.id));
     try {
       await mkdir(this.settings.reportDir, { recursive: true });
-      await writeFile(path, renderReport(view, this.settings.timeZone), { mode: 0o640 });
+      // `wx`: never replace a file, even one another instance wrote (run ids are unique).
+      await writeFile(path, renderReport(view, this.settings.timeZone), {
+        mode: 0o640,
+        flag: 'wx',
+      });
       return path;
     } catch (error) {
       errors.push(`report: ${describe(error)}`);
