@@ -8,6 +8,9 @@ import type { ReviewEvent } from '../src/audit/review/review.types';
 
 const PASSWORD = 'a long and unusual passphrase 77';
 
+// Hooks boot a whole app; on a loaded two-core machine that can pass Jest's 5 s default.
+jest.setTimeout(60_000);
+
 /** Stores synthetic events as real rows (ids come from the table, in order). */
 async function store(t: TestApp, events: ReviewEvent[]): Promise<void> {
   const rows = toAuditEvents(events).map((event) => ({
@@ -373,31 +376,30 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
     expect(revoked[0].path).toBe('/audit/reviews');
   });
 
-  it('locks an account under a distributed attack: 429 on its login, sessions revoked', async () => {
+  it('locks an account under a distributed attack, for IPs that never logged into it; no session ends', async () => {
     await t.createUser('besieged', PASSWORD);
     const login = await t.login('besieged', PASSWORD);
     const script = new EventScript('2026-01-20T08:00:00.000Z');
-    for (let i = 0; i < 15; i += 1) script.fail('besieged', `198.18.7.${i}`);
+    for (let i = 0; i < 25; i += 1) script.fail('besieged', `198.18.7.${i % 15}`);
     await store(t, script.events);
     const run = (
       await post('/audit/reviews', { from: '2026-01-20T00:00:00Z', to: '2026-01-21T00:00:00Z' })
     ).body as ReviewRunView;
     expect(run.measures).toEqual([
-      expect.objectContaining({
-        kind: 'lock_account',
-        target: 'besieged',
-        result: 'applied',
-        sessionsRevoked: 1,
-      }),
+      expect.objectContaining({ kind: 'lock_account', target: 'besieged', result: 'applied' }),
     ]);
+    expect(run.measures[0].sessionsRevoked).toBeUndefined();
+    const blocks = (await get('/audit/blocks')).body.items as { kind: string; subject: string }[];
+    expect(blocks).toContainEqual(
+      expect.objectContaining({ kind: 'account', subject: 'besieged' }),
+    );
+    // This client's IP logged into the account before: the owner keeps working
+    // (test/review-lockout.e2e-spec.ts shows an unknown IP refused with 429).
+    expect((await t.http.get('/auth/me').set('Cookie', login.cookies)).status).toBe(200);
     const attempt = await t.http
       .post('/auth/login')
       .send({ username: 'besieged', password: PASSWORD });
-    expect(attempt.status).toBe(429);
-    expect(attempt.headers['retry-after']).toBeDefined();
-    expect((await t.http.get('/auth/me').set('Cookie', login.cookies)).body.code).toBe(
-      'SESSION_REVOKED',
-    );
+    expect(attempt.status).toBe(200);
   });
 
   it('catches up after a skipped night and never reviews an event twice', async () => {
