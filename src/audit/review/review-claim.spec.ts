@@ -12,6 +12,9 @@ import type { ReviewWindow } from './review.types';
  * round. SQLite: two better-sqlite3 handles on one file; PostgreSQL: two pools on one schema.
  */
 
+// Many rounds through real connections, on a shared two-core machine.
+jest.setTimeout(60_000);
+
 interface Instance {
   connection: DatabaseConnection;
   repository: KyselyReviewRepository;
