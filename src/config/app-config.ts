@@ -292,6 +292,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
         stuffingIps: reader.int('REVIEW_STUFFING_IPS', 20, 2, 1_000_000),
         stuffingUsernames: reader.int('REVIEW_STUFFING_USERNAMES', 20, 2, 1_000_000),
         distributedIps: reader.int('REVIEW_DISTRIBUTED_IPS', 10, 2, 1_000_000),
+        distributedFailures: reader.int('REVIEW_DISTRIBUTED_FAILURES', 20, 1, 1_000_000),
         successAfterFailures: reader.int('REVIEW_SUCCESS_AFTER_FAILURES', 5, 1, 1_000_000),
         enumerationUnknown: reader.int('REVIEW_ENUMERATION_UNKNOWN', 20, 1, 1_000_000),
         lockoutBurstAccounts: reader.int('REVIEW_LOCKOUT_BURST_ACCOUNTS', 5, 2, 1_000_000),
