@@ -8,9 +8,11 @@ import {
   ApiError,
   ErrorResponseHook,
   HttpExceptionFilter,
+  rejectDeepJson,
   rejectPrototypeKeys,
   requestContextMiddleware,
 } from './common';
+import { RateLimitMiddleware } from './auth/throttle';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SENSITIVE_PREFIXES = ['/auth', '/users', '/audit'];
@@ -30,6 +32,15 @@ function requireJsonBodies(request: Request, _response: Response, next: NextFunc
     return;
   }
   next();
+}
+
+/** The general rate limit for what route guards never see (docs, static files, 404s). */
+function generalRateLimit(app: INestApplication): RateLimitMiddleware | undefined {
+  try {
+    return app.get(RateLimitMiddleware, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 function noStoreOnSensitiveRoutes(request: Request, response: Response, next: NextFunction): void {
@@ -80,10 +91,15 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
       maxAge: 600,
     });
   }
+  const rateLimit = generalRateLimit(app);
+  // After CORS (a refusal a browser can read) and before parsing (a flood costs no parsing).
+  if (rateLimit) app.use(rateLimit.use.bind(rateLimit));
   app.use(requireJsonBodies);
   app.use(
     express.json({ limit: config.http.bodyLimitBytes, strict: true, type: 'application/json' }),
   );
+  // Depth first: it bounds every later walk of the body (prototype keys, class-transformer).
+  app.use(rejectDeepJson);
   app.use(rejectPrototypeKeys);
   app.useGlobalFilters(new HttpExceptionFilter(errorResponseHooks(app)));
   app.enableShutdownHooks();

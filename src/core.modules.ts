@@ -53,6 +53,7 @@ export function gatehouseOptionsFrom(
     },
     users: {
       hashing: config.password,
+      hashQueueSize: config.loginHashQueueSize,
       dataDir: config.dataDir,
       createInitialAdmin: server,
       bootstrapAdmin: server ? config.bootstrapAdmin : undefined,

@@ -1,6 +1,11 @@
 import { MiddlewareConsumer, Type, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import cookieParser from 'cookie-parser';
-import { gatehouseValidationPipe, requestContextMiddleware } from '../common';
+import {
+  gatehouseValidationPipe,
+  rejectDeepJson,
+  rejectPrototypeKeys,
+  requestContextMiddleware,
+} from '../common';
 import { GatehouseExceptionFilter } from './gatehouse-exception.filter';
 import { AuthGuard } from './guard/auth.guard';
 
@@ -16,7 +21,12 @@ export function gatehouseController(controller: Type, options: { guarded: boolea
   if (options.guarded) UseGuards(AuthGuard)(controller);
 }
 
-/** Request context and cookie parsing on Gatehouse's routes (idempotent with the service's). */
+/**
+ * Request context (canonical client IP), cookie parsing and the JSON body checks (nesting
+ * depth, prototype keys) on Gatehouse's routes; each is idempotent with the service's own.
+ */
 export function applyGatehouseMiddleware(consumer: MiddlewareConsumer, controllers: Type[]): void {
-  consumer.apply(requestContextMiddleware, cookieParser()).forRoutes(...controllers);
+  consumer
+    .apply(requestContextMiddleware, cookieParser(), rejectDeepJson, rejectPrototypeKeys)
+    .forRoutes(...controllers);
 }
