@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { AppConfig } from './config';
@@ -13,6 +13,7 @@ import {
   requestContextMiddleware,
 } from './common';
 import { RateLimitMiddleware } from './auth/throttle';
+import { buildOpenApiDocument, packageVersion } from './openapi/openapi.document';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SENSITIVE_PREFIXES = ['/auth', '/users', '/audit'];
@@ -104,14 +105,9 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   app.useGlobalFilters(new HttpExceptionFilter(errorResponseHooks(app)));
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Gatehouse')
-      .setDescription('Password login with the JWT in an httpOnly cookie, and a login audit trail.')
-      .setVersion('0.1.0')
-      .addCookieAuth(config.cookies.secure ? '__Host-access_token' : 'access_token')
-      .build(),
-  );
+  const document = buildOpenApiDocument(app, {
+    secureCookies: config.cookies.secure,
+    version: packageVersion(),
+  });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

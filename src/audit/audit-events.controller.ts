@@ -1,5 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiCookieAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiContract } from '../common/openapi.decorators';
+import { AuditEventPageDto } from './audit.responses';
 import { Roles } from '../common';
 // A pure function with no module behind it; audit imports no users provider.
 import { normalizeUsername } from '../common';
@@ -14,14 +16,15 @@ import { AuditService } from './audit.service';
 
 /** `GET /audit/events`: the audit trail, newest first, for admins. */
 @ApiTags('audit')
-@ApiCookieAuth()
 @Roles('admin')
 @Controller('audit/events')
 export class AuditEventsController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @ApiOkResponse({ type: AuditEventsPageDto })
+  @ApiOperation({ operationId: 'listAuditEvents', summary: 'The audit trail, newest first' })
+  @ApiOkResponse({ type: AuditEventPageDto, description: 'One page of events' })
+  @ApiContract({ auth: 'access', admin: true, validated: true })
   async list(@Query() query: AuditEventsQueryDto): Promise<AuditEventsPageDto> {
     const beforeId = query.cursor === undefined ? undefined : decodeAuditCursor(query.cursor);
     const page = await this.audit.list(

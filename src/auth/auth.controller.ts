@@ -10,11 +10,14 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
-import { ApiCookieAuth, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthenticatedUser, CurrentUser, Public } from '../common';
+import { ApiContract } from '../common/openapi.decorators';
+import { PublicUserDto } from '../users/dto/user.response';
 import type { PublicUser } from '../users';
 import { AuthCookies } from './auth-cookies';
+import { SessionPageDto, SignedInDto } from './auth.responses';
 import { AuthService, ClientInfo, SessionView } from './auth.service';
 import { CsrfService } from './csrf/csrf.service';
 import { ChangePasswordDto, LoginDto } from './login/login.dto';
@@ -38,6 +41,20 @@ export class AuthController {
   ) {}
 
   @Public()
+  @ApiOperation({
+    operationId: 'login',
+    summary: 'Sign in; sets the access, refresh and CSRF cookies',
+  })
+  @ApiOkResponse({
+    type: SignedInDto,
+    description: 'Signed in; sets the `access_token`, `refresh_token` and `csrf_token` cookies',
+  })
+  @ApiContract({
+    auth: 'public',
+    csrf: true,
+    body: true,
+    errors: { 401: ['INVALID_CREDENTIALS'], 429: ['TOO_MANY_ATTEMPTS'], 503: ['LOGIN_BUSY'] },
+  })
   @Post('login')
   @HttpCode(200)
   async login(
@@ -52,6 +69,16 @@ export class AuthController {
 
   /** Public for the access guard: it authenticates with the refresh cookie instead. */
   @Public()
+  @ApiOperation({
+    operationId: 'refresh',
+    summary: 'Rotate the refresh token; new access token, same session',
+  })
+  @ApiOkResponse({ type: SignedInDto, description: 'Rotated cookies for the same session' })
+  @ApiContract({
+    auth: 'refresh',
+    csrf: true,
+    errors: { 401: ['REFRESH_INVALID', 'REFRESH_REUSED'] },
+  })
   @Post('refresh')
   @HttpCode(200)
   async refresh(
@@ -65,7 +92,9 @@ export class AuthController {
     return { user: signedIn.user };
   }
 
-  @ApiCookieAuth()
+  @ApiOperation({ operationId: 'logout', summary: 'End this session and clear the cookies' })
+  @ApiNoContentResponse({ description: 'Signed out' })
+  @ApiContract({ auth: 'access', csrf: true })
   @Post('logout')
   @HttpCode(204)
   async logout(
@@ -76,7 +105,9 @@ export class AuthController {
     this.cookies.clearSession(response);
   }
 
-  @ApiCookieAuth()
+  @ApiOperation({ operationId: 'logoutAll', summary: 'End every session of the caller' })
+  @ApiNoContentResponse({ description: 'Every session revoked' })
+  @ApiContract({ auth: 'access', csrf: true })
   @Post('logout-all')
   @HttpCode(204)
   async logoutAll(
@@ -87,13 +118,17 @@ export class AuthController {
     this.cookies.clearSession(response);
   }
 
-  @ApiCookieAuth()
+  @ApiOperation({ operationId: 'getMe', summary: 'The signed-in user' })
+  @ApiOkResponse({ type: PublicUserDto, description: 'The signed-in user' })
+  @ApiContract({ auth: 'access' })
   @Get('me')
   me(@CurrentUser() user: AuthenticatedUser): PublicUser {
     return this.auth.me(user);
   }
 
-  @ApiCookieAuth()
+  @ApiOperation({ operationId: 'listSessions', summary: "The caller's live sessions" })
+  @ApiOkResponse({ type: SessionPageDto, description: 'Live sessions' })
+  @ApiContract({ auth: 'access' })
   @Get('sessions')
   async sessions(
     @CurrentUser() user: AuthenticatedUser,
@@ -101,7 +136,12 @@ export class AuthController {
     return { items: await this.auth.listSessions(user), nextCursor: null };
   }
 
-  @ApiCookieAuth()
+  @ApiOperation({
+    operationId: 'deleteSession',
+    summary: "End one of the caller's sessions (the current one acts as a logout)",
+  })
+  @ApiNoContentResponse({ description: 'Session ended' })
+  @ApiContract({ auth: 'access', csrf: true, errors: { 404: ['NOT_FOUND'] } })
   @Delete('sessions/:id')
   @HttpCode(204)
   async deleteSession(
@@ -113,7 +153,22 @@ export class AuthController {
     if (current) this.cookies.clearSession(response);
   }
 
-  @ApiCookieAuth()
+  @ApiOperation({
+    operationId: 'changePassword',
+    summary: 'Change the password; other sessions end',
+  })
+  @ApiNoContentResponse({ description: 'Password changed' })
+  @ApiContract({
+    auth: 'access',
+    csrf: true,
+    body: true,
+    errors: {
+      400: ['PASSWORD_POLICY'],
+      401: ['INVALID_CREDENTIALS'],
+      429: ['TOO_MANY_ATTEMPTS'],
+      503: ['LOGIN_BUSY'],
+    },
+  })
   @Post('password')
   @HttpCode(204)
   async changePassword(

@@ -1,10 +1,16 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { HealthIndicatorResult } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { AuditService } from '../audit';
 import { Public } from '../common';
 import { DatabaseHealthIndicator } from './database.health';
+import { HealthDto } from './health.responses';
 import { OptionalHealthIndicators } from './optional-health.indicators';
 
 type Status = 'ok' | 'degraded' | 'error';
@@ -49,6 +55,12 @@ export class HealthController {
 
   @Get()
   @HttpCode(200)
+  @ApiOperation({ operationId: 'health', summary: 'Liveness with detail' })
+  @ApiOkResponse({
+    type: HealthDto,
+    description: 'Serving (`degraded` when Redis or the audit file is down)',
+  })
+  @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The database is down' })
   async liveness(
     @Res({ passthrough: true }) response: Response,
   ): Promise<{ status: Status; info: HealthIndicatorResult }> {
@@ -62,6 +74,12 @@ export class HealthController {
 
   @Get('ready')
   @HttpCode(200)
+  @ApiOperation({ operationId: 'ready', summary: 'Readiness for load balancers' })
+  @ApiOkResponse({ type: HealthDto, description: 'Ready' })
+  @ApiServiceUnavailableResponse({
+    type: HealthDto,
+    description: 'A configured dependency is down',
+  })
   async readiness(
     @Res({ passthrough: true }) response: Response,
   ): Promise<{ status: Status; info: HealthIndicatorResult }> {

@@ -1,5 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCookieAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiContract } from '../common/openapi.decorators';
+import { AdminUserDto, AdminUserPageDto, PublicUserDto } from './dto/user.response';
 import { ApiError, Roles } from '../common';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ListUsersQuery } from './dto/list-users.query';
@@ -23,12 +31,20 @@ function decodeCursor(cursor: string): string {
 
 /** The `/users` routes of API.md, all for admins. */
 @ApiTags('users')
-@ApiCookieAuth()
 @Roles('admin')
 @Controller('users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
+  @ApiOperation({ operationId: 'createUser', summary: 'Create a user' })
+  @ApiCreatedResponse({ type: PublicUserDto, description: 'Created' })
+  @ApiContract({
+    auth: 'access',
+    csrf: true,
+    admin: true,
+    body: true,
+    errors: { 400: ['PASSWORD_POLICY'], 409: ['USERNAME_TAKEN'] },
+  })
   @Post()
   async create(@Body() body: CreateUserDto): Promise<PublicUser> {
     return toPublicUser(
@@ -40,6 +56,9 @@ export class UsersController {
     );
   }
 
+  @ApiOperation({ operationId: 'listUsers', summary: 'List users' })
+  @ApiOkResponse({ type: AdminUserPageDto, description: 'One page of users' })
+  @ApiContract({ auth: 'access', admin: true, validated: true })
   @Get()
   async list(
     @Query() query: ListUsersQuery,
@@ -54,6 +73,18 @@ export class UsersController {
     };
   }
 
+  @ApiOperation({
+    operationId: 'updateUser',
+    summary: 'Disable, enable or change the roles of a user',
+  })
+  @ApiOkResponse({ type: AdminUserDto, description: 'The updated user' })
+  @ApiContract({
+    auth: 'access',
+    csrf: true,
+    admin: true,
+    body: true,
+    errors: { 404: ['NOT_FOUND'], 409: ['LAST_ADMIN'] },
+  })
   @Patch(':id')
   async update(@Param('id') id: string, @Body() body: UpdateUserDto): Promise<AdminUserView> {
     return toAdminUserView(
@@ -61,6 +92,9 @@ export class UsersController {
     );
   }
 
+  @ApiOperation({ operationId: 'unlockUser', summary: "Clear a user's lockout state" })
+  @ApiNoContentResponse({ description: 'Unlocked' })
+  @ApiContract({ auth: 'access', csrf: true, admin: true, errors: { 404: ['NOT_FOUND'] } })
   @Post(':id/unlock')
   @HttpCode(204)
   async unlock(@Param('id') id: string): Promise<void> {

@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiCookieAuth, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiContract } from '../../common/openapi.decorators';
+import { BlockPageDto, IntegrityDto, ReviewRunDto, ReviewRunPageDto } from '../audit.responses';
 import { ApiError, notFound } from '../../common';
 import { Roles } from '../../common/auth-metadata';
 import type { Block } from '../blocks/block';
@@ -22,7 +30,6 @@ function decodeBlockCursor(cursor: string): string {
 
 /** The review's routes: runs, blocks in force, and the integrity of the sealed trail. Admins only. */
 @ApiTags('audit')
-@ApiCookieAuth()
 @Roles('admin')
 @Controller('audit')
 export class ReviewController {
@@ -31,6 +38,9 @@ export class ReviewController {
     private readonly blocks: BlocksService,
   ) {}
 
+  @ApiOperation({ operationId: 'listReviews', summary: 'Review runs, newest first' })
+  @ApiOkResponse({ type: ReviewRunPageDto, description: 'One page of runs' })
+  @ApiContract({ auth: 'access', admin: true, validated: true })
   @Get('reviews')
   listReviews(
     @Query() query: ReviewListQueryDto,
@@ -38,6 +48,9 @@ export class ReviewController {
     return this.reviews.listRuns(query.limit, query.cursor);
   }
 
+  @ApiOperation({ operationId: 'getReview', summary: 'One run with its findings and measures' })
+  @ApiOkResponse({ type: ReviewRunDto, description: 'The run' })
+  @ApiContract({ auth: 'access', admin: true, errors: { 404: ['NOT_FOUND'] } })
   @Get('reviews/:id')
   async getReview(@Param('id') id: string): Promise<ReviewRunView> {
     const run = await this.reviews.findRun(id);
@@ -46,6 +59,15 @@ export class ReviewController {
   }
 
   /** 201 with the run; 409 REVIEW_RUNNING while another run holds the claim. */
+  @ApiOperation({ operationId: 'runReview', summary: 'Run a review now' })
+  @ApiCreatedResponse({ type: ReviewRunDto, description: 'The run, finished' })
+  @ApiContract({
+    auth: 'access',
+    csrf: true,
+    admin: true,
+    body: true,
+    errors: { 409: ['REVIEW_RUNNING'] },
+  })
   @Post('reviews')
   runReview(@Body() body: RunReviewDto): Promise<ReviewRunView> {
     return this.reviews.run({
@@ -56,6 +78,9 @@ export class ReviewController {
     });
   }
 
+  @ApiOperation({ operationId: 'listBlocks', summary: 'IP blocks and account locks in force' })
+  @ApiOkResponse({ type: BlockPageDto, description: 'One page of blocks' })
+  @ApiContract({ auth: 'access', admin: true, validated: true })
   @Get('blocks')
   async listBlocks(
     @Query() query: ReviewListQueryDto,
@@ -71,6 +96,9 @@ export class ReviewController {
   }
 
   /** Lifts a block in force (audited as `ip_unblocked`); 404 for an unknown or lifted one. */
+  @ApiOperation({ operationId: 'liftBlock', summary: 'Lift a block in force (audited)' })
+  @ApiNoContentResponse({ description: 'Lifted' })
+  @ApiContract({ auth: 'access', csrf: true, admin: true, errors: { 404: ['NOT_FOUND'] } })
   @Delete('blocks/:id')
   @HttpCode(204)
   async liftBlock(@Param('id') id: string): Promise<void> {
@@ -78,6 +106,9 @@ export class ReviewController {
     if (!lifted) throw notFound('Block not found');
   }
 
+  @ApiOperation({ operationId: 'getIntegrity', summary: 'Recompute the seal chain' })
+  @ApiOkResponse({ type: IntegrityDto, description: 'The result of the recomputation' })
+  @ApiContract({ auth: 'access', admin: true })
   @Get('integrity')
   async integrity(): Promise<Omit<IntegrityReport, 'retiredSeals'> & { retiredSeals: number }> {
     return this.reviews.verifyIntegrity();
