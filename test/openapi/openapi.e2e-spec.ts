@@ -157,11 +157,11 @@ describe('OpenAPI document (docs/openapi.json)', () => {
   it('types every success answer and lists each error code of the contract', () => {
     const document = readDocument();
     for (const { op } of operations(document)) {
-      const contract = CONTRACT[op.operationId!]!;
+      const contract = CONTRACT[op.operationId!];
       const success = Object.keys(op.responses).filter((status) => /^2/.test(status));
       expect(success).toHaveLength(1);
       if (success[0] !== '204') {
-        const schema = op.responses[success[0]!]!.content?.['application/json']?.schema;
+        const schema = op.responses[success[0]].content?.['application/json']?.schema;
         expect({ id: op.operationId, ref: schema?.$ref }).toEqual({
           id: op.operationId,
           ref: expect.stringMatching(/^#\/components\/schemas\/\w+$/),
@@ -180,7 +180,7 @@ describe('OpenAPI document (docs/openapi.json)', () => {
     );
     const lists = ['listSessions', 'listUsers', 'listAuditEvents', 'listReviews', 'listBlocks'];
     for (const { op } of operations(document).filter(({ op }) => lists.includes(op.operationId!))) {
-      const ref = op.responses['200']!.content!['application/json']!.schema!.$ref as string;
+      const ref = op.responses['200'].content!['application/json']!.schema!.$ref as string;
       const page = document.components.schemas[ref.split('/').pop()!] as {
         required: string[];
         properties: { items: { type: string }; nextCursor: { type: string; nullable: boolean } };
@@ -302,7 +302,7 @@ describe('a client generated with openapi-typescript + openapi-fetch', () => {
       me: { status: 200, username: ADMIN.username },
       refreshWithoutCsrf: { status: 403, code: 'CSRF_TOKEN' },
       refresh: { status: 200, accessRotated: true },
-      meAfterRefresh: { status: 200, id: (outcome.login!.user as { id: string }).id },
+      meAfterRefresh: { status: 200, id: (outcome.login.user as { id: string }).id },
       logout: { status: 204, cookies: [] },
       meAfterLogout: { status: 401, code: 'TOKEN_MISSING' },
     });
