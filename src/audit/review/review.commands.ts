@@ -142,7 +142,10 @@ export class AuditReviewCommand extends CommandRunner {
   }
 }
 
-/** `gatehouse audit:verify`: recomputes every seal; exit code 1 when one is broken. */
+/** Exit code of a verification that found the trail (seals or files) not intact. */
+export const EXIT_INTEGRITY_BROKEN = 3;
+
+/** `gatehouse audit:verify`: recomputes every seal; exit code 3 when one is broken. */
 @Command({
   name: 'audit:verify',
   description: 'Recompute every audit seal and report the first broken one',
@@ -163,7 +166,7 @@ export class AuditVerifyCommand extends CommandRunner {
     process.stdout.write(
       `BROKEN: seal #${report.firstBrokenSeal?.id} (${report.firstBrokenSeal?.reason})\n`,
     );
-    process.exitCode = 1;
+    process.exitCode = EXIT_INTEGRITY_BROKEN;
   }
 }
 
