@@ -48,6 +48,7 @@ export function coreModules(
     UsersModule.forRoot({
       isGlobal: true,
       hashing: config.password,
+      hashQueueSize: config.loginHashQueueSize,
       dataDir: config.dataDir,
       createInitialAdmin: server,
       bootstrapAdmin: server ? config.bootstrapAdmin : undefined,
