@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerfileParser, type Dockerfile, type Instruction } from 'dockerfile-ast';
@@ -215,6 +216,22 @@ describe('deploy/Dockerfile', () => {
     const pkg = JSON.parse(read('package.json')) as { name: string; files?: string[] };
     expect(pkg.name).toBe('gatehouse');
     expect(pkg.files).toContain('dist');
+  });
+});
+
+describe('the packed package the image installs', () => {
+  it('holds the server and CLI entries the image runs, and no sources, tests or CI files', () => {
+    // Needs the build (npm test builds first), as the image's build stage does.
+    const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(pack.status).toBe(0);
+    const [{ files }] = JSON.parse(pack.stdout) as [{ files: { path: string }[] }];
+    const paths = files.map((file) => file.path);
+    expect(paths).toEqual(expect.arrayContaining(['package.json', 'dist/main.js', 'dist/cli.js']));
+    expect(paths.filter((path) => /^(src|test|bench|\.ci|deploy)\//.test(path))).toEqual([]);
+    expect(paths.filter((path) => /\.spec\.js$/.test(path))).toEqual([]);
   });
 });
 
