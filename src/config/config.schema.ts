@@ -186,6 +186,15 @@ export const SETTINGS = named({
     meaning:
       'Optional. Shares login throttle counters, the general rate limit and session revocations across instances.',
   },
+  REDIS_HEARTBEAT_MS: {
+    section: 'Storage',
+    type: 'integer',
+    default: 1000,
+    min: 100,
+    max: 60_000,
+    meaning:
+      'Redis liveness for session revocation, in milliseconds: the subscriber is pinged every half of it, and a Redis that stops answering (hung, not refused) counts as down, so the guard reads session states from the database within about this long.',
+  },
   REDIS_KEY_PREFIX: {
     section: 'Storage',
     type: 'string',
@@ -394,6 +403,16 @@ export const SETTINGS = named({
     meaning: 'argon2id lanes.',
   },
 
+  LOGIN_HASH_QUEUE_SIZE: {
+    section: 'Password hashing',
+    type: 'integer',
+    default: 32,
+    min: 1,
+    max: 100_000,
+    meaning:
+      'Login password checks that may wait for a hashing slot; past it a login gets `503 LOGIN_BUSY` with `Retry-After`. Logins from a (username, IP) pair that succeeded before are served first.',
+  },
+
   // --- First start
   BOOTSTRAP_ADMIN_USERNAME: {
     section: 'First start',
@@ -451,7 +470,7 @@ export const SETTINGS = named({
     section: 'Nightly review',
     type: 'string',
     default: './reports',
-    meaning: 'Folder of the Markdown report of each run.',
+    meaning: 'Folder of the Markdown report of each run, `review-<run id>.md`.',
   },
   REVIEW_BRUTE_FORCE_FAILURES: {
     section: 'Nightly review',
@@ -492,6 +511,14 @@ export const SETTINGS = named({
     min: 2,
     max: MAX_COUNT,
     meaning: 'Distinct IPs failing on one account (distributed attack).',
+  },
+  REVIEW_DISTRIBUTED_FAILURES: {
+    section: 'Nightly review',
+    type: 'integer',
+    default: 20,
+    min: 1,
+    max: MAX_COUNT,
+    meaning: 'Checked failures on one account that a distributed-attack finding also needs.',
   },
   REVIEW_SUCCESS_AFTER_FAILURES: {
     section: 'Nightly review',
