@@ -69,6 +69,7 @@ describeEachDialect('KyselyAuditStatsRepository', (getDb) => {
         dry_run: 1,
         started_at: 0,
         lease_expires_at: 0,
+        events_reviewed: 0,
       })
       .execute();
   }
