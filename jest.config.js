@@ -24,5 +24,13 @@ module.exports = {
       testRegex: '.*\\.e2e-spec\\.ts$',
       testTimeout: 60_000,
     },
+    {
+      ...common,
+      // The console in Debian's Chromium against the built server (dist/ and dist/web).
+      displayName: 'browser',
+      rootDir: 'test',
+      testRegex: '.*\\.browser-spec\\.ts$',
+      testTimeout: 60_000,
+    },
   ],
 };

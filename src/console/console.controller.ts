@@ -1,4 +1,4 @@
-import { Controller, Get, Head, Inject, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { notFound, Public } from '../common';
@@ -14,9 +14,23 @@ export function isApiPath(path: string): boolean {
 }
 
 /**
+ * The console's own paths. Named, not a catch-all: Nest registers routes module by module in
+ * an order a host does not control, and a catch-all registered early would shadow API routes
+ * (`GET /audit/blocks`). Any other unknown path keeps the API's JSON 404.
+ */
+const CONSOLE_ROUTES = [
+  '/',
+  '/login',
+  '/account',
+  '/account/{*rest}',
+  '/admin',
+  '/admin/{*rest}',
+  '/assets/{*file}',
+];
+
+/**
  * The browser console (API.md "The web console"). A controller rather than static middleware,
- * so the general rate limit (a guard) covers these files like every other path, and it is
- * mounted last, so every API route matches first.
+ * so the general rate limit (a guard) covers these files like every other path.
  */
 @ApiExcludeController()
 @Public()
@@ -24,13 +38,9 @@ export function isApiPath(path: string): boolean {
 export class ConsoleController {
   constructor(@Inject(CONSOLE_FILES) private readonly files: Map<string, ConsoleFile>) {}
 
-  @Get('{*path}')
+  // Express answers HEAD with the GET route (no body).
+  @Get(CONSOLE_ROUTES)
   get(@Req() request: Request, @Res() response: Response): void {
-    this.serve(request, response);
-  }
-
-  @Head('{*path}')
-  head(@Req() request: Request, @Res() response: Response): void {
     this.serve(request, response);
   }
 

@@ -95,7 +95,7 @@ export function App() {
   return (
     <>
       <Header user={user} isAdmin={isAdmin} path={path} onSignedOut={signOut} />
-      <Page path={path} user={user} isAdmin={isAdmin} onSignedOut={signOut} />
+      <Page key={path} path={path} user={user} isAdmin={isAdmin} onSignedOut={signOut} />
     </>
   );
 }
