@@ -20,6 +20,8 @@ export function Chart(props: {
   label: string;
   height?: number;
   formatTime: (ms: number) => string;
+  /** Tick steps in seconds the x axis may use (uPlot picks the first that fits). */
+  steps: number[];
   testId?: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
@@ -42,9 +44,15 @@ export function Chart(props: {
         })),
       ],
       axes: [
-        { values: (_u, splits) => splits.map((s) => props.formatTime(s * 1000)) },
+        {
+          space: 110,
+          incrs: props.steps,
+          values: (_u, splits) => splits.map((s) => props.formatTime(s * 1000)),
+        },
         { size: 48 },
       ],
+      // The totals above each chart name the series; uPlot's own legend would repeat them.
+      legend: { show: false },
       scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
       cursor: { drag: { x: false, y: false } },
     };

@@ -60,7 +60,7 @@ export function AccountPage(props: { user: User; onSignedOut: (message: string) 
         <View loaded={sessions} label="your sessions">
           {(page) => (
             <div class="table-wrap">
-              <table data-testid="sessions">
+              <table class="stack" data-testid="sessions">
                 <caption class="sr-only">Sessions signed in to your account</caption>
                 <thead>
                   <tr>

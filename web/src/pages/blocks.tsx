@@ -25,7 +25,7 @@ export function BlocksPage() {
             <p class="hint">No block is in force.</p>
           ) : (
             <div class="table-wrap">
-              <table data-testid="blocks">
+              <table class="stack" data-testid="blocks">
                 <thead>
                   <tr>
                     <th scope="col">Kind</th>

@@ -83,6 +83,7 @@ function Logins(props: { stats: Stats }) {
           series={series}
           label="Logins per hour: success, failure and refused"
           formatTime={formatHour}
+          steps={[6 * 3600, 12 * 3600, 86400, 2 * 86400]}
           testId="logins-chart"
         />
       </section>
@@ -136,6 +137,7 @@ function Findings(props: { stats: Stats }) {
         series={series}
         label="Review findings per day"
         formatTime={formatDay}
+        steps={[86400, 2 * 86400, 7 * 86400]}
         height={180}
         testId="findings-chart"
       />

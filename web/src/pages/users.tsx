@@ -32,7 +32,7 @@ export function UsersPage(props: { me: User }) {
           {(page) => (
             <>
               <div class="table-wrap">
-                <table data-testid="users">
+                <table class="stack" data-testid="users">
                   <thead>
                     <tr>
                       <th scope="col">Username</th>
