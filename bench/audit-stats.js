@@ -46,12 +46,16 @@ async function main() {
       const response = await fetch(`${server.url}/audit/stats${query}`, { headers: { cookie } });
       const body = await response.json();
       const ms = performance.now() - started;
-      if (response.status !== 200) throw new Error(`stats: ${response.status} ${JSON.stringify(body)}`);
+      if (response.status !== 200)
+        throw new Error(`stats: ${response.status} ${JSON.stringify(body)}`);
       return { ms, body };
     };
     // Warm-up: page cache and prepared statements, as a running service has them.
     const first = await once('');
-    const counted = first.body.series.reduce((sum, p) => sum + p.success + p.failure + p.refused, 0);
+    const counted = first.body.series.reduce(
+      (sum, p) => sum + p.success + p.failure + p.refused,
+      0,
+    );
     for (let i = 0; i < 3; i++) await once('');
     const times = [];
     for (let i = 0; i < requests; i++) times.push((await once('')).ms);

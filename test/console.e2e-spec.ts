@@ -74,7 +74,8 @@ describe('GET /audit/stats and the web console (e2e)', () => {
   it('takes a window and daily buckets', async () => {
     const response = await stats('?from=2026-01-01T00:00:00Z&to=2026-01-08T00:00:00Z&bucket=1d');
     expect(response.status).toBe(200);
-    expect(response.body.series.map((point: { start: string }) => point.start)).toEqual(
+    const series = (response.body as { series: { start: string }[] }).series;
+    expect(series.map((point) => point.start)).toEqual(
       Array.from({ length: 7 }, (_, day) => `2026-01-0${day + 1}T00:00:00.000Z`),
     );
   });

@@ -263,7 +263,7 @@ describe('the web console in Chromium', () => {
     const now = Math.floor(Date.now() / 1000);
     const expired = jwt.sign({ ...payload, iat: now - 120, exp: now - 60 }, JWT_SECRET, {
       algorithm: 'HS256',
-      header: claims.header as jwt.JwtHeader,
+      header: claims.header,
     });
     await context.addCookies([{ ...access, value: expired }]);
 

@@ -142,7 +142,7 @@ function ChangePassword() {
       </p>
       <ErrorMessage error={action.error} />
       <Done message={action.done} />
-      <form onSubmit={submit}>
+      <form onSubmit={(event) => void submit(event)}>
         <label for="current-password">Current password</label>
         <input
           id="current-password"

@@ -78,7 +78,7 @@ export function LoginPage(props: {
       ) : (
         error !== undefined && <ErrorMessage error={error} />
       )}
-      <form class="card" onSubmit={submit} aria-busy={busy}>
+      <form class="card" onSubmit={(event) => void submit(event)} aria-busy={busy}>
         <label for="username">Username</label>
         <input
           id="username"

@@ -63,7 +63,7 @@ export function ReviewsPage() {
   return (
     <main id="main">
       <PageTitle>Reviews</PageTitle>
-      <form class="card inline" onSubmit={reviewNow}>
+      <form class="card inline" onSubmit={(event) => void reviewNow(event)}>
         <label class="check">
           <input
             type="checkbox"

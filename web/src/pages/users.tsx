@@ -163,7 +163,7 @@ function CreateUser(props: { onCreated: () => void }) {
       <h2 id="create-title">Create a user</h2>
       <ErrorMessage error={action.error} />
       <Done message={action.done} />
-      <form onSubmit={submit}>
+      <form onSubmit={(event) => void submit(event)}>
         <label for="new-username">Username</label>
         <input
           id="new-username"
