@@ -1,6 +1,7 @@
 import { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001_initial';
 import * as reviewSealSpan from './0002_review_seal_span';
+import * as reviewWindowAdvance from './0004_review_window_advance';
 import * as auditLoginStats from './0006_audit_login_stats';
 
 /**
@@ -10,6 +11,7 @@ import * as auditLoginStats from './0006_audit_login_stats';
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_review_seal_span': reviewSealSpan,
+  '0004_review_window_advance': reviewWindowAdvance,
   '0006_audit_login_stats': auditLoginStats,
 };
 
