@@ -96,9 +96,15 @@ beforeAll(async () => {
       REVIEW_BRUTE_FORCE_FAILURES: '6',
       REVIEW_ENABLED: 'false',
     }),
+    // Generous: beside other suites on two cores the start alone can take tens of seconds.
+    90_000,
   );
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-}, 60_000);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox'],
+    timeout: 90_000,
+  });
+}, 200_000);
 
 afterAll(async () => {
   for (const context of contexts) await context.close();
