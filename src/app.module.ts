@@ -2,17 +2,18 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { RateLimitModule } from './auth/throttle';
 import { APP_CONFIG, AppConfig } from './config';
 import { ConsoleModule } from './console';
-import { coreModules } from './core.modules';
+import { gatehouseFromConfig } from './core.modules';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics';
 import { sharedStateBindings } from './redis';
 
-/** The HTTP service: the core modules plus the general rate limit, health and metrics. */
+/** The HTTP service: GatehouseModule plus the general rate limit, health and metrics. */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     // With REDIS_URL: throttle counters, rate limit, revocations and health go through Redis.
     const shared = sharedStateBindings(config.redis);
+    const gatehouse = gatehouseFromConfig(config, shared, 'server');
     return {
       module: AppModule,
       imports: [
@@ -21,15 +22,18 @@ export class AppModule {
           limitPerMinute: config.http.rateLimitPerMinute,
           storage: shared.rateLimitStorage,
         }),
-        ...coreModules(config, shared, 'server'),
-        HealthModule.forRoot({ optionalIndicators: shared.healthIndicators }),
+        ...shared.imports,
+        gatehouse,
+        HealthModule.forRoot({
+          optionalIndicators: shared.healthIndicators,
+          imports: [gatehouse],
+        }),
         MetricsModule.forRoot(config.metrics),
         // Last: its catch-all route serves the console's pages for what no API route matched.
         ...(config.web.enabled ? [ConsoleModule.forRoot()] : []),
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],
-      global: true,
     };
   }
 }

@@ -1,19 +1,16 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import cookieParser from 'cookie-parser';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import type { AppConfig } from './config';
 import {
-  acceptRequestId,
   ApiError,
   ErrorResponseHook,
   HttpExceptionFilter,
   rejectDeepJson,
   rejectPrototypeKeys,
-  resolveClientIp,
-  runWithRequestContext,
+  requestContextMiddleware,
 } from './common';
 import { RateLimitMiddleware } from './auth/throttle';
 
@@ -37,42 +34,6 @@ function requireJsonBodies(request: Request, _response: Response, next: NextFunc
   next();
 }
 
-/**
- * Request id (taken or made), echoed in `X-Request-Id` and carried by every log line and event;
- * and the canonical client IP (API.md), decided here once: it replaces `request.ip`, so the
- * rate limit, the login throttle, blocks, sessions, metrics and every audit event read the same
- * spelling. A forwarded value that is not an address is `400 BAD_CLIENT_ADDRESS`, recorded with
- * the address of the proxy that forwarded it.
- */
-function requestContext(request: Request, response: Response, next: NextFunction): void {
-  const requestId = acceptRequestId(request.headers['x-request-id']);
-  response.setHeader('X-Request-Id', requestId);
-  const userAgent = request.headers['user-agent'];
-  const client = resolveClientIp(request);
-  const ip = client.ok ? client.ip : client.proxyIp;
-  Object.defineProperty(request, 'ip', { value: ip, configurable: true, enumerable: true });
-  runWithRequestContext(
-    {
-      requestId,
-      ip,
-      userAgent: typeof userAgent === 'string' ? userAgent : '',
-      method: request.method,
-      path: request.path,
-    },
-    () => {
-      if (client.ok) next();
-      else
-        next(
-          new ApiError(
-            400,
-            'BAD_CLIENT_ADDRESS',
-            'The forwarded client address is not an IP address',
-          ),
-        );
-    },
-  );
-}
-
 /** The general rate limit for what route guards never see (docs, static files, 404s). */
 function generalRateLimit(app: INestApplication): RateLimitMiddleware | undefined {
   try {
@@ -93,13 +54,9 @@ function noStoreOnSensitiveRoutes(request: Request, response: Response, next: Ne
   next();
 }
 
-/** The hooks a module provides (auth: the login audit of refusals before the handler). */
+/** The hook auth provides (the login audit of refusals before the handler); required. */
 function errorResponseHooks(app: INestApplication): ErrorResponseHook[] {
-  try {
-    return [app.get(ErrorResponseHook, { strict: false })];
-  } catch {
-    return [];
-  }
+  return [app.get(ErrorResponseHook)];
 }
 
 /**
@@ -111,7 +68,7 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   const express_ = app as NestExpressApplication;
   express_.disable('x-powered-by');
   express_.set('trust proxy', config.http.trustProxy);
-  app.use(requestContext);
+  app.use(requestContextMiddleware);
   app.use(
     helmet({
       // A JSON API: no HTML of ours needs CSP beyond the docs page, which helmet's default allows.
@@ -137,7 +94,6 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   const rateLimit = generalRateLimit(app);
   // After CORS (a refusal a browser can read) and before parsing (a flood costs no parsing).
   if (rateLimit) app.use(rateLimit.use.bind(rateLimit));
-  app.use(cookieParser());
   app.use(requireJsonBodies);
   app.use(
     express.json({ limit: config.http.bodyLimitBytes, strict: true, type: 'application/json' }),
@@ -145,14 +101,6 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
   // Depth first: it bounds every later walk of the body (prototype keys, class-transformer).
   app.use(rejectDeepJson);
   app.use(rejectPrototypeKeys);
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      transform: true,
-      stopAtFirstError: false,
-    }),
-  );
   app.useGlobalFilters(new HttpExceptionFilter(errorResponseHooks(app)));
   app.enableShutdownHooks();
 

@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { AuditModule, AuditService } from '../src/audit';
+import { AuditModule, AuditService, SessionRevoker } from '../src/audit';
 import { AUDIT_MODULE_OPTIONS } from '../src/audit/audit.module-definition';
+import { ReviewModule } from '../src/audit/review';
 import { auditEventFromRow } from '../src/audit/audit.repository';
 import { ReviewDetector } from '../src/audit/review/review-detector.decorator';
 import { AuditReviewCommand, AuditVerifyCommand } from '../src/audit/review/review.commands';
@@ -89,37 +90,49 @@ class TorExitDetector implements ReviewDetectorRule {
 @Module({ providers: [TorExitDetector] })
 class TeamDetectorsModule {}
 
+/** The review's port, bound by the host (GatehouseModule binds auth's); unused by a dry run. */
+@Injectable()
+class NoSessionsRevoker extends SessionRevoker {
+  revokeAllForUsername(): Promise<number> {
+    return Promise.resolve(0);
+  }
+}
+
 describe('review detectors are discovered, in any module (e2e)', () => {
   it('runs a user-defined @ReviewDetector() next to the built-in ones, in the database and offline reviews', async () => {
     const reportDir = mkdtempSync(join(tmpdir(), 'gh-review-'));
     const moduleRef = await Test.createTestingModule({
       imports: [
         DatabaseModule.forRoot({ url: 'sqlite::memory:', timeoutMs: 5000, poolSize: 1 }),
-        AuditModule.forRoot({
-          isGlobal: true,
-          sealKey: 'k'.repeat(48),
-          logDir: reportDir,
-          fileSink: false,
-          retentionDays: 3650,
-          review: {
-            enabled: false,
-            timeZone: 'UTC',
-            reportDir,
-            thresholds: {
-              bruteForceFailures: 20,
-              sprayingUsernames: 10,
-              stuffingIps: 20,
-              stuffingUsernames: 20,
-              distributedIps: 10,
-              successAfterFailures: 5,
-              enumerationUnknown: 20,
-              lockoutBurstAccounts: 5,
-              lockoutBurstWindow: 600,
-            },
-            ipBlockBase: 3600,
-            ipBlockMax: 86400,
-            accountLock: 3600,
-          },
+        ReviewModule.forRoot({
+          sessionRevoker: NoSessionsRevoker,
+          imports: [
+            AuditModule.forRoot({
+              sealKey: 'k'.repeat(48),
+              logDir: reportDir,
+              fileSink: false,
+              retentionDays: 3650,
+              review: {
+                enabled: false,
+                timeZone: 'UTC',
+                reportDir,
+                thresholds: {
+                  bruteForceFailures: 20,
+                  sprayingUsernames: 10,
+                  stuffingIps: 20,
+                  stuffingUsernames: 20,
+                  distributedIps: 10,
+                  successAfterFailures: 5,
+                  enumerationUnknown: 20,
+                  lockoutBurstAccounts: 5,
+                  lockoutBurstWindow: 600,
+                },
+                ipBlockBase: 3600,
+                ipBlockMax: 86400,
+                accountLock: 3600,
+              },
+            }),
+          ],
         }),
         TeamDetectorsModule,
       ],

@@ -16,8 +16,6 @@ export interface AuditModuleOptions {
 }
 
 export interface AuditModuleExtras {
-  /** Registers the module globally (default true). */
-  isGlobal: boolean;
   /** More sinks (provider classes) that receive every committed event after the file sink. */
   sinks: Type<AuditSink>[];
 }
@@ -33,9 +31,8 @@ export const {
   optionsInjectionToken: AUDIT_MODULE_OPTIONS,
 })
   .setClassMethodName('forRoot')
-  .setExtras<AuditModuleExtras>({ isGlobal: true, sinks: [] }, (definition, extras) => ({
+  .setExtras<AuditModuleExtras>({ sinks: [] }, (definition, extras) => ({
     ...definition,
-    global: extras.isGlobal,
     providers: [
       ...(definition.providers ?? []),
       ...extras.sinks,

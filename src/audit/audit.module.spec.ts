@@ -29,12 +29,17 @@ class MemorySink extends AuditSink {
 
 const SEAL_KEY = 's'.repeat(48);
 
-async function createApp(logDir: string, fileSink = true): Promise<INestApplication> {
+async function createApp(
+  logDir: string,
+  fileSink = true,
+  mountEvents = false,
+): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
+    // The controller mounted by hand, as AdminRoutesModule does (without its guard here).
+    controllers: mountEvents ? [AuditEventsController] : [],
     imports: [
       DatabaseModule.forRoot({ url: 'sqlite::memory:', timeoutMs: 5000, poolSize: 1 }),
       AuditModule.forRootAsync({
-        isGlobal: true,
         sinks: [MemorySink],
         useFactory: () => ({ sealKey: SEAL_KEY, logDir, fileSink, retentionDays: 30 }),
       }),
@@ -105,6 +110,14 @@ describe('AuditModule', () => {
     await app.close();
   });
 
+  it('mounts no /audit route by itself: without authentication there is nothing to open', async () => {
+    const app = await createApp(dir);
+    const server = app.getHttpServer() as Parameters<typeof request>[0];
+    await request(server).get('/audit/events').expect(404);
+    await request(server).post('/audit/reviews').send({}).expect(404);
+    await app.close();
+  });
+
   it('opens no file when the file sink is off', async () => {
     const app = await createApp(join(dir, 'never'), false);
     await app.get(AuditService).record({ type: 'authn_login_success', outcome: 'success' });
@@ -121,7 +134,7 @@ describe('GET /audit/events', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'audit-events-'));
-    app = await createApp(dir, false);
+    app = await createApp(dir, false, true);
     const audit = app.get(AuditService);
     ids = [];
     const at = (minute: number): string =>

@@ -1,6 +1,6 @@
 export { AuthModule } from './auth.module';
 export { AUTH_MODULE_OPTIONS, InjectAuthOptions } from './auth.module-definition';
-export type { AuthModuleExtras } from './auth.module-definition';
+
 export type { AuthModuleOptions } from './auth.options';
 export { AuthGuard } from './guard/auth.guard';
 export { AuthCookies } from './auth-cookies';
@@ -13,3 +13,10 @@ export { TokenService, ACCESS_TOKEN_TYPE, ACCESS_TOKEN_ALGORITHM } from './token
 export { LoginAuditLedger, isLoginRequest, LOGIN_PATH } from './login/login-audit.ledger';
 export { WWW_AUTHENTICATE } from './auth.errors';
 export * from './throttle';
+export { SessionsModule } from './sessions/sessions.module';
+export type { SessionsModuleExtras } from './auth.module-definition';
+export type { AuthModuleWiring } from './auth.module';
+export { AuthSessionRevoker } from './ports/auth-session-revoker';
+export { AuthUserLifecycle } from './ports/auth-user-lifecycle';
+export { GatehouseExceptionFilter } from './gatehouse-exception.filter';
+export { gatehouseController, applyGatehouseMiddleware } from './gatehouse-routes';

@@ -24,5 +24,7 @@ export {
 } from './instrumentation';
 export type { AuditWriteTiming, TokenRejection } from './instrumentation';
 export { normalizeUsername, codePointLength } from './username';
+export { MissingBindingError, missingBinding } from './missing-binding';
+export { gatehouseValidationPipe, requestContextMiddleware } from './gatehouse-http';
 export { canonicalForwardedIp, canonicalIp, resolveClientIp } from './client-address';
 export type { ClientAddressSource, ClientIpResolution } from './client-address';

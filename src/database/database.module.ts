@@ -2,9 +2,11 @@ import {
   DynamicModule,
   Global,
   Inject,
+  InjectionToken,
   Injectable,
   Logger,
   Module,
+  ModuleMetadata,
   OnApplicationShutdown,
 } from '@nestjs/common';
 import type Sqlite from 'better-sqlite3';
@@ -20,6 +22,7 @@ import type { DB } from './database.types';
 
 export const KYSELY = Symbol('KYSELY');
 const DATABASE_CONNECTION = Symbol('DATABASE_CONNECTION');
+const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
 
 /** Injects the one Kysely instance; only repositories and `database/` may use it. */
 export const InjectKysely = (): ParameterDecorator & PropertyDecorator => Inject(KYSELY);
@@ -54,24 +57,39 @@ class DatabaseLifecycle implements OnApplicationShutdown {
 @Module({})
 export class DatabaseModule {
   static forRoot(options: DatabaseModuleOptions): DynamicModule {
+    return DatabaseModule.forRootAsync({ useFactory: () => options });
+  }
+
+  /** Options from a factory (GatehouseModule passes its own options module in `imports`). */
+  static forRootAsync(options: {
+    imports?: ModuleMetadata['imports'];
+    inject?: InjectionToken[];
+    useFactory: (...args: never[]) => DatabaseModuleOptions | Promise<DatabaseModuleOptions>;
+  }): DynamicModule {
     const logger = new Logger('Database');
     return {
       module: DatabaseModule,
+      imports: options.imports ?? [],
       providers: [
         {
+          provide: DATABASE_OPTIONS,
+          useFactory: options.useFactory,
+          inject: options.inject ?? [],
+        },
+        {
           provide: DATABASE_CONNECTION,
-          // Migrations run inside the factory, so nothing can see the database unmigrated.
-          useFactory: async (): Promise<DatabaseConnection> => {
+          useFactory: async (settings: DatabaseModuleOptions): Promise<DatabaseConnection> => {
             const connection = openDatabase({
-              ...options,
+              ...settings,
               onPoolError: (error) => logger.warn(`Database pool error: ${error.message}`),
             });
-            if (options.migrate !== false) {
+            if (settings.migrate !== false) {
               const applied = await migrateToLatest(connection.db);
               if (applied.length > 0) logger.log(`Applied migrations: ${applied.join(', ')}`);
             }
             return connection;
           },
+          inject: [DATABASE_OPTIONS],
         },
         {
           provide: KYSELY,

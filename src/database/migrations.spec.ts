@@ -1,4 +1,5 @@
 import { describeEachDialect } from '../../test/support/database';
+import { sql } from 'kysely';
 import { migrateToLatest } from './database.factory';
 
 const TABLES = [
@@ -59,26 +60,34 @@ describeEachDialect('migrations', (database) => {
     await db.deleteFrom('audit_events').execute();
   });
 
-  it('enforces foreign keys (sessions need a user)', async () => {
+  it('keeps sessions independent of the users table (a host user store logs in too)', async () => {
     const { db } = database();
     const now = Date.now();
+    const session = (id: string) => ({
+      id,
+      user_id: 'external-user-1',
+      created_at: now,
+      last_seen_at: now,
+      expires_at: now,
+      refresh_expires_at: now,
+      refresh_hash: `h-${id}`,
+      refresh_generation: 0,
+      refresh_salt: 'salt',
+      ip: '::1',
+      user_agent: 'ua',
+    });
+    await db.insertInto('sessions').values(session('s1')).execute();
+    const [row] = await db.selectFrom('sessions').selectAll().where('id', '=', 's1').execute();
+    expect(row).toMatchObject({ user_id: 'external-user-1', refresh_hash: 'h-s1' });
+    await db.deleteFrom('sessions').execute();
+  });
+
+  it('keeps other foreign keys (findings need their run)', async () => {
+    const { db } = database();
     await expect(
-      db
-        .insertInto('sessions')
-        .values({
-          id: 's1',
-          user_id: 'missing',
-          created_at: now,
-          last_seen_at: now,
-          expires_at: now,
-          refresh_expires_at: now,
-          refresh_hash: 'h',
-          refresh_generation: 0,
-          refresh_salt: 'salt',
-          ip: '::1',
-          user_agent: 'ua',
-        })
-        .execute(),
+      sql`INSERT INTO review_findings (id, run_id, rule, severity, subject_kind, subject, evidence,
+        first_seen, last_seen, sample_event_ids)
+        VALUES ('f1', 'missing-run', 'r', 'low', 'ip', 's', '{}', 't', 't', '[]')`.execute(db),
     ).rejects.toMatchObject({ message: expect.stringMatching(/foreign key/i) as unknown });
   });
 });

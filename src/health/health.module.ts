@@ -1,4 +1,4 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseHealthIndicator } from './database.health';
 import { HealthController } from './health.controller';
@@ -7,6 +7,8 @@ import { NoOptionalHealthIndicators, OptionalHealthIndicators } from './optional
 export interface HealthModuleOptions {
   /** Checks of the configured optional dependencies (Redis); none by default. */
   optionalIndicators?: Type<OptionalHealthIndicators>;
+  /** A module that exports AuditService (the service passes its GatehouseModule). */
+  imports?: ModuleMetadata['imports'];
 }
 
 /** `/health` and `/health/ready`; import it as `HealthModule.forRoot(...)`. */
@@ -19,6 +21,7 @@ export class HealthModule {
   static forRoot(options: HealthModuleOptions = {}): DynamicModule {
     return {
       module: HealthModule,
+      imports: options.imports ?? [],
       providers: [
         {
           provide: OptionalHealthIndicators,

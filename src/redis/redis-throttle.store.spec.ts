@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { once } from 'node:events';
 import { DatabaseConnection, migrateToLatest, openDatabase } from '../database';
-import { behavesAsThrottleStore } from '../../test/support/throttle-store.contract';
+import { behavesAsThrottleStore } from '../testing';
 import {
   deleteKeys,
   describeWithRedis,

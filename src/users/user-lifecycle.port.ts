@@ -2,7 +2,7 @@ import type { User } from './user';
 
 /**
  * A port that `users` defines and `auth` provides: what must happen to sessions and lockout
- * state when an admin disables or unlocks a user. Without a provider (CLI) nothing extra runs.
+ * state when an admin disables or unlocks a user. A missing binding fails at boot (MissingBindingError).
  */
 export abstract class UserLifecycleHooks {
   /** Revoke every session of the user at once. */

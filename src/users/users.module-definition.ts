@@ -1,5 +1,7 @@
 import { ConfigurableModuleBuilder, Provider, Type } from '@nestjs/common';
+import { missingBinding } from '../common';
 import type { Argon2Parameters } from './password-hasher';
+import { UserLifecycleHooks } from './user-lifecycle.port';
 import { KyselyUsersRepository, UsersRepository } from './users.repository';
 
 export interface UsersModuleOptions {
@@ -14,9 +16,14 @@ export interface UsersModuleOptions {
 }
 
 export interface UsersModuleExtras {
-  isGlobal: boolean;
   /** Bind another user store (LDAP, an existing table) in place of the Kysely one. */
   store?: Type<UsersRepository>;
+  /**
+   * The UserLifecycleHooks port (required): what disabling, unlocking or taking a role away
+   * does to sessions and locks. GatehouseModule binds auth's implementation; its dependencies
+   * come from the module's `imports` (forRootAsync).
+   */
+  lifecycle?: Type<UserLifecycleHooks>;
 }
 
 export const {
@@ -26,15 +33,19 @@ export const {
   ASYNC_OPTIONS_TYPE: USERS_ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<UsersModuleOptions>()
   .setClassMethodName('forRoot')
-  .setExtras<UsersModuleExtras>({ isGlobal: false }, (definition, extras) => {
+  .setExtras<UsersModuleExtras>({}, (definition, extras) => {
     const store: Provider = {
       provide: UsersRepository,
       useClass: extras.store ?? KyselyUsersRepository,
     };
-    return {
-      ...definition,
-      global: extras.isGlobal,
-      providers: [...(definition.providers ?? []), store],
-    };
+    const lifecycle: Provider = extras.lifecycle
+      ? { provide: UserLifecycleHooks, useClass: extras.lifecycle }
+      : missingBinding(
+          UserLifecycleHooks,
+          'UserLifecycleHooks',
+          'Import GatehouseModule.forRoot(...), or pass `lifecycle` (a UserLifecycleHooks class) and ' +
+            'the modules it needs in `imports` to UsersModule.forRootAsync(...).',
+        );
+    return { ...definition, providers: [...(definition.providers ?? []), store, lifecycle] };
   })
   .build();

@@ -7,7 +7,6 @@ import {
   UsersModuleOptions,
 } from './users.module-definition';
 import { UsersBootstrapService } from './users-bootstrap.service';
-import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 /**
@@ -15,7 +14,6 @@ import { UsersService } from './users.service';
  * default); `UsersModule.forRoot(options, { store: LdapUsers })`-style extras bind another.
  */
 @Module({
-  controllers: [UsersController],
   providers: [
     {
       provide: PasswordHasher,

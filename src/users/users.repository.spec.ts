@@ -1,71 +1,10 @@
 import { describeEachDialect } from '../../test/support/database';
-import { KyselyUsersRepository, UsernameTakenError } from './users.repository';
-import { normalizeUsername } from './username';
+import { behavesAsUsersRepository } from '../testing';
+import { KyselyUsersRepository } from './users.repository';
 
 describeEachDialect('KyselyUsersRepository', (database) => {
-  let repository: KyselyUsersRepository;
-  let counter = 0;
-
-  beforeEach(async () => {
+  behavesAsUsersRepository(async () => {
     await database().db.deleteFrom('users').execute();
-    repository = new KyselyUsersRepository(database().db);
-  });
-
-  const insert = (username: string) =>
-    repository.insert({
-      id: `id-${++counter}`,
-      username,
-      usernameNormalized: normalizeUsername(username),
-      passwordHash: 'hash',
-      roles: ['user'],
-      now: Date.now(),
-    });
-
-  it('stores and finds a user by id and by normalised username', async () => {
-    const created = await insert('Alice');
-    expect(created).toMatchObject({
-      username: 'Alice',
-      usernameNormalized: 'alice',
-      roles: ['user'],
-      disabled: false,
-    });
-    expect((await repository.findById(created.id))?.username).toBe('Alice');
-    expect((await repository.findByNormalizedUsername('alice'))?.id).toBe(created.id);
-  });
-
-  it.each([
-    ['ALICE', 'case'],
-    ['  alice ', 'surrounding spaces'],
-    ['ａｌｉｃｅ', 'full-width (NFKC) letters'],
-  ])('refuses %p as a duplicate of alice (%s)', async (variant) => {
-    await insert('alice');
-    await expect(insert(variant)).rejects.toBeInstanceOf(UsernameTakenError);
-  });
-
-  it('updates roles, the disabled flag and the password hash', async () => {
-    const created = await insert('bob');
-    const updated = await repository.update(
-      created.id,
-      { disabled: true, roles: ['admin', 'user'], passwordHash: 'h2', passwordChanged: true },
-      Date.now() + 1000,
-    );
-    expect(updated).toMatchObject({ disabled: true, roles: ['admin', 'user'], passwordHash: 'h2' });
-    expect(Date.parse(updated!.passwordChangedAt)).toBeGreaterThan(
-      Date.parse(created.passwordChangedAt),
-    );
-    expect(await repository.update('unknown', { disabled: true }, Date.now())).toBeUndefined();
-  });
-
-  it('pages through users by normalised username', async () => {
-    for (const name of ['carol', 'alice', 'bob', 'dave']) await insert(name);
-    const first = await repository.list(2);
-    const second = await repository.list(2, first[1].usernameNormalized);
-    expect([...first, ...second].map((user) => user.username)).toEqual([
-      'alice',
-      'bob',
-      'carol',
-      'dave',
-    ]);
-    expect(await repository.count()).toBe(4);
+    return new KyselyUsersRepository(database().db);
   });
 });

@@ -1,4 +1,4 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit';
 import { ApiError, Role } from '../common';
@@ -35,7 +35,7 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly policy: PasswordPolicy,
     private readonly audit: AuditService,
-    @Optional() private readonly lifecycle?: UserLifecycleHooks,
+    private readonly lifecycle: UserLifecycleHooks,
   ) {}
 
   findById(id: string): Promise<User | undefined> {
@@ -151,16 +151,16 @@ export class UsersService {
       details: { disabled: user.disabled, roles: user.roles },
     });
     if (user.disabled && !before.disabled) {
-      await this.lifecycle?.onDisabled(user);
+      await this.lifecycle.onDisabled(user);
     } else if (before.roles.some((role) => !user.roles.includes(role))) {
-      await this.lifecycle?.onRolesReduced(user);
+      await this.lifecycle.onRolesReduced(user);
     }
     return user;
   }
 
   async unlock(id: string): Promise<void> {
     const user = await this.getById(id);
-    await this.lifecycle?.onUnlocked(user);
+    await this.lifecycle.onUnlocked(user);
     await this.audit.record({
       type: 'user_unlocked',
       outcome: 'success',

@@ -1,4 +1,5 @@
 export { ReviewModule } from './review.module';
+export type { ReviewModuleWiring } from './review.module';
 export { ReviewService } from './review.service';
 export type { RunRequest } from './review.service';
 export { OfflineReviewService } from './offline-review.service';

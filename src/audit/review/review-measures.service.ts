@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { AuditService } from '../audit.service';
 import { BlocksService } from '../blocks/blocks.service';
 import { SessionRevoker } from '../session-revoker.port';
@@ -28,7 +27,7 @@ export class ReviewMeasuresService {
   constructor(
     private readonly blocks: BlocksService,
     private readonly audit: AuditService,
-    private readonly moduleRef: ModuleRef,
+    private readonly revoker: SessionRevoker,
   ) {}
 
   /** Applies the measures of the findings, once per (kind, target) in the run. */
@@ -154,15 +153,6 @@ export class ReviewMeasuresService {
 
   /** The revoker (auth) audits each revocation as `authn_token_revoked`, in this run's context. */
   private revokeSessions(username: string, reason: string): Promise<number> {
-    return this.sessionRevoker().revokeAllForUsername(username, reason);
-  }
-
-  /** Auth provides the port; looked up app-wide so `audit` never imports `auth`. */
-  private sessionRevoker(): SessionRevoker {
-    try {
-      return this.moduleRef.get(SessionRevoker, { strict: false });
-    } catch {
-      throw new Error('no SessionRevoker is provided (the auth module is not loaded)');
-    }
+    return this.revoker.revokeAllForUsername(username, reason);
   }
 }

@@ -14,7 +14,10 @@ import { CsrfService, isUnsafeMethod } from '../csrf/csrf.service';
 import { LoginAuditLedger } from '../login/login-audit.ledger';
 import { JwtStrategy } from '../tokens/jwt.strategy';
 
-type AuthenticatedRequest = Request & { user?: AuthenticatedUser };
+/** Set once the guard let a request through: the global and a per-controller guard run once. */
+const PASSED = Symbol('gatehouse.authGuardPassed');
+
+type AuthenticatedRequest = Request & { user?: AuthenticatedUser; [PASSED]?: true };
 
 interface StrategyOutcome {
   user?: AuthenticatedUser;
@@ -53,6 +56,7 @@ export class AuthGuard implements CanActivate {
     // Closed by default for transports this guard does not know how to authenticate.
     if (context.getType() !== 'http') return false;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (request[PASSED]) return true;
     const unsafe = isUnsafeMethod(request.method);
     if (unsafe) await this.checkOrigin(request);
 
@@ -85,6 +89,7 @@ export class AuthGuard implements CanActivate {
       });
       throw forbidden();
     }
+    request[PASSED] = true;
     return true;
   }
 

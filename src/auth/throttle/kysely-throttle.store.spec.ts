@@ -1,5 +1,5 @@
 import { describeEachDialect, truncateAll } from '../../../test/support/database';
-import { behavesAsThrottleStore } from '../../../test/support/throttle-store.contract';
+import { behavesAsThrottleStore } from '../../testing';
 import { KyselyThrottleStore, throttleKey } from './kysely-throttle.store';
 
 describeEachDialect('KyselyThrottleStore', (getDb) => {

@@ -21,7 +21,6 @@ export interface LoginThrottleOptions {
 }
 
 export interface LoginThrottleExtras {
-  isGlobal: boolean;
   /** Another ThrottleStore (e.g. Redis) in place of the database one. */
   store?: Type<ThrottleStore>;
 }
@@ -36,14 +35,13 @@ export const {
   optionsInjectionToken: LOGIN_THROTTLE_OPTIONS,
 })
   .setClassMethodName('forRoot')
-  .setExtras<LoginThrottleExtras>({ isGlobal: true }, (definition, extras) => {
+  .setExtras<LoginThrottleExtras>({}, (definition, extras) => {
     const store: Provider = {
       provide: ThrottleStore,
       useClass: extras.store ?? KyselyThrottleStore,
     };
     return {
       ...definition,
-      global: extras.isGlobal,
       providers: [...(definition.providers ?? []), store],
     };
   })

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { LoginThrottleConfigurableModule } from './login-throttle.module-definition';
 import { LoginThrottleService } from './login-throttle.service';
+import { ThrottleStore } from './throttle.store';
 
 /**
  * Login throttling and lockout (API.md "Login rules"): `LoginThrottleService` over a
@@ -9,6 +10,6 @@ import { LoginThrottleService } from './login-throttle.service';
  */
 @Module({
   providers: [LoginThrottleService],
-  exports: [LoginThrottleService],
+  exports: [LoginThrottleService, ThrottleStore],
 })
 export class LoginThrottleModule extends LoginThrottleConfigurableModule {}

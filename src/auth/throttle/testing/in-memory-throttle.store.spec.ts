@@ -1,4 +1,4 @@
-import { behavesAsThrottleStore } from '../../../../test/support/throttle-store.contract';
+import { behavesAsThrottleStore } from '../../../testing';
 import { InMemoryThrottleStore } from './in-memory-throttle.store';
 
 // The fake the service spec relies on must keep the same promises as the real stores.

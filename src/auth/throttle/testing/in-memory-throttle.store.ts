@@ -13,7 +13,7 @@ import {
 
 /**
  * A hand-written fake of the throttle store for unit specs, with the semantics documented on
- * FailurePolicy (test/support/throttle-store.contract.ts holds it to them). One process only:
+ * FailurePolicy (gatehouse/testing's behavesAsThrottleStore holds it to them). One process only:
  * each method runs without awaiting, so it is atomic within the event loop.
  */
 export class InMemoryThrottleStore extends ThrottleStore {

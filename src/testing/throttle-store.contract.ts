@@ -3,7 +3,7 @@ import type {
   ReservationRequest,
   ThrottleStore,
   ThrottleSubject,
-} from '../../src/auth/throttle';
+} from '../auth/throttle';
 
 const T0 = 1_800_000_000_000;
 const MINUTE = 60_000;

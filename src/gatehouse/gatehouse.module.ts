@@ -1,0 +1,101 @@
+import { ConfigurableModuleBuilder, DynamicModule, Inject, Module } from '@nestjs/common';
+import { AuditModule } from '../audit';
+import { ReviewModule } from '../audit/review';
+import { AuthModule } from '../auth';
+import { AuthSessionRevoker } from '../auth/ports/auth-session-revoker';
+import { AuthUserLifecycle } from '../auth/ports/auth-user-lifecycle';
+import { SessionsModule } from '../auth/sessions/sessions.module';
+import { LoginThrottleModule } from '../auth/throttle';
+import { DatabaseModule } from '../database';
+import { UsersModule } from '../users';
+import { AdminRoutesModule } from './admin-routes.module';
+import type { GatehouseModuleExtras, GatehouseModuleOptions } from './gatehouse.options';
+
+export const GATEHOUSE_OPTIONS = Symbol('GATEHOUSE_OPTIONS');
+export const InjectGatehouseOptions = (): ParameterDecorator => Inject(GATEHOUSE_OPTIONS);
+
+/** Holds the options (a value, or the host's factory and what it injects) for every module. */
+@Module({})
+export class GatehouseOptionsModule {}
+
+/**
+ * Wires the modules from one options object, each importing exactly what it needs (no global
+ * module but the database connection): users → sessions/audit/throttle, auth → all of them,
+ * review → audit, users, sessions. The ports are bound here: UserLifecycleHooks and
+ * SessionRevoker to auth's implementations, the stores, sinks and detectors to the extras.
+ */
+function compose(definition: DynamicModule, extras: GatehouseModuleExtras): DynamicModule {
+  const optionsModule: DynamicModule = {
+    module: GatehouseOptionsModule,
+    imports: definition.imports ?? [],
+    providers: definition.providers ?? [],
+    exports: [GATEHOUSE_OPTIONS],
+  };
+  const host = extras.imports ?? [];
+  const from = <T>(pick: (options: GatehouseModuleOptions) => T) => ({
+    imports: [optionsModule, ...host],
+    inject: [GATEHOUSE_OPTIONS],
+    useFactory: pick,
+  });
+
+  const database = DatabaseModule.forRootAsync({
+    imports: [optionsModule],
+    inject: [GATEHOUSE_OPTIONS],
+    useFactory: (options: GatehouseModuleOptions) => options.database,
+  });
+  const audit = AuditModule.forRootAsync({
+    ...from((options) => options.audit),
+    sinks: extras.auditSinks ?? [],
+  });
+  const throttle = LoginThrottleModule.forRootAsync({
+    ...from((options) => options.throttle),
+    store: extras.throttleStore,
+  });
+  const sessions = SessionsModule.forRootAsync({
+    ...from((options) => options.auth),
+    imports: [optionsModule, ...host, audit],
+    revocationNotifier: extras.revocationNotifier,
+  });
+  const users = UsersModule.forRootAsync({
+    ...from((options) => options.users),
+    imports: [optionsModule, ...host, audit, sessions, throttle],
+    store: extras.usersStore,
+    lifecycle: AuthUserLifecycle,
+  });
+  const auth = AuthModule.forRoot({
+    imports: [...host, users, sessions, audit, throttle],
+    globalGuard: extras.globalGuard,
+  });
+  const review = ReviewModule.forRoot({
+    imports: [...host, audit, users, sessions],
+    sessionRevoker: AuthSessionRevoker,
+    detectors: extras.detectors,
+  });
+  const modules = [audit, throttle, sessions, users, auth, review];
+  const admin = AdminRoutesModule.forRoot([users, audit, review, auth]);
+  return {
+    module: definition.module,
+    imports: [database, optionsModule, ...modules, admin],
+    exports: [optionsModule, ...modules],
+  };
+}
+
+export const {
+  ConfigurableModuleClass: GatehouseConfigurableModule,
+  OPTIONS_TYPE: GATEHOUSE_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: GATEHOUSE_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<GatehouseModuleOptions>({
+  optionsInjectionToken: GATEHOUSE_OPTIONS,
+})
+  .setClassMethodName('forRoot')
+  .setExtras<GatehouseModuleExtras>({ globalGuard: true }, compose)
+  .build();
+
+/**
+ * Gatehouse in one call: `GatehouseModule.forRoot(options)` or
+ * `GatehouseModule.forRootAsync({ imports, inject, useFactory, ...extras })`. It exports every
+ * service (UsersService, AuditService, ReviewService, SessionService, AuthGuard, …) to the
+ * module that imports it. The service's AppModule and the CLI are built from it.
+ */
+@Module({})
+export class GatehouseModule extends GatehouseConfigurableModule {}

@@ -1,0 +1,7 @@
+export {
+  GatehouseModule,
+  GATEHOUSE_OPTIONS,
+  InjectGatehouseOptions,
+  GatehouseOptionsModule,
+} from './gatehouse.module';
+export type { GatehouseModuleOptions, GatehouseModuleExtras } from './gatehouse.options';

@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(__dirname, '..');
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional?: boolean }>;
+  devDependencies: Record<string, string>;
+};
+
+/** Runs a CommonJS snippet in a fresh Node from the package root (self-reference by name). */
+function node(script: string): string {
+  return execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8' });
+}
+
+describe('the npm package (issue 11)', () => {
+  it('resolves `gatehouse` and `gatehouse/testing` through its exports', () => {
+    const out = node(
+      "const g = require('gatehouse'); const t = require('gatehouse/testing');" +
+        'console.log(typeof g.AuthModule, typeof g.UsersRepository, typeof t.behavesAsThrottleStore,' +
+        ' typeof t.behavesAsUsersRepository, typeof t.behavesAsAuditSink)',
+    );
+    expect(out.trim()).toBe('function function function function function');
+  });
+
+  it('keeps every @nestjs package, reflect-metadata and rxjs out of dependencies (peers, pinned for dev)', () => {
+    const shared = Object.keys(manifest.devDependencies).filter(
+      (name) =>
+        (name.startsWith('@nestjs/') &&
+          !['@nestjs/cli', '@nestjs/schematics', '@nestjs/testing'].includes(name)) ||
+        name === 'reflect-metadata' ||
+        name === 'rxjs',
+    );
+    expect(shared).toEqual(
+      expect.arrayContaining(['@nestjs/core', '@nestjs/common', '@nestjs/jwt']),
+    );
+    for (const name of shared) {
+      expect(manifest.dependencies[name]).toBeUndefined();
+      expect(manifest.peerDependencies[name]).toBeDefined();
+    }
+    expect(manifest.peerDependencies['@nestjs/core']).toBe('^12.0.0');
+    for (const driver of ['better-sqlite3', 'pg', 'ioredis']) {
+      expect(manifest.dependencies[driver]).toBeUndefined();
+      expect(manifest.peerDependenciesMeta[driver]).toEqual({ optional: true });
+    }
+  });
+
+  it('packs dist, docs, README and LICENSE only: no sources, tests, benches or CI', () => {
+    const [packed] = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+        cwd: root,
+        encoding: 'utf8',
+      }),
+    ) as { files: { path: string }[] }[];
+    const paths = packed.files.map((file) => file.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'LICENSE',
+        'README.md',
+        'package.json',
+        'dist/index.js',
+        'dist/index.d.ts',
+        'dist/testing/index.js',
+        'dist/cli.js',
+      ]),
+    );
+    const stray = paths.filter(
+      (path) =>
+        !/^(dist|docs)\//.test(path) && !['LICENSE', 'README.md', 'package.json'].includes(path),
+    );
+    expect(stray).toEqual([]);
+    expect(paths.filter((path) => /\.spec\.|tsbuildinfo/.test(path))).toEqual([]);
+  });
+});
