@@ -32,3 +32,4 @@ export { KyselyThrottleStore } from './kysely-throttle.store';
 export { RateLimitModule } from './rate-limit.module';
 export type { RateLimitModuleOptions } from './rate-limit.module';
 export { RateLimitGuard, isRateLimitExempt } from './rate-limit.guard';
+export { RateLimitMiddleware } from './rate-limit.middleware';
