@@ -128,7 +128,7 @@ function table(rows) {
 }
 
 function details(results) {
-  const { guard, login, auditWrite, review, offline, zeroLoss, flood } = results.scenarios;
+  const { guard, login, auditWrite, review, offline, zeroLoss } = results.scenarios;
   const out = [];
   if (guard) {
     out.push(
