@@ -46,6 +46,7 @@ function requestContext(request: Request, response: Response, next: NextFunction
       userAgent: typeof userAgent === 'string' ? userAgent : '',
       method: request.method,
       path: request.path,
+      startedAt: Date.now(),
     },
     next,
   );

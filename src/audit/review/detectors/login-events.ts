@@ -2,8 +2,11 @@ import type { ReviewEvent } from '../review.types';
 
 const FAILURE_TYPES = new Set(['authn_login_fail', 'authn_login_fail_max', 'authn_login_lock']);
 const SUCCESS_TYPES = new Set(['authn_login_success', 'authn_login_successafterfail']);
-/** Reasons of a login refused before any password check (lock, throttle, block). */
-const REFUSAL_REASONS = new Set(['locked', 'throttled', 'ip_blocked']);
+/**
+ * Reasons of a login refused before any password check (lock, throttle, block), or answered
+ * 503 because the database did not answer (`unavailable`): no credential was judged.
+ */
+const REFUSAL_REASONS = new Set(['locked', 'throttled', 'ip_blocked', 'unavailable']);
 
 /** Any failed login attempt: a wrong credential, or a refusal while locked or blocked. */
 export function isFailedLogin(event: ReviewEvent): boolean {
