@@ -10,9 +10,12 @@ import {
   ApiError,
   ErrorResponseHook,
   HttpExceptionFilter,
+  rejectDeepJson,
   rejectPrototypeKeys,
+  resolveClientIp,
   runWithRequestContext,
 } from './common';
+import { RateLimitMiddleware } from './auth/throttle';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SENSITIVE_PREFIXES = ['/auth', '/users', '/audit'];
@@ -34,22 +37,50 @@ function requireJsonBodies(request: Request, _response: Response, next: NextFunc
   next();
 }
 
-/** Request id (taken or made), echoed in `X-Request-Id` and carried by every log line and event. */
+/**
+ * Request id (taken or made), echoed in `X-Request-Id` and carried by every log line and event;
+ * and the canonical client IP (API.md), decided here once: it replaces `request.ip`, so the
+ * rate limit, the login throttle, blocks, sessions, metrics and every audit event read the same
+ * spelling. A forwarded value that is not an address is `400 BAD_CLIENT_ADDRESS`, recorded with
+ * the address of the proxy that forwarded it.
+ */
 function requestContext(request: Request, response: Response, next: NextFunction): void {
   const requestId = acceptRequestId(request.headers['x-request-id']);
   response.setHeader('X-Request-Id', requestId);
   const userAgent = request.headers['user-agent'];
+  const client = resolveClientIp(request);
+  const ip = client.ok ? client.ip : client.proxyIp;
+  Object.defineProperty(request, 'ip', { value: ip, configurable: true, enumerable: true });
   runWithRequestContext(
     {
       requestId,
-      ip: request.ip ?? request.socket.remoteAddress ?? '-',
+      ip,
       userAgent: typeof userAgent === 'string' ? userAgent : '',
       method: request.method,
       path: request.path,
       startedAt: Date.now(),
     },
-    next,
+    () => {
+      if (client.ok) next();
+      else
+        next(
+          new ApiError(
+            400,
+            'BAD_CLIENT_ADDRESS',
+            'The forwarded client address is not an IP address',
+          ),
+        );
+    },
   );
+}
+
+/** The general rate limit for what route guards never see (docs, static files, 404s). */
+function generalRateLimit(app: INestApplication): RateLimitMiddleware | undefined {
+  try {
+    return app.get(RateLimitMiddleware, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 function noStoreOnSensitiveRoutes(request: Request, response: Response, next: NextFunction): void {
@@ -104,11 +135,16 @@ export function configureApp(app: INestApplication, config: AppConfig): void {
       maxAge: 600,
     });
   }
+  const rateLimit = generalRateLimit(app);
+  // After CORS (a refusal a browser can read) and before parsing (a flood costs no parsing).
+  if (rateLimit) app.use(rateLimit.use.bind(rateLimit));
   app.use(cookieParser());
   app.use(requireJsonBodies);
   app.use(
     express.json({ limit: config.http.bodyLimitBytes, strict: true, type: 'application/json' }),
   );
+  // Depth first: it bounds every later walk of the body (prototype keys, class-transformer).
+  app.use(rejectDeepJson);
   app.use(rejectPrototypeKeys);
   app.useGlobalPipes(
     new ValidationPipe({

@@ -16,6 +16,7 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { isIPv4 } from 'node:net';
+import { canonicalIp } from '../common';
 import {
   AUDIT_EVENT_TYPES,
   AUDIT_OUTCOMES,
@@ -139,12 +140,13 @@ export class AuditEventsQueryDto {
   cursor?: string;
 }
 
-/** Both spellings of an IPv4 client: plain, and IPv4-mapped IPv6 as a dual-stack socket reports it. */
+/**
+ * The canonical spelling of the filtered IP (as events are now recorded), plus the IPv4-mapped
+ * one that events recorded before canonicalisation may carry.
+ */
 function ipSpellings(ip: string): string[] {
-  const lower = ip.toLowerCase();
-  if (isIPv4(lower)) return [lower, `::ffff:${lower}`];
-  if (lower.startsWith('::ffff:') && isIPv4(lower.slice(7))) return [lower.slice(7), lower];
-  return [lower];
+  const canonical = canonicalIp(ip) ?? ip.toLowerCase();
+  return isIPv4(canonical) ? [canonical, `::ffff:${canonical}`] : [canonical];
 }
 
 /** The repository filter for a validated query. */

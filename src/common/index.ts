@@ -13,6 +13,7 @@ export type { AppLoggerOptions } from './logger';
 export { Public, Roles, CurrentUser, IS_PUBLIC_KEY, ROLES_KEY, ROLES } from './auth-metadata';
 export type { AuthenticatedUser, Role } from './auth-metadata';
 export { rejectPrototypeKeys } from './prototype-keys.middleware';
+export { MAX_JSON_DEPTH, nestsDeeperThan, rejectDeepJson } from './json-depth.middleware';
 export { CodePointLength } from './code-point-length.validator';
 export {
   AUDIT_WRITE_CHANNEL,
@@ -23,3 +24,5 @@ export {
 } from './instrumentation';
 export type { AuditWriteTiming, TokenRejection } from './instrumentation';
 export { normalizeUsername, codePointLength } from './username';
+export { canonicalForwardedIp, canonicalIp, resolveClientIp } from './client-address';
+export type { ClientAddressSource, ClientIpResolution } from './client-address';

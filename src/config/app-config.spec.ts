@@ -1,8 +1,11 @@
+import express from 'express';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAppConfig } from './app-config';
 import { ConfigError, parseDurationSeconds } from './env.parsers';
+import { estimateSecretBits } from './secret-strength';
 
 const SECRET = 'k'.repeat(20) + 'Zx9-Qw7!Lm3#Vb8$Ty2%';
 
@@ -171,5 +174,101 @@ describe('loadAppConfig: /metrics is never public', () => {
       token: undefined,
     });
     expect(loadAppConfig({ DATA_DIR: dataDir() }).metrics.enabled).toBe(false);
+  });
+});
+
+describe('loadAppConfig: TRUST_PROXY (issue 10 item 10)', () => {
+  it.each([
+    ['999.1.1.1', 'none of these'],
+    [':::', 'none of these'],
+    ['1.2.3.4/99', 'none of these'],
+    ['::1/129', 'none of these'],
+    ['10.0.0.0/8x', 'none of these'],
+    ['010.0.0.1', 'none of these'],
+    ['fe80::1%eth0', 'none of these'],
+    ['2,loopback', 'none of these'],
+    ['example.com', 'none of these'],
+    ['true', 'would trust every client'],
+    ['0.0.0.0/0', 'would trust every client'],
+    ['::/0', 'would trust every client'],
+    ['loopback, 0.0.0.0/0,::/0', 'would trust every client'],
+    ['10.0.0.1/00', 'would trust every client'],
+    ['1000', 'hop count'],
+  ])('refuses TRUST_PROXY=%s with the one-line configuration error', (value, reason) => {
+    const error = configErrorOf({ DATA_DIR: dataDir(), TRUST_PROXY: value });
+    expect(error.variable).toBe('TRUST_PROXY');
+    expect(error.message).toContain(reason);
+    expect(error.message.split('\n')).toHaveLength(1);
+  });
+
+  it.each([
+    ['loopback', ['loopback']],
+    ['linklocal, uniquelocal', ['linklocal', 'uniquelocal']],
+    ['10.0.0.1, ::1', ['10.0.0.1', '::1']],
+    ['10.0.0.0/8,fd00::/8,192.168.1.0/24', ['10.0.0.0/8', 'fd00::/8', '192.168.1.0/24']],
+    ['1', 1],
+    ['false', false],
+  ])('accepts TRUST_PROXY=%s, and Express (proxy-addr) compiles it', (value, expected) => {
+    const trustProxy = loadAppConfig({ DATA_DIR: dataDir(), TRUST_PROXY: value }).http.trustProxy;
+    expect(trustProxy).toEqual(expected);
+    // Express compiles the setting at once; an entry proxy-addr cannot parse would throw here.
+    expect(() => express().set('trust proxy', trustProxy)).not.toThrow();
+  });
+});
+
+describe('loadAppConfig: weak secrets (issue 10 item 16)', () => {
+  const strong = (): string => randomBytes(48).toString('base64url');
+
+  it('refuses JWT_SECRET equal to AUDIT_SEAL_KEY, in production and when set in development', () => {
+    const same = strong();
+    for (const env of [
+      productionEnv({ JWT_SECRET: same, AUDIT_SEAL_KEY: same }),
+      { DATA_DIR: dataDir(), JWT_SECRET: same, AUDIT_SEAL_KEY: same },
+    ]) {
+      const error = configErrorOf(env);
+      expect(error.message).toBe(
+        'Invalid configuration: AUDIT_SEAL_KEY must differ from JWT_SECRET',
+      );
+    }
+  });
+
+  it.each([
+    ['a repeated pair', 'ab'.repeat(24)],
+    ['one repeated character', 'k'.repeat(48)],
+    ['a repeated 16-character pattern', 'Zx9-Qw7!Lm3#Vb8$'.repeat(3)],
+    ['a long value repeated', 'Tr0ub4dor&3-horse'.repeat(4)],
+    ['a repeated hex word', 'deadbeef'.repeat(4)],
+  ])('refuses %s as JWT_SECRET and as AUDIT_SEAL_KEY', (_label, weak) => {
+    for (const variable of ['JWT_SECRET', 'AUDIT_SEAL_KEY']) {
+      for (const env of [
+        productionEnv({ [variable]: weak }),
+        { DATA_DIR: dataDir(), [variable]: weak },
+      ]) {
+        const error = configErrorOf(env);
+        expect(error.variable).toBe(variable);
+        expect(error.message).toContain('bits of estimated entropy');
+        expect(error.message.split('\n')).toHaveLength(1);
+      }
+    }
+  });
+
+  it('accepts what `openssl rand` makes, and generates development secrets that pass', () => {
+    for (let index = 0; index < 200; index++) {
+      expect(estimateSecretBits(randomBytes(48).toString('base64'))).toBeGreaterThan(200);
+      expect(estimateSecretBits(randomBytes(32).toString('hex'))).toBeGreaterThanOrEqual(128);
+      expect(estimateSecretBits(randomBytes(32).toString('base64url'))).toBeGreaterThanOrEqual(128);
+    }
+    const config = loadAppConfig({ DATA_DIR: dataDir() });
+    expect(estimateSecretBits(config.jwt.secret)).toBeGreaterThanOrEqual(128);
+    expect(estimateSecretBits(config.audit.sealKey)).toBeGreaterThanOrEqual(128);
+    const explicit = loadAppConfig(
+      productionEnv({ JWT_SECRET: strong(), AUDIT_SEAL_KEY: strong() }),
+    );
+    expect(explicit.jwt.secret).not.toBe(explicit.audit.sealKey);
+  });
+
+  it('scores a repetition by its pattern, not its length', () => {
+    expect(estimateSecretBits('ab'.repeat(500))).toBeLessThan(20);
+    expect(estimateSecretBits('x'.repeat(1000))).toBeLessThan(10);
   });
 });

@@ -36,6 +36,8 @@ export interface AppConfig {
   cookies: { secure: boolean };
   throttle: LoginThrottleOptions;
   password: { memoryCost: number; timeCost: number; parallelism: number };
+  /** Login password checks that may wait for a hashing slot (API.md "Under a flood"). */
+  loginHashQueueSize: number;
   bootstrapAdmin: { username?: string; password?: string };
   audit: { logDir: string; retentionDays: number; sealKey: string; fileSink: boolean };
   review: ReviewOptions;
@@ -62,29 +64,53 @@ function timeZoneIsValid(zone: string): boolean {
   }
 }
 
+const TRUST_PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const TRUST_PROXY_HELP =
+  'must be a hop count or a list of addresses, CIDRs, loopback, linklocal or uniquelocal';
+
+/**
+ * Express's `trust proxy`, checked here so that no value reaches proxy-addr that it would
+ * throw on (a stack trace at start) or that trusts every peer: `true`, and any `/0` CIDR
+ * (`0.0.0.0/0`, `::/0`) would let any client choose its own IP, and so its throttle keys.
+ */
 function parseTrustProxy(reader: EnvReader): false | number | string[] {
   const value = reader.raw('TRUST_PROXY');
   if (value === undefined || ['false', 'off', '0'].includes(value.toLowerCase())) return false;
-  if (/^\d+$/.test(value)) return Number(value);
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 100) throw new ConfigError('TRUST_PROXY', `hop count must be 1 to 100, got ${hops}`);
+    return hops;
+  }
+  if (['true', 'yes', 'on', '*'].includes(value.toLowerCase())) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `"${value}" would trust every client; ${TRUST_PROXY_HELP}`,
+    );
+  }
   const entries = reader.list('TRUST_PROXY');
-  const named = ['loopback', 'linklocal', 'uniquelocal'];
-  const ipOrCidr = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
   for (const entry of entries) {
-    if (!named.includes(entry) && !ipOrCidr.test(entry)) {
+    if (TRUST_PROXY_NAMES.includes(entry)) continue;
+    if (!isIpOrCidr(entry)) {
+      throw new ConfigError('TRUST_PROXY', `${TRUST_PROXY_HELP}; "${entry}" is none of these`);
+    }
+    if (/\/0+$/.test(entry)) {
       throw new ConfigError(
         'TRUST_PROXY',
-        `must be a hop count or a list of addresses, CIDRs, loopback, linklocal or uniquelocal; "${entry}" is none of these`,
+        `"${entry}" would trust every client; ${TRUST_PROXY_HELP}`,
       );
     }
   }
   return entries;
 }
 
-/** `10.0.0.1`, `::1`, `10.0.0.0/8` or `fd00::/8`. */
+/**
+ * `10.0.0.1`, `::1`, `10.0.0.0/8` or `fd00::/8`: what node:net accepts as an address (dotted
+ * decimal without leading zeros, no zone id) with a decimal prefix within the family's bits.
+ */
 function isIpOrCidr(entry: string): boolean {
   const [address, prefix, extra] = entry.split('/');
   const family = isIP(address);
-  if (family === 0 || extra !== undefined) return false;
+  if (family === 0 || extra !== undefined || address.includes('%')) return false;
   return (
     prefix === undefined ||
     (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128))
@@ -173,6 +199,12 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     );
   }
   const secretOptions = { production, dataDir, placeholders: PLACEHOLDER_SECRETS };
+  const jwtSecret = resolveSecret(env, 'JWT_SECRET', secretOptions);
+  const sealKey = resolveSecret(env, 'AUDIT_SEAL_KEY', secretOptions);
+  // One key, one use (RFC 8725 §3.1 spirit): whoever may read seals must not be able to mint tokens.
+  if (jwtSecret === sealKey) {
+    throw new ConfigError('AUDIT_SEAL_KEY', 'must differ from JWT_SECRET');
+  }
 
   return {
     env: nodeEnv,
@@ -210,7 +242,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       bodyLimitBytes: 16 * 1024,
     },
     jwt: {
-      secret: resolveSecret(env, 'JWT_SECRET', secretOptions),
+      secret: jwtSecret,
       accessTtl: reader.duration('JWT_ACCESS_TTL', '15m', 30, 86400),
       issuer: reader.string('JWT_ISSUER', 'gatehouse'),
       audience: reader.string('JWT_AUDIENCE', 'gatehouse-api'),
@@ -239,6 +271,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       timeCost: reader.int('ARGON2_TIME_COST', 2, 2, 100),
       parallelism: reader.int('ARGON2_PARALLELISM', 1, 1, 16),
     },
+    loginHashQueueSize: reader.int('LOGIN_HASH_QUEUE_SIZE', 32, 1, 100_000),
     bootstrapAdmin: {
       username: reader.optionalString('BOOTSTRAP_ADMIN_USERNAME'),
       password: env.BOOTSTRAP_ADMIN_PASSWORD || undefined,
@@ -246,7 +279,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
     audit: {
       logDir: reader.string('AUDIT_LOG_DIR', './logs/audit'),
       retentionDays: reader.int('AUDIT_RETENTION_DAYS', 90, 1, 3650),
-      sealKey: resolveSecret(env, 'AUDIT_SEAL_KEY', secretOptions),
+      sealKey,
       fileSink: reader.bool('AUDIT_FILE_ENABLED', true),
     },
     review: {
@@ -259,6 +292,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
         stuffingIps: reader.int('REVIEW_STUFFING_IPS', 20, 2, 1_000_000),
         stuffingUsernames: reader.int('REVIEW_STUFFING_USERNAMES', 20, 2, 1_000_000),
         distributedIps: reader.int('REVIEW_DISTRIBUTED_IPS', 10, 2, 1_000_000),
+        distributedFailures: reader.int('REVIEW_DISTRIBUTED_FAILURES', 20, 1, 1_000_000),
         successAfterFailures: reader.int('REVIEW_SUCCESS_AFTER_FAILURES', 5, 1, 1_000_000),
         enumerationUnknown: reader.int('REVIEW_ENUMERATION_UNKNOWN', 20, 1, 1_000_000),
         lockoutBurstAccounts: reader.int('REVIEW_LOCKOUT_BURST_ACCOUNTS', 5, 2, 1_000_000),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, Env } from './env.parsers';
+import { estimateSecretBits, MIN_SECRET_BITS } from './secret-strength';
 
 export interface SecretOptions {
   production: boolean;
@@ -20,10 +21,17 @@ function validateSecret(name: string, value: string, placeholders: string[]): st
     throw new ConfigError(name, `must be at least ${MIN_SECRET_BYTES} bytes`);
   }
   const lowered = value.toLowerCase();
-  if (placeholders.some((placeholder) => lowered.includes(placeholder)) || /^(.)\1+$/.test(value)) {
+  if (placeholders.some((placeholder) => lowered.includes(placeholder))) {
     throw new ConfigError(
       name,
       'looks like a placeholder; generate one with `openssl rand -base64 48`',
+    );
+  }
+  // Length alone lets `abab…` through; see secret-strength.ts for the estimator.
+  if (estimateSecretBits(value) < MIN_SECRET_BITS) {
+    throw new ConfigError(
+      name,
+      `has less than ${MIN_SECRET_BITS} bits of estimated entropy (a repeated pattern?); generate one with \`openssl rand -base64 48\``,
     );
   }
   return value;

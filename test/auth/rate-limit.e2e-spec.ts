@@ -97,4 +97,37 @@ describe('general rate limit over HTTP (RATE_LIMIT_PER_MINUTE=5)', () => {
       .execute();
     expect(counters).toEqual([]);
   });
+
+  it.each(['/docs-json', '/docs', '/nope', '/auth/nope'])(
+    'limits %s too (issue 10 item 18): 429 RATE_LIMITED with Retry-After over the limit',
+    async (path) => {
+      const ip = `203.0.113.${20 + ['/docs-json', '/docs', '/nope', '/auth/nope'].indexOf(path)}`;
+      for (let index = 0; index < 5; index++) {
+        const response = await t.http.get(path).set('X-Forwarded-For', ip);
+        expect(response.status).not.toBe(429);
+        expect(response.headers['x-ratelimit-limit']).toBe('5');
+      }
+      const refused = await t.http.get(path).set('X-Forwarded-For', ip);
+      expect(refused.status).toBe(429);
+      expect(refused.body).toEqual({
+        statusCode: 429,
+        code: 'RATE_LIMITED',
+        message: 'Too many requests',
+      });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(refused.headers['x-content-type-options']).toBe('nosniff');
+      // One budget per IP: a routed path is refused too, and each request counted once.
+      expect((await t.http.get('/auth/me').set('X-Forwarded-For', ip)).status).toBe(429);
+    },
+  );
+
+  it('counts a routed request once, not once in the middleware and again in the guard', async () => {
+    const ip = '203.0.113.30';
+    const remaining: string[] = [];
+    for (let index = 0; index < 5; index++) {
+      const response = await t.http.get('/auth/me').set('X-Forwarded-For', ip);
+      remaining.push(String(response.headers['x-ratelimit-remaining']));
+    }
+    expect(remaining).toEqual(['4', '3', '2', '1', '0']);
+  });
 });

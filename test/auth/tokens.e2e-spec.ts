@@ -117,6 +117,30 @@ describe('access token checks (e2e)', () => {
     await expect401(withSignature, 'TOKEN_INVALID', 'Invalid token');
   });
 
+  it.each([
+    ['crit', { crit: ['exp'] }],
+    ['jku', { jku: 'https://attacker.example/jwks.json' }],
+    ['jwk', { jwk: { kty: 'oct', k: 'c2VjcmV0' } }],
+    ['x5u', { x5u: 'https://attacker.example/cert.pem' }],
+    ['x5c', { x5c: ['MIIBszCCAVmgAwIBAgIU'] }],
+    ['an unknown kid', { kid: 'key-2019' }],
+    ['an empty kid', { kid: '' }],
+  ])(
+    '401 TOKEN_INVALID for a validly signed token whose header carries %s (RFC 8725 §3.10)',
+    async (_label, header) => {
+      const token = forge({ ...valid }, header);
+      await expect401(token, 'TOKEN_INVALID', 'Invalid token');
+      // Twice: a refused token never enters the verified-token cache.
+      await expect401(token, 'TOKEN_INVALID', 'Invalid token');
+    },
+  );
+
+  it('keeps the verified-token fast path for the header it issues', async () => {
+    const token = forge({ ...valid });
+    expect((await me(token)).status).toBe(200);
+    expect((await me(token)).status).toBe(200);
+  });
+
   it('401 TOKEN_INVALID for HS512 with the right secret', async () => {
     await expect401(forge({ ...valid }, {}, 'HS512'), 'TOKEN_INVALID', 'Invalid token');
   });

@@ -3,6 +3,24 @@ import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request } from 'express';
 import { ApiError } from '../../common';
 
+export const RATE_LIMIT_THROTTLER = 'default';
+
+/** The store key of one client's budget, shared by the guard and RateLimitMiddleware. */
+export function rateLimitKey(tracker: string, throttlerName = RATE_LIMIT_THROTTLER): string {
+  return `rate-limit:${throttlerName}:${tracker}`;
+}
+
+/** Requests already counted by RateLimitMiddleware (counted once, whoever sees them first). */
+const counted = new WeakSet<object>();
+
+export function markRateLimitCounted(request: object): void {
+  counted.add(request);
+}
+
+export function wasRateLimitCounted(request: object): boolean {
+  return counted.has(request);
+}
+
 /** Paths outside the general rate limit (API.md): probes and the metrics scrape. */
 export function isRateLimitExempt(path: string): boolean {
   return path === '/metrics' || path.startsWith('/health');
@@ -18,7 +36,8 @@ export function isRateLimitExempt(path: string): boolean {
 export class RateLimitGuard extends ThrottlerGuard {
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return Promise.resolve(true);
-    return Promise.resolve(isRateLimitExempt(context.switchToHttp().getRequest<Request>().path));
+    const request = context.switchToHttp().getRequest<Request>();
+    return Promise.resolve(isRateLimitExempt(request.path) || wasRateLimitCounted(request));
   }
 
   // The stock tracker folds IPv6 addresses into /64 subnets; API.md's unit is the client IP.
@@ -32,7 +51,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     tracker: string,
     throttlerName: string,
   ): string {
-    return `rate-limit:${throttlerName}:${tracker}`;
+    return rateLimitKey(tracker, throttlerName);
   }
 
   protected override throwThrottlingException(

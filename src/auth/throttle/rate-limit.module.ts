@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerStorage } from '@nestjs/throttler';
 import { FixedWindowThrottlerStorage } from './fixed-window.throttler-storage';
 import { RateLimitGuard } from './rate-limit.guard';
+import { RATE_LIMIT_OPTIONS, RateLimitMiddleware } from './rate-limit.middleware';
 
 export interface RateLimitModuleOptions {
   /** Requests per minute per client IP (`RATE_LIMIT_PER_MINUTE`). */
@@ -34,7 +35,12 @@ export class RateLimitModule {
           storage: options.storage ?? new FixedWindowThrottlerStorage(),
         }),
       ],
-      providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+      providers: [
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: RATE_LIMIT_OPTIONS, useValue: { limitPerMinute: options.limitPerMinute } },
+        RateLimitMiddleware,
+      ],
+      exports: [RateLimitMiddleware],
     };
   }
 }

@@ -110,7 +110,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   }
 
   async validate(decoded: Jwt): Promise<AuthenticatedUser> {
-    if (decoded.header.typ !== ACCESS_TOKEN_TYPE || typeof decoded.payload === 'string') {
+    if (
+      decoded.header.typ !== ACCESS_TOKEN_TYPE ||
+      !hasOnlyKnownHeaderParameters(decoded.header) ||
+      typeof decoded.payload === 'string'
+    ) {
       throw tokenFailure('TOKEN_INVALID');
     }
     const claims: JwtPayload = decoded.payload;
@@ -136,6 +140,26 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
       sessionId: claims.sid,
     };
   }
+}
+
+/** The JOSE header members this server writes, and so the only ones it accepts. */
+const ACCEPTED_HEADER_PARAMETERS = new Set(['alg', 'typ']);
+/** Key ids this server signs with: none yet (one key). A key rotation adds its ids here. */
+const KNOWN_KEY_IDS = new Set<string>();
+
+/**
+ * API.md: a header carrying `crit`, `jku`, `jwk`, `x5u`, `x5c` or an unknown `kid` is
+ * TOKEN_INVALID. jsonwebtoken ignores them, so a token could name a key or an extension this
+ * server never honours (RFC 7515 §4.1.11: an unknown `crit` must be refused; RFC 8725 §3.10:
+ * never follow header-supplied keys or URLs). Allow-listing also refuses any member added later.
+ */
+function hasOnlyKnownHeaderParameters(header: object): boolean {
+  for (const [name, value] of Object.entries(header)) {
+    if (ACCEPTED_HEADER_PARAMETERS.has(name)) continue;
+    if (name === 'kid' && typeof value === 'string' && KNOWN_KEY_IDS.has(value)) continue;
+    return false;
+  }
+  return true;
 }
 
 /** Tolerated clock difference between instances for `iat`. */
