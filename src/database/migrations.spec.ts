@@ -11,6 +11,7 @@ const TABLES = [
   'review_runs',
   'review_findings',
   'audit_seals',
+  'audit_seal_head',
 ];
 
 describeEachDialect('migrations', (database) => {
