@@ -37,6 +37,8 @@ export abstract class DatabaseInfo {
    * with a Kysely path beside it for PostgreSQL; undefined on PostgreSQL.
    */
   abstract readonly sqlite?: Sqlite.Database;
+  /** DB_TIMEOUT_MS: the longest a request waits for the database, and so its time budget. */
+  abstract readonly timeoutMs?: number;
 }
 
 export interface DatabaseModuleOptions extends DatabaseOptions {
@@ -101,6 +103,7 @@ export class DatabaseModule {
           useFactory: (connection: DatabaseConnection): DatabaseInfo => ({
             kind: connection.kind,
             sqlite: connection.sqlite,
+            timeoutMs: options.timeoutMs,
           }),
           inject: [DATABASE_CONNECTION],
         },
