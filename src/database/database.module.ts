@@ -100,12 +100,15 @@ export class DatabaseModule {
         },
         {
           provide: DatabaseInfo,
-          useFactory: (connection: DatabaseConnection): DatabaseInfo => ({
+          useFactory: (
+            connection: DatabaseConnection,
+            settings: DatabaseModuleOptions,
+          ): DatabaseInfo => ({
             kind: connection.kind,
             sqlite: connection.sqlite,
-            timeoutMs: options.timeoutMs,
+            timeoutMs: settings.timeoutMs,
           }),
-          inject: [DATABASE_CONNECTION],
+          inject: [DATABASE_CONNECTION, DATABASE_OPTIONS],
         },
         DatabaseLifecycle,
       ],
