@@ -26,3 +26,4 @@ export type { AuditWriteTiming, TokenRejection } from './instrumentation';
 export { normalizeUsername, codePointLength } from './username';
 export { canonicalForwardedIp, canonicalIp, resolveClientIp } from './client-address';
 export type { ClientAddressSource, ClientIpResolution } from './client-address';
+export { IsIsoTime, IsQueryInt, isoTimeToUtc } from './query-values';
