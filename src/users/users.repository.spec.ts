@@ -114,7 +114,7 @@ describeEachDialect('KyselyUsersRepository', (database) => {
         expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(2);
         const refused = results.filter((result) => result.status === 'rejected');
         expect(refused).toHaveLength(1);
-        expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(LastAdminError);
+        expect(refused[0].reason).toBeInstanceOf(LastAdminError);
         expect(await enabledAdmins()).toHaveLength(1);
       }
     });
