@@ -47,6 +47,7 @@ export function coreModules(
     UsersModule.forRoot({
       isGlobal: true,
       hashing: config.password,
+      hashQueueSize: config.loginHashQueueSize,
       dataDir: config.dataDir,
       createInitialAdmin: server,
       bootstrapAdmin: server ? config.bootstrapAdmin : undefined,

@@ -219,7 +219,7 @@ const title = 'several instances on PostgreSQL and Redis';
         redis = new Redis(redisUrl!);
         deployment = deploymentEnv(schema.url, redisUrl!, keyPrefix);
         [a, b] = await startDeployment(deployment, 2);
-        await createUsers(a, ['carol', 'dave', 'erin', 'frank', 'oscar', 'peggy']);
+        await createUsers(a, ['carol', 'dave', 'erin', 'frank', 'oscar', 'peggy', 'trent']);
       });
 
       afterAll(async () => {
@@ -273,6 +273,27 @@ const title = 'several instances on PostgreSQL and Redis';
         // Not one of the concurrent failures was lost: the pair is locked on both instances.
         expect((await new Browser().login(a, 'oscar')).status).toBe(429);
         expect((await new Browser().login(b, 'oscar')).status).toBe(429);
+      });
+
+      it('lets only the limit of 30 simultaneous wrong logins over both reach the hash', async () => {
+        const replies = await Promise.all(
+          Array.from({ length: 30 }, (_, index) =>
+            new Browser().login(index % 2 === 0 ? a : b, 'trent', WRONG_PASSWORD),
+          ),
+        );
+        const statuses = replies.map((reply) => reply.status);
+        expect(statuses.filter((status) => status === 401)).toHaveLength(PAIR_MAX_FAILURES);
+        expect(statuses.filter((status) => status === 429)).toHaveLength(30 - PAIR_MAX_FAILURES);
+        // The audit trail: each checked attempt says bad_password, each refused one throttled.
+        const rows = await db.query<{ reason: string; count: string }>(
+          `select reason, count(*) as count from audit_events
+            where username = 'trent' and type in ('authn_login_fail', 'authn_login_fail_max')
+            group by reason order by reason`,
+        );
+        expect(rows.rows.map((row) => [row.reason, Number(row.count)])).toEqual([
+          ['bad_password', PAIR_MAX_FAILURES],
+          ['throttled', 30 - PAIR_MAX_FAILURES],
+        ]);
       });
 
       it('counts the general rate limit once across both', async () => {

@@ -8,6 +8,9 @@ import type { ReviewEvent } from '../src/audit/review/review.types';
 
 const PASSWORD = 'a long and unusual passphrase 77';
 
+// Hooks boot a whole app; on a loaded two-core machine that can pass Jest's 5 s default.
+jest.setTimeout(60_000);
+
 /** Stores synthetic events as real rows (ids come from the table, in order). */
 async function store(t: TestApp, events: ReviewEvent[]): Promise<void> {
   const rows = toAuditEvents(events).map((event) => ({
@@ -228,7 +231,7 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
     expect(list.body.items[0].findings).toBeUndefined();
 
     // And the report for people.
-    expect(run.reportPath).toMatch(/review-2026-01-11T00-00\.md$/);
+    expect(run.reportPath).toMatch(new RegExp(`review-${run.id}\\.md$`));
     const report = readFileSync(run.reportPath!, 'utf8');
     expect(report).toContain('| Events reviewed | 12 |');
     expect(report).toContain('### High (1)');
@@ -332,7 +335,7 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
     ]);
     expect(run.measures).toEqual([]);
     expect(run.seal).toBeNull();
-    expect(run.reportPath).toMatch(/review-2026-01-17T00-00-dry-run\.md$/);
+    expect(run.reportPath).toMatch(new RegExp(`review-${run.id}\\.md$`));
     expect(await snapshot()).toEqual(before);
     expect((await t.http.get('/auth/me').set('Cookie', login.cookies)).status).toBe(200);
     expect(victim.username).toBe('dryvictim');
@@ -373,31 +376,30 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
     expect(revoked[0].path).toBe('/audit/reviews');
   });
 
-  it('locks an account under a distributed attack: 429 on its login, sessions revoked', async () => {
+  it('locks an account under a distributed attack, for IPs that never logged into it; no session ends', async () => {
     await t.createUser('besieged', PASSWORD);
     const login = await t.login('besieged', PASSWORD);
     const script = new EventScript('2026-01-20T08:00:00.000Z');
-    for (let i = 0; i < 15; i += 1) script.fail('besieged', `198.18.7.${i}`);
+    for (let i = 0; i < 25; i += 1) script.fail('besieged', `198.18.7.${i % 15}`);
     await store(t, script.events);
     const run = (
       await post('/audit/reviews', { from: '2026-01-20T00:00:00Z', to: '2026-01-21T00:00:00Z' })
     ).body as ReviewRunView;
     expect(run.measures).toEqual([
-      expect.objectContaining({
-        kind: 'lock_account',
-        target: 'besieged',
-        result: 'applied',
-        sessionsRevoked: 1,
-      }),
+      expect.objectContaining({ kind: 'lock_account', target: 'besieged', result: 'applied' }),
     ]);
+    expect(run.measures[0].sessionsRevoked).toBeUndefined();
+    const blocks = (await get('/audit/blocks')).body.items as { kind: string; subject: string }[];
+    expect(blocks).toContainEqual(
+      expect.objectContaining({ kind: 'account', subject: 'besieged' }),
+    );
+    // This client's IP logged into the account before: the owner keeps working
+    // (test/review-lockout.e2e-spec.ts shows an unknown IP refused with 429).
+    expect((await t.http.get('/auth/me').set('Cookie', login.cookies)).status).toBe(200);
     const attempt = await t.http
       .post('/auth/login')
       .send({ username: 'besieged', password: PASSWORD });
-    expect(attempt.status).toBe(429);
-    expect(attempt.headers['retry-after']).toBeDefined();
-    expect((await t.http.get('/auth/me').set('Cookie', login.cookies)).body.code).toBe(
-      'SESSION_REVOKED',
-    );
+    expect(attempt.status).toBe(200);
   });
 
   it('catches up after a skipped night and never reviews an event twice', async () => {
@@ -408,27 +410,26 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
       return script.events;
     };
     await store(t, [...night(1, 'night1'), ...night(2, 'night2'), ...night(3, 'night3')]);
-    const first = await reviews.run({
-      from: '2026-02-01T00:00:00.000Z',
-      to: '2026-02-01T23:00:00.000Z',
-      trigger: 'scheduled',
-    });
-    expect(first.findings.map((f) => f.subject)).toEqual(['night1']);
-    // The scheduled window: from where the last run stopped.
+    // Scheduled runs only: an explicit window would not move where the next one starts.
     const clock = t.app.get(ReviewClock);
-    const now = jest.spyOn(clock, 'now').mockReturnValue(Date.parse('2026-02-03T23:00:00.000Z'));
+    const now = jest.spyOn(clock, 'now').mockReturnValue(Date.parse('2026-02-01T23:00:00.000Z'));
+    const nights = (run: ReviewRunView) =>
+      run.findings
+        .filter((f) => f.rule === 'brute-force' && f.subject.startsWith('night'))
+        .map((f) => f.subject)
+        .sort();
     try {
+      const first = await reviews.runScheduled();
+      expect(first.window.to).toBe('2026-02-01T23:00:00.000Z');
+      expect(nights(first)).toEqual(['night1']);
+      // The scheduled window: from where the last run stopped.
+      now.mockReturnValue(Date.parse('2026-02-03T23:00:00.000Z'));
       const caughtUp = await reviews.runScheduled();
       expect(caughtUp.window).toEqual({
         from: '2026-02-01T23:00:00.000Z',
         to: '2026-02-03T23:00:00.000Z',
       });
-      expect(
-        caughtUp.findings
-          .filter((f) => f.rule === 'brute-force')
-          .map((f) => f.subject)
-          .sort(),
-      ).toEqual(['night2', 'night3']);
+      expect(nights(caughtUp)).toEqual(['night2', 'night3']);
       // Nights 2 and 3 only: night 1's 25 failures were reviewed once, by the first run.
       expect(caughtUp.counts.byType.authn_login_fail).toBe(50);
       const next = await reviews.runScheduled();
@@ -513,7 +514,7 @@ describe('review reports in a non-UTC REVIEW_TIMEZONE (e2e)', () => {
     await t.close();
   });
 
-  it('puts events on both sides of local midnight in the run ending at 23:00 local, and names the report by local date', async () => {
+  it('puts events on both sides of local midnight in the run ending at 23:00 local, and titles the report by local date', async () => {
     const reviews = t.app.get(ReviewService);
     const clock = t.app.get(ReviewClock);
     // 23:00 in New York on Jan 30 and Jan 31 (EST, UTC-5) is 04:00 UTC the next day.
@@ -547,9 +548,11 @@ describe('review reports in a non-UTC REVIEW_TIMEZONE (e2e)', () => {
         })
         .execute();
     }
-    await reviews.run({ from: '2026-01-30T04:00:00.000Z', to: previousEnd, trigger: 'scheduled' });
-    const now = jest.spyOn(clock, 'now').mockReturnValue(Date.parse(end));
+    // The previous night's scheduled run stopped at 23:00 local on Jan 30.
+    const now = jest.spyOn(clock, 'now').mockReturnValue(Date.parse(previousEnd));
     try {
+      await reviews.runScheduled();
+      now.mockReturnValue(Date.parse(end));
       const run = await reviews.runScheduled();
       expect(run.window).toEqual({ from: previousEnd, to: end });
       expect(run.counts.byType.authn_login_fail).toBe(20);
@@ -560,8 +563,9 @@ describe('review reports in a non-UTC REVIEW_TIMEZONE (e2e)', () => {
           evidence: expect.objectContaining({ failures: 20 }),
         }),
       ]);
-      // Local date of the window end (Jan 31 at 23:00 in New York), not the UTC date (Feb 1).
-      expect(run.reportPath).toMatch(/review-2026-01-31T23-00\.md$/);
+      // Named by run; its title is the local date of the window end (Jan 31 at 23:00 in New
+      // York), not the UTC date (Feb 1).
+      expect(run.reportPath).toMatch(new RegExp(`review-${run.id}\\.md$`));
       expect(existsSync(run.reportPath!)).toBe(true);
       expect(readFileSync(run.reportPath!, 'utf8')).toContain(
         '# Login review 2026-01-31 23:00 (America/New_York)',

@@ -29,6 +29,16 @@ export const tooManyAttempts = (retryAfterSeconds: number): ApiError =>
     { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
   );
 
+/** The password hashing queue is full (API.md "Under a flood, known users go first"). */
+export const loginBusy = (retryAfterSeconds: number): ApiError =>
+  new ApiError(
+    503,
+    'LOGIN_BUSY',
+    'Too many logins in progress, retry later',
+    {},
+    { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  );
+
 export const refreshInvalid = (): ApiError =>
   new ApiError(401, 'REFRESH_INVALID', 'Invalid refresh token', {}, WWW_AUTHENTICATE);
 export const refreshReused = (): ApiError =>

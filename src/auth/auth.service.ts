@@ -2,6 +2,8 @@ import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { BlocksService } from '../audit';
 import { ApiError, AuthenticatedUser } from '../common';
 import {
+  CredentialCheck,
+  HashQueueFullError,
   normalizeUsername,
   PasswordHasher,
   PublicUser,
@@ -13,6 +15,7 @@ import type { SessionCookieValues } from './auth-cookies';
 import {
   csrfTokenRefused,
   invalidCredentials,
+  loginBusy,
   refreshInvalid,
   refreshReused,
   sessionNotFound,
@@ -23,6 +26,12 @@ import type { Session } from './sessions/session';
 import { SessionService } from './sessions/session.service';
 import { LoginThrottleService } from './throttle';
 import { TokenService } from './tokens/token.service';
+
+/**
+ * Retry-After of `503 LOGIN_BUSY`: a full queue drains in about a second or two (32 checks of
+ * ~60 ms on one thread by default), and a client that retries later than that finds room.
+ */
+const LOGIN_BUSY_RETRY_AFTER_SECONDS = 2;
 
 export interface ClientInfo {
   ip: string;
@@ -79,18 +88,35 @@ export class AuthService implements OnApplicationBootstrap {
       await this.recordLoginFailure(usernameNormalized, reason, undefined, { blockId: block.id });
       throw tooManyAttempts((Date.parse(block.expiresAt) - Date.now()) / 1000);
     }
-    const decision = await this.throttle.check(usernameNormalized, client.ip);
+    // One atomic reservation before any hashing: at most the limit of attempts reach the hash.
+    const decision = await this.throttle.reserve(usernameNormalized, client.ip);
     if (!decision.allowed) {
       await this.recordLoginFailure(usernameNormalized, decision.reason, undefined, {
         retryAfterSeconds: decision.retryAfterSeconds,
       });
       throw tooManyAttempts(decision.retryAfterSeconds);
     }
+    const attempt = decision.attempt;
 
-    const check = await this.users.verifyCredentials(username, password);
+    let check: CredentialCheck;
+    try {
+      check = await this.users.verifyCredentials(
+        username,
+        password,
+        attempt.knownPair ? 'known' : 'unknown',
+      );
+    } catch (error) {
+      // No credential was checked: the attempt counts as no failure.
+      await this.throttle.released(attempt);
+      if (!(error instanceof HashQueueFullError)) throw error;
+      await this.recordLoginFailure(usernameNormalized, 'busy', undefined, {
+        retryAfterSeconds: LOGIN_BUSY_RETRY_AFTER_SECONDS,
+      });
+      throw loginBusy(LOGIN_BUSY_RETRY_AFTER_SECONDS);
+    }
     if (check.outcome !== 'success') {
       const userId = check.outcome === 'unknown_user' ? undefined : check.user.id;
-      const failure = await this.throttle.recordFailure(usernameNormalized, client.ip);
+      const failure = this.throttle.failed(attempt);
       if (failure.lockedNow) {
         await this.ledger.record({
           type: 'authn_login_fail_max',
@@ -107,7 +133,7 @@ export class AuthService implements OnApplicationBootstrap {
     }
 
     const user = check.user;
-    const { hadFailures } = await this.throttle.recordSuccess(usernameNormalized, client.ip);
+    const { hadFailures } = await this.throttle.succeeded(attempt);
     const now = Date.now();
     const session = await this.sessions.create(
       { userId: user.id, ip: client.ip, userAgent: client.userAgent },
@@ -270,7 +296,6 @@ export class AuthService implements OnApplicationBootstrap {
     return { current: false };
   }
 
-  /** Changes the caller's password, then ends every other session of theirs. */
   /**
    * Changes the caller's password, then ends every other session of theirs. A wrong current
    * password is a failed credential check like a login's: it counts toward, and is refused by,
@@ -282,7 +307,7 @@ export class AuthService implements OnApplicationBootstrap {
     newPassword: string,
     client: ClientInfo,
   ): Promise<void> {
-    const decision = await this.throttle.check(user.usernameNormalized, client.ip);
+    const decision = await this.throttle.reserve(user.usernameNormalized, client.ip);
     if (!decision.allowed) {
       await this.ledger.record({
         type: 'authn_password_change',
@@ -298,11 +323,21 @@ export class AuthService implements OnApplicationBootstrap {
     try {
       updated = await this.users.changePassword(user.id, currentPassword, newPassword);
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') {
-        await this.throttle.recordFailure(user.usernameNormalized, client.ip);
-      }
-      throw error;
+      // A wrong current password stays counted; anything else checked no credential or passed.
+      if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') throw error;
+      await this.throttle.released(decision.attempt);
+      if (!(error instanceof HashQueueFullError)) throw error;
+      await this.ledger.record({
+        type: 'authn_password_change',
+        outcome: 'failure',
+        username: user.usernameNormalized,
+        userId: user.id,
+        sessionId: user.sessionId,
+        reason: 'busy',
+      });
+      throw loginBusy(LOGIN_BUSY_RETRY_AFTER_SECONDS);
     }
+    await this.throttle.released(decision.attempt);
     await this.sessions.revokeAllForUser(
       { id: updated.id, usernameNormalized: updated.usernameNormalized },
       'password_change',

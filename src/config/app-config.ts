@@ -18,7 +18,7 @@ export interface AppConfig {
   dataDir: string;
   log: { level: string; format: 'json' | 'pretty' };
   database: { url: string; kind: DatabaseKind; timeoutMs: number; poolSize: number };
-  redis: { url?: string; keyPrefix: string };
+  redis: { url?: string; keyPrefix: string; heartbeatMs: number };
   http: {
     trustProxy: false | number | string[];
     appOrigins: string[];
@@ -36,6 +36,8 @@ export interface AppConfig {
   cookies: { secure: boolean };
   throttle: LoginThrottleOptions;
   password: { memoryCost: number; timeCost: number; parallelism: number };
+  /** Login password checks that may wait for a hashing slot (API.md "Under a flood"). */
+  loginHashQueueSize: number;
   bootstrapAdmin: { username?: string; password?: string };
   audit: { logDir: string; retentionDays: number; sealKey: string; fileSink: boolean };
   review: ReviewOptions;
@@ -228,7 +230,11 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       timeoutMs: reader.int('DB_TIMEOUT_MS', 5000, 100, 600_000),
       poolSize: reader.int('DB_POOL_SIZE', 10, 1, 200),
     },
-    redis: { url: redisUrl, keyPrefix: reader.string('REDIS_KEY_PREFIX', 'gatehouse:') },
+    redis: {
+      url: redisUrl,
+      keyPrefix: reader.string('REDIS_KEY_PREFIX', 'gatehouse:'),
+      heartbeatMs: reader.int('REDIS_HEARTBEAT_MS', 1000, 100, 60_000),
+    },
     http: {
       trustProxy: parseTrustProxy(reader),
       appOrigins: parseOrigins(reader),
@@ -265,6 +271,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       timeCost: reader.int('ARGON2_TIME_COST', 2, 2, 100),
       parallelism: reader.int('ARGON2_PARALLELISM', 1, 1, 16),
     },
+    loginHashQueueSize: reader.int('LOGIN_HASH_QUEUE_SIZE', 32, 1, 100_000),
     bootstrapAdmin: {
       username: reader.optionalString('BOOTSTRAP_ADMIN_USERNAME'),
       password: env.BOOTSTRAP_ADMIN_PASSWORD || undefined,
@@ -285,6 +292,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
         stuffingIps: reader.int('REVIEW_STUFFING_IPS', 20, 2, 1_000_000),
         stuffingUsernames: reader.int('REVIEW_STUFFING_USERNAMES', 20, 2, 1_000_000),
         distributedIps: reader.int('REVIEW_DISTRIBUTED_IPS', 10, 2, 1_000_000),
+        distributedFailures: reader.int('REVIEW_DISTRIBUTED_FAILURES', 20, 1, 1_000_000),
         successAfterFailures: reader.int('REVIEW_SUCCESS_AFTER_FAILURES', 5, 1, 1_000_000),
         enumerationUnknown: reader.int('REVIEW_ENUMERATION_UNKNOWN', 20, 1, 1_000_000),
         lockoutBurstAccounts: reader.int('REVIEW_LOCKOUT_BURST_ACCOUNTS', 5, 2, 1_000_000),

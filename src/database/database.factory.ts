@@ -41,6 +41,9 @@ const pgTypeParsers = {
         )) as typeof pgTypes.getTypeParser,
 };
 
+/** `application_name` of the service's PostgreSQL sessions unless DATABASE_URL sets one. */
+export const DEFAULT_APPLICATION_NAME = 'gatehouse';
+
 export function databaseKindOf(url: string): DatabaseKind {
   return url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
 }
@@ -91,10 +94,20 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseConnection
     query_timeout: options.timeoutMs,
     statement_timeout: options.timeoutMs,
     idleTimeoutMillis: 30_000,
+    // Names the service's sessions in pg_stat_activity (an `application_name` in the URL wins).
+    application_name: DEFAULT_APPLICATION_NAME,
     types: pgTypeParsers,
   });
   // An idle client losing its server emits 'error' on the pool; unhandled, it would kill the process.
   pool.on('error', (error) => options.onPoolError?.(error));
+  // A checked-out client has no pool listener: pg-pool removes its idle listener on checkout, so
+  // a backend terminated mid-query (pg_terminate_backend, a fail-over, a reset link) emitted an
+  // unhandled 'error' and ended the process. Every client keeps a listener for its whole life.
+  // The error still fails the query in flight (pg rejects it first, then emits), which answers
+  // 503, and the client, no longer queryable, is dropped by the pool when Kysely releases it.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.onPoolError?.(error));
+  });
   // Bounded by DB_TIMEOUT_MS once per request, not once per query, while PostgreSQL is away.
   const failFast = new FailFastPool(pool, options.timeoutMs);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: failFast }) });

@@ -86,6 +86,8 @@ export interface ReviewRunsTable {
   status: 'running' | 'completed' | 'failed';
   trigger: string;
   dry_run: number;
+  /** 1 for scheduled-style runs, whose window end is where the next scheduled window starts (0004). */
+  advances_window: Generated<number>;
   started_at: number;
   finished_at: number | null;
   lease_expires_at: number;

@@ -5,7 +5,15 @@ import { FailFastPool } from './fail-fast.pool';
 class ScriptedPool implements PostgresPool {
   attempts = 0;
   failWith: Error | undefined;
-  readonly client = { release: () => undefined } as unknown as PostgresPoolClient;
+  queryError: Error | undefined;
+  readonly released: (Error | undefined)[] = [];
+  readonly client = {
+    query: () =>
+      this.queryError
+        ? Promise.reject(this.queryError)
+        : Promise.resolve({ command: 'SELECT', rowCount: 0, rows: [] }),
+    release: (error?: Error) => this.released.push(error),
+  } as unknown as PostgresPoolClient;
 
   connect(): Promise<PostgresPoolClient> {
     this.attempts++;
@@ -29,8 +37,8 @@ describe('FailFastPool', () => {
   });
 
   it('passes connections through while the database answers', async () => {
-    await expect(pool.connect()).resolves.toBe(inner.client);
-    await expect(pool.connect()).resolves.toBe(inner.client);
+    await expect(pool.connect()).resolves.toBeDefined();
+    await expect(pool.connect()).resolves.toBeDefined();
     expect(inner.attempts).toBe(2);
   });
 
@@ -43,7 +51,7 @@ describe('FailFastPool', () => {
     expect(inner.attempts).toBe(1);
     inner.failWith = undefined;
     now += 1;
-    await expect(pool.connect()).resolves.toBe(inner.client);
+    await expect(pool.connect()).resolves.toBeDefined();
     expect(inner.attempts).toBe(2);
   });
 
@@ -52,5 +60,26 @@ describe('FailFastPool', () => {
     await expect(pool.connect()).rejects.toBe(inner.failWith);
     await expect(pool.connect()).rejects.toBe(inner.failWith);
     expect(inner.attempts).toBe(2);
+  });
+
+  it('destroys a connection whose query failed because the connection broke', async () => {
+    const client = await pool.connect();
+    inner.queryError = Object.assign(new Error('terminating connection'), { code: '57P01' });
+    await expect(client.query('select 1', [])).rejects.toBe(inner.queryError);
+    client.release();
+    // pg-pool destroys a client released with an error instead of pooling it again.
+    expect(inner.released).toEqual([inner.queryError]);
+  });
+
+  it('pools a connection again after an ordinary query error', async () => {
+    const client = await pool.connect();
+    inner.queryError = Object.assign(new Error('duplicate key'), { code: '23505' });
+    await expect(client.query('select 1', [])).rejects.toBe(inner.queryError);
+    client.release();
+    const again = await pool.connect();
+    inner.queryError = undefined;
+    await expect(again.query('select 1', [])).resolves.toMatchObject({ rows: [] });
+    again.release();
+    expect(inner.released).toEqual([undefined, undefined]);
   });
 });

@@ -1,5 +1,41 @@
-import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import { isDatabaseUnavailable } from './database-errors';
+
+/** pg's pool client: `release(error)` destroys the connection instead of pooling it again. */
+type PgPoolClient = Omit<PostgresPoolClient, 'release'> & { release(error?: Error): void };
+
+/**
+ * The client Kysely sees. A query that failed because the connection broke (the backend was
+ * terminated, the link reset, a read timed out on a hung link) marks the connection as
+ * broken, and its release then destroys it: otherwise pg-pool could hand the same dying
+ * connection to the next request before the socket's close arrives (one more 503), or a
+ * connection whose timed-out query is still pending on a hung link (every later query on it
+ * queued behind that one).
+ */
+class GuardedClient implements PostgresPoolClient {
+  private broken: Error | undefined;
+
+  constructor(private readonly inner: PgPoolClient) {}
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(
+    first: string | PostgresCursor<R>,
+    parameters?: ReadonlyArray<unknown>,
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    if (typeof first !== 'string') return this.inner.query(first);
+    return this.inner.query<R>(first, parameters ?? []).catch((error: unknown) => {
+      if (isDatabaseUnavailable(error) && error instanceof Error) this.broken ??= error;
+      throw error;
+    });
+  }
+
+  release(): void {
+    const broken = this.broken;
+    this.broken = undefined;
+    this.inner.release(broken);
+  }
+}
 
 /**
  * A pool in front of the pg Pool that, right after a failed connection attempt, fails the next
@@ -10,6 +46,8 @@ import { isDatabaseUnavailable } from './database-errors';
  */
 export class FailFastPool implements PostgresPool {
   private failedAt: number | undefined;
+  /** One wrapper per pg client, so Kysely keeps one connection object per client. */
+  private readonly guarded = new WeakMap<object, GuardedClient>();
 
   constructor(
     private readonly pool: PostgresPool,
@@ -27,9 +65,14 @@ export class FailFastPool implements PostgresPool {
       );
     }
     try {
-      const client = await this.pool.connect();
+      const client = (await this.pool.connect()) as PgPoolClient;
       this.failedAt = undefined;
-      return client;
+      let guarded = this.guarded.get(client);
+      if (!guarded) {
+        guarded = new GuardedClient(client);
+        this.guarded.set(client, guarded);
+      }
+      return guarded;
     } catch (error) {
       if (isDatabaseUnavailable(error)) this.failedAt = this.clock();
       throw error;

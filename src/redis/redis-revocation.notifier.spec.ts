@@ -21,8 +21,12 @@ async function until(check: () => boolean, what: string, timeoutMs = 5000): Prom
   }
 }
 
-async function startInstance(url: string, keyPrefix: string): Promise<Instance> {
-  const connections = new RedisConnections({ url, keyPrefix });
+async function startInstance(
+  url: string,
+  keyPrefix: string,
+  heartbeatMs?: number,
+): Promise<Instance> {
+  const connections = new RedisConnections({ url, keyPrefix, heartbeatMs });
   const notifier = new RedisRevocationNotifier(connections);
   const received: RevocationEvent[] = [];
   notifier.subscribe((event) => received.push(event));
@@ -45,7 +49,10 @@ describeWithRedis('RedisRevocationNotifier [redis]', () => {
   });
 
   afterEach(async () => {
-    for (const instance of instances) await instance.connections.close();
+    for (const instance of instances) {
+      instance.notifier.onApplicationShutdown();
+      await instance.connections.close();
+    }
     instances = [];
   });
 
@@ -65,20 +72,25 @@ describeWithRedis('RedisRevocationNotifier [redis]', () => {
     expect(a.received).toEqual([{ sessionIds: ['s1', 's2'] }]);
     await until(() => b.received.length > 0, 'delivery to b');
     expect(b.received).toEqual([{ sessionIds: ['s1', 's2'] }]);
-    // Our own echo is not delivered twice.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(a.received).toHaveLength(1);
+    // Our own echo is not delivered twice. Redis delivers one channel's messages in order, so
+    // once b's later message reaches a, a's own echo has reached it too (and was skipped).
+    await b.notifier.publish({ sessionIds: ['marker'] });
+    await until(() => a.received.length > 1, 'delivery of the marker to a');
+    expect(a.received).toEqual([{ sessionIds: ['s1', 's2'] }, { sessionIds: ['marker'] }]);
   });
 
   it('keeps deployments with different key prefixes apart', async () => {
-    const [a, other] = (instances = [
+    const [a, other, otherTwin] = (instances = [
       await startInstance(redis.url, 'one:'),
+      await startInstance(redis.url, 'two:'),
       await startInstance(redis.url, 'two:'),
     ]);
     other.received.length = 0;
     await a.notifier.publish({ sessionIds: ['s3'] });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(other.received).toEqual([]);
+    // A later message on other's own channel: when it arrives, s3 would have arrived before it.
+    await otherTwin.notifier.publish({ sessionIds: ['marker'] });
+    await until(() => other.received.length > 0, 'delivery of the marker');
+    expect(other.received).toEqual([{ sessionIds: ['marker'] }]);
   });
 
   it('reports the feed lost and asks for a resync when Redis goes, and again when it returns', async () => {
@@ -109,6 +121,45 @@ describeWithRedis('RedisRevocationNotifier [redis]', () => {
   });
 });
 
+describeWithRedis('RedisRevocationNotifier when Redis hangs (SIGSTOP) [redis]', () => {
+  it('reports the feed down within the heartbeat, and resyncs when Redis answers again', async () => {
+    const redis = await startPrivateRedis();
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    const a = await startInstance(redis.url, 'one:', 400);
+    const b = await startInstance(redis.url, 'one:', 400);
+    try {
+      b.received.length = 0;
+      redis.pause();
+      const frozenAt = Date.now();
+      // Nothing closes: only the unanswered pings can tell.
+      await until(() => !b.notifier.connected, 'feed reported down', 3000);
+      expect(Date.now() - frozenAt).toBeLessThan(400 + 600);
+      expect(b.connections.client.status).toBe('ready');
+      expect(a.notifier.connected).toBe(false);
+
+      redis.resume();
+      await until(() => a.notifier.connected && b.notifier.connected, 'feed back', 10_000);
+      // b forgets its cache: a revocation may have been stuck in the hung Redis.
+      expect(b.received).toContainEqual({ sessionIds: [], resync: true });
+      b.received.length = 0;
+      await a.notifier.publish({ sessionIds: ['s7'] });
+      await until(
+        () => b.received.some((event) => event.sessionIds.includes('s7')),
+        'delivery after the hang',
+      );
+    } finally {
+      redis.resume();
+      a.notifier.onApplicationShutdown();
+      await a.connections.close();
+      b.notifier.onApplicationShutdown();
+      await b.connections.close();
+      await redis.dispose();
+      jest.restoreAllMocks();
+    }
+  }, 20_000);
+});
+
 describeWithRedis('RedisRevocationNotifier when only one instance loses Redis [redis]', () => {
   it('sends the revocations it could not publish as soon as it reconnects', async () => {
     const redis = await startPrivateRedis();
@@ -130,7 +181,9 @@ describeWithRedis('RedisRevocationNotifier when only one instance loses Redis [r
       await until(() => b.received.length > 0, 'late delivery to b', 8000);
       expect(b.received).toEqual([{ sessionIds: ['s6'] }]);
     } finally {
+      a.notifier.onApplicationShutdown();
       await a.connections.close();
+      b.notifier.onApplicationShutdown();
       await b.connections.close();
       await proxy.close();
       await redis.dispose();

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { RevocationEvent, RevocationListener, RevocationNotifier } from '../auth';
+import { FeedHeartbeat } from './feed-heartbeat';
 import { RedisOutage } from './redis-outage';
 import { RedisConnections } from './redis.connections';
 
@@ -33,6 +34,11 @@ function parseMessage(raw: string): RevocationMessage | undefined {
  *   `connected` is false (the guard then reads the database), and each loss and each
  *   re-subscription asks the listeners to resync (forget their cache): what was revoked while
  *   we were not listening is read from the database, never resurrected from the cache.
+ * - A Redis that hangs (SIGSTOP, a frozen VM) closes nothing, so the subscriber is pinged every
+ *   half of REDIS_HEARTBEAT_MS: while no answered ping is younger than that, `connected` is
+ *   false (the same path as a killed Redis), so a revocation whose message is stuck is read from
+ *   the database within about REDIS_HEARTBEAT_MS. A ping that times out drops the subscriber
+ *   connection, which reconnects and resyncs like after any other outage.
  */
 @Injectable()
 export class RedisRevocationNotifier
@@ -48,6 +54,9 @@ export class RedisRevocationNotifier
   private readonly channel: string;
   private subscriber?: Redis;
   private subscribed = false;
+  private readonly heartbeat: FeedHeartbeat;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private pinging = false;
   /**
    * Revocations this instance could not publish. Another instance may still be listening (only
    * our link to Redis broke) and trusting its cache: they are sent as soon as we reconnect.
@@ -57,11 +66,12 @@ export class RedisRevocationNotifier
   constructor(private readonly redis: RedisConnections) {
     super();
     this.channel = redis.channel('revocations');
+    this.heartbeat = new FeedHeartbeat(redis.heartbeatMs);
     redis.client.on('ready', () => void this.sendUnsent());
   }
 
   override get connected(): boolean {
-    return this.subscribed;
+    return this.subscribed && this.heartbeat.live;
   }
 
   onModuleInit(): void {
@@ -71,10 +81,13 @@ export class RedisRevocationNotifier
     subscriber.on('close', () => this.lost());
     this.subscriber = subscriber;
     if (subscriber.status === 'ready') void this.listen(subscriber);
+    this.heartbeatTimer = setInterval(() => this.beat(), this.heartbeat.pingEveryMs);
+    this.heartbeatTimer.unref();
   }
 
   onApplicationShutdown(): void {
     this.subscribed = false;
+    clearInterval(this.heartbeatTimer);
   }
 
   subscribe(listener: RevocationListener): void {
@@ -111,7 +124,32 @@ export class RedisRevocationNotifier
     await this.send(sessionIds);
   }
 
+  /** One ping at a time on the subscriber connection; its answer keeps the feed trusted. */
+  private beat(): void {
+    const subscriber = this.subscriber;
+    if (!this.subscribed || this.pinging || !subscriber || subscriber.status !== 'ready') return;
+    this.pinging = true;
+    const sentAt = this.heartbeat.now();
+    subscriber.ping().then(
+      () => {
+        this.pinging = false;
+        if (subscriber !== this.subscriber || !this.subscribed) return;
+        // Answered after a stale spell: messages may have been missed meanwhile.
+        if (this.heartbeat.confirm(sentAt)) this.deliver({ sessionIds: [], resync: true });
+      },
+      (error: unknown) => {
+        this.pinging = false;
+        if (subscriber !== this.subscriber || subscriber.status !== 'ready') return;
+        // Redis holds the socket open but does not answer: drop the connection, so the feed
+        // goes down and comes back through the ordinary reconnect-and-resync path.
+        this.listening.failed(error);
+        subscriber.disconnect(true);
+      },
+    );
+  }
+
   private async listen(subscriber: Redis): Promise<void> {
+    const sentAt = this.heartbeat.now();
     try {
       await subscriber.subscribe(this.channel);
     } catch (error) {
@@ -121,12 +159,16 @@ export class RedisRevocationNotifier
     }
     if (subscriber !== this.subscriber || subscriber.status !== 'ready') return;
     this.subscribed = true;
+    this.heartbeat.confirm(sentAt);
     this.listening.succeeded();
     // Whatever was published while we were not subscribed is lost: start again from the database.
     this.deliver({ sessionIds: [], resync: true });
+    // Our own revocations that timed out during a hang (no reconnect of the command connection).
+    void this.sendUnsent();
   }
 
   private lost(): void {
+    this.heartbeat.reset();
     if (!this.subscribed) return;
     this.subscribed = false;
     this.listening.failed(new Error('subscription lost'));

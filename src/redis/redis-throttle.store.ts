@@ -3,7 +3,11 @@ import { Kysely } from 'kysely';
 import {
   FailureOutcome,
   FailurePolicy,
+  GrantedReservation,
   KyselyThrottleStore,
+  Reservation,
+  ReservationRequest,
+  SubjectReservation,
   ThrottleCounter,
   ThrottleStore,
   ThrottleSubject,
@@ -17,6 +21,8 @@ import {
   PURGE_SCRIPT,
   READ_SCRIPT,
   RECORD_FAILURE_SCRIPT,
+  RELEASE_SCRIPT,
+  RESERVE_SCRIPT,
   RESET_PAIR_SCRIPT,
 } from './redis-throttle.scripts';
 
@@ -58,6 +64,11 @@ function laterLock(
 ): ThrottleCounter | undefined {
   if (first === undefined || second === undefined) return first ?? second;
   return (second.lockedUntil ?? -1) > (first.lockedUntil ?? -1) ? second : first;
+}
+
+function flatCounter(counter: ThrottleCounter | undefined): number[] {
+  if (counter === undefined) return [-1, -1, -1, -1];
+  return [counter.failures, counter.windowStartedAt, counter.lockedUntil ?? -1, counter.lockCount];
 }
 
 function integers(reply: unknown): number[] {
@@ -143,6 +154,110 @@ export class RedisThrottleStore extends ThrottleStore {
         return store.recordFailure(subject, policy, now);
       },
     );
+  }
+
+  /**
+   * One script for the whole reservation. A lock placed in the database during an outage still
+   * refuses: while such locks can matter, they are read first.
+   */
+  reserve(requests: readonly ReservationRequest[], now: number): Promise<Reservation> {
+    if (requests.some((request) => request.policy.lockDurationsMs.length === 0)) {
+      return Promise.reject(new Error('A failure policy needs at least one lock duration'));
+    }
+    return this.withFallback(
+      async () => {
+        if (Date.now() < this.databaseCountersMatterUntil) {
+          const inDatabase = await this.fallback.read(requests.map((request) => request.subject));
+          const lockedUntil = requests.map((request, index) => {
+            const end = inDatabase[index]?.lockedUntil;
+            return !request.lockIgnored && end != null && end > now ? end : undefined;
+          });
+          if (lockedUntil.some((end) => end !== undefined)) return { granted: false, lockedUntil };
+        }
+        const keys = requests.map((request) => counterKey(request.subject));
+        const args: number[] = [Math.trunc(now), requests.length];
+        for (const request of requests) {
+          let indexPosition = 0;
+          if (request.subject.kind === 'pair') {
+            keys.push(pairIndexKey(request.subject.username));
+            indexPosition = keys.length;
+          }
+          const durations = request.policy.lockDurationsMs.map(Math.trunc);
+          args.push(
+            request.lockIgnored ? 1 : 0,
+            indexPosition,
+            request.policy.maxFailures,
+            request.policy.windowMs,
+            durations.length,
+            ...durations,
+          );
+        }
+        const reply = integers(await RESERVE_SCRIPT.run(this.redis.client, keys, args));
+        if (reply[0] === 0) {
+          return {
+            granted: false,
+            lockedUntil: reply.slice(1).map((end) => (end === -1 ? undefined : end)),
+          };
+        }
+        const subjects = requests.map((_, index): SubjectReservation => {
+          const offset = 1 + index * 10;
+          return {
+            counted: reply[offset] === 1,
+            lockedNow: reply[offset + 1] === 1,
+            before: counterFrom(reply, offset + 2),
+            after: counterFrom(reply, offset + 6),
+          };
+        });
+        return { granted: true, subjects };
+      },
+      async (store) => {
+        const reservation = await store.reserve(requests, now);
+        if (!reservation.granted) return reservation;
+        this.noteDatabaseCounters(
+          requests.map((request) => request.policy),
+          now,
+        );
+        return { ...reservation, via: 'fallback' as const };
+      },
+    );
+  }
+
+  /** Settles where the reservation was taken: Redis, or the database during an outage. */
+  async release(
+    requests: readonly ReservationRequest[],
+    reservation: GrantedReservation,
+  ): Promise<void> {
+    if (reservation.via === 'fallback') return this.fallback.release(requests, reservation);
+    const args: number[] = [Date.now(), requests.length];
+    for (const [index, request] of requests.entries()) {
+      const reserved = reservation.subjects[index];
+      args.push(
+        request.policy.windowMs,
+        reserved.counted ? 1 : 0,
+        reserved.lockedNow ? 1 : 0,
+        ...flatCounter(reserved.before),
+        ...flatCounter(reserved.after),
+      );
+    }
+    try {
+      await RELEASE_SCRIPT.run(
+        this.redis.client,
+        requests.map((request) => counterKey(request.subject)),
+        args,
+      );
+      this.outage.succeeded();
+    } catch (error) {
+      // The advance count stays: a release lost to an outage errs towards a lock.
+      this.outage.failed(error);
+    }
+  }
+
+  private noteDatabaseCounters(policies: readonly FailurePolicy[], now: number): void {
+    for (const policy of policies) {
+      // A counter in the database stops mattering a window after its longest lock ends.
+      const mattersUntil = now + Math.max(...policy.lockDurationsMs) + policy.windowMs;
+      this.databaseCountersMatterUntil = Math.max(this.databaseCountersMatterUntil, mattersUntil);
+    }
   }
 
   resetPair(username: string, ip: string): Promise<ThrottleCounter | undefined> {

@@ -28,9 +28,14 @@ export interface SharedStateBindings {
 export function sharedStateBindings(redis: {
   url?: string;
   keyPrefix: string;
+  heartbeatMs?: number;
 }): SharedStateBindings {
   if (redis.url === undefined) return { imports: [] };
-  const connections = new RedisConnections({ url: redis.url, keyPrefix: redis.keyPrefix });
+  const connections = new RedisConnections({
+    url: redis.url,
+    keyPrefix: redis.keyPrefix,
+    heartbeatMs: redis.heartbeatMs,
+  });
   return {
     imports: [RedisModule.forRoot(connections)],
     throttleStore: RedisThrottleStore,

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
+import { DEFAULT_REDIS_HEARTBEAT_MS } from './feed-heartbeat';
 import {
   DEFAULT_REDIS_COMMAND_TIMEOUT_MS,
   redisReconnectDelay,
@@ -21,12 +22,15 @@ import {
 export class RedisConnections {
   readonly client: Redis;
   readonly keyPrefix: string;
+  /** REDIS_HEARTBEAT_MS: how long a Redis that stopped answering goes unnoticed, at most. */
+  readonly heartbeatMs: number;
   private readonly logger = new Logger('Redis');
   private readonly connections: Redis[] = [];
   private closed = false;
 
   constructor(private readonly options: RedisModuleOptions) {
     this.keyPrefix = options.keyPrefix;
+    this.heartbeatMs = options.heartbeatMs ?? DEFAULT_REDIS_HEARTBEAT_MS;
     this.client = this.open('commands', { keyPrefix: options.keyPrefix });
   }
 

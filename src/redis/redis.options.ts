@@ -9,6 +9,11 @@ export interface RedisModuleOptions {
    * hangs (rather than refuses) never holds a login for long. Default 1000 ms.
    */
   commandTimeoutMs?: number;
+  /**
+   * REDIS_HEARTBEAT_MS: the revocation feed is pinged every half of this, and counts as down
+   * (the guard reads the database) while no ping sent within it has been answered. Default 1000.
+   */
+  heartbeatMs?: number;
 }
 
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 1000;

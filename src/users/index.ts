@@ -6,8 +6,22 @@ export type { CredentialCheck, CreateUserRequest, UpdateUserRequest } from './us
 export { UsersRepository, UsernameTakenError } from './users.repository';
 export type { NewUser, UserPatch } from './users.repository';
 export { UserLifecycleHooks } from './user-lifecycle.port';
-export { PasswordHasher, readArgon2Parameters, MINIMUM_ARGON2_PARAMETERS } from './password-hasher';
-export type { Argon2Parameters, VerifyResult } from './password-hasher';
+export {
+  PasswordHasher,
+  readArgon2Parameters,
+  MINIMUM_ARGON2_PARAMETERS,
+  HashQueueFullError,
+  NODE_ARGON2_ENGINE,
+  DEFAULT_HASH_QUEUE_SIZE,
+  paddingParameters,
+} from './password-hasher';
+export type {
+  Argon2Parameters,
+  Argon2Engine,
+  HashPriority,
+  PasswordHasherOptions,
+  VerifyResult,
+} from './password-hasher';
 export { PasswordPolicy, PASSWORD_MIN_LENGTH, PASSWORD_MAX_LENGTH } from './password-policy';
 export { normalizeUsername, codePointLength } from './username';
 export { toPublicUser, toAdminUserView } from './user';

@@ -4,6 +4,8 @@ import { KyselyUsersRepository, UsersRepository } from './users.repository';
 
 export interface UsersModuleOptions {
   hashing: Argon2Parameters;
+  /** Login checks that may wait for a hashing slot before `503 LOGIN_BUSY` (default 32). */
+  hashQueueSize?: number;
   /** Where `initial-admin-password` is written on first start. */
   dataDir: string;
   /** Create the first admin when the store is empty (the server does; the CLI does not). */

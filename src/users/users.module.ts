@@ -19,7 +19,8 @@ import { UsersService } from './users.service';
   providers: [
     {
       provide: PasswordHasher,
-      useFactory: (options: UsersModuleOptions) => new PasswordHasher(options.hashing),
+      useFactory: (options: UsersModuleOptions) =>
+        new PasswordHasher(options.hashing, { queueSize: options.hashQueueSize }),
       inject: [USERS_MODULE_OPTIONS],
     },
     PasswordPolicy,

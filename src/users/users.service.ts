@@ -2,7 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit';
 import { ApiError, Role } from '../common';
-import { PasswordHasher } from './password-hasher';
+import { HashPriority, PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
 import type { User } from './user';
 import { UserLifecycleHooks } from './user-lifecycle.port';
@@ -112,14 +112,19 @@ export class UsersService {
    * unknown user, so the answer's timing does not reveal which usernames exist. A hash with
    * weaker parameters than the current ones is replaced after a successful check.
    */
-  async verifyCredentials(username: string, password: string): Promise<CredentialCheck> {
+  /** `priority`: whose check goes first in the bounded hash queue (HashQueueFullError when shed). */
+  async verifyCredentials(
+    username: string,
+    password: string,
+    priority: HashPriority = 'known',
+  ): Promise<CredentialCheck> {
     const usernameNormalized = normalizeUsername(username);
     const user = await this.users.findByNormalizedUsername(usernameNormalized);
     if (!user) {
-      await this.hasher.verifyDummy(password);
+      await this.hasher.verifyDummy(password, priority);
       return { outcome: 'unknown_user', usernameNormalized };
     }
-    const { valid, needsRehash } = await this.hasher.verify(user.passwordHash, password);
+    const { valid, needsRehash } = await this.hasher.verify(user.passwordHash, password, priority);
     if (!valid) return { outcome: 'bad_password', user };
     if (user.disabled) return { outcome: 'disabled', user };
     if (needsRehash) {

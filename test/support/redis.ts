@@ -43,6 +43,10 @@ export interface PrivateRedis {
   shutdown(): Promise<void>;
   /** Starts it again on the same port (empty: nothing is saved). */
   start(): Promise<void>;
+  /** Freezes it (SIGSTOP): sockets stay open, nothing is answered, as with a hung server. */
+  pause(): void;
+  /** Thaws it (SIGCONT). */
+  resume(): void;
   /** Stops it for good, whatever its state. */
   dispose(): Promise<void>;
 }
@@ -101,6 +105,12 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     port,
     url: `redis://127.0.0.1:${port}`,
     start,
+    pause: () => {
+      child?.kill('SIGSTOP');
+    },
+    resume: () => {
+      child?.kill('SIGCONT');
+    },
     shutdown: async () => {
       const server = child;
       spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'shutdown', 'nosave'], {
@@ -111,6 +121,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     dispose: async () => {
       const server = child;
       if (server && server.exitCode === null && server.signalCode === null) {
+        server.kill('SIGCONT');
         server.kill('SIGKILL');
         await exited(server);
       }

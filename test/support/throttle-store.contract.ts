@@ -1,4 +1,9 @@
-import type { FailurePolicy, ThrottleStore, ThrottleSubject } from '../../src/auth/throttle';
+import type {
+  FailurePolicy,
+  ReservationRequest,
+  ThrottleStore,
+  ThrottleSubject,
+} from '../../src/auth/throttle';
 
 const T0 = 1_800_000_000_000;
 const MINUTE = 60_000;
@@ -200,5 +205,154 @@ export function behavesAsThrottleStore(freshStore: () => Promise<ThrottleStore>)
         ])
       ).map((counter) => counter !== undefined),
     ).toEqual([false, true, true]);
+  });
+
+  describe('reservations (check and count in one step, API.md "Concurrency does not buy guesses")', () => {
+    const loose: FailurePolicy = {
+      maxFailures: 1000,
+      windowMs: 15 * MINUTE,
+      lockDurationsMs: [MINUTE],
+    };
+    const attemptOf = (
+      username: string,
+      ip: string,
+      limits: { pair?: FailurePolicy; user?: FailurePolicy; ip?: FailurePolicy } = {},
+    ): ReservationRequest[] => [
+      { subject: { kind: 'ip', ip }, policy: limits.ip ?? loose },
+      { subject: { kind: 'user', username }, policy: limits.user ?? loose },
+      { subject: { kind: 'pair', username, ip }, policy: limits.pair ?? pairPolicy },
+    ];
+    const granted = (reservation: Awaited<ReturnType<ThrottleStore['reserve']>>) => {
+      if (!reservation.granted) throw new Error('expected a granted reservation');
+      return reservation;
+    };
+
+    it('grants at most the pair limit of many simultaneous attempts; the rest are refused by the lock', async () => {
+      const requests = attemptOf('carol', '10.0.0.5');
+      const outcomes = await Promise.all(
+        Array.from({ length: 30 }, () => store.reserve(requests, T0)),
+      );
+      const grantedOnes = outcomes.filter((outcome) => outcome.granted);
+      expect(grantedOnes).toHaveLength(pairPolicy.maxFailures);
+      // Exactly one of them took the lock, and it holds for the refused ones.
+      expect(grantedOnes.filter((outcome) => outcome.subjects[2].lockedNow)).toHaveLength(1);
+      for (const outcome of outcomes.filter((outcome) => !outcome.granted)) {
+        expect(outcome).toEqual({
+          granted: false,
+          lockedUntil: [undefined, undefined, T0 + MINUTE],
+        });
+      }
+      // Refused attempts were counted nowhere: the IP and username saw only the granted ones.
+      const [ipCounter, userCounter, pairCounter] = await store.read(
+        requests.map((request) => request.subject),
+      );
+      expect(ipCounter?.failures).toBe(pairPolicy.maxFailures);
+      expect(userCounter?.failures).toBe(pairPolicy.maxFailures);
+      expect(pairCounter).toEqual({
+        failures: 0,
+        windowStartedAt: T0,
+        lockedUntil: T0 + MINUTE,
+        lockCount: 1,
+      });
+    });
+
+    it('holds the username and IP limits the same way, across many pairs at once', async () => {
+      const userLimit: FailurePolicy = {
+        maxFailures: 7,
+        windowMs: 15 * MINUTE,
+        lockDurationsMs: [MINUTE],
+      };
+      const byUser = await Promise.all(
+        Array.from({ length: 25 }, (_, index) =>
+          store.reserve(attemptOf('dave', `10.1.0.${index}`, { user: userLimit }), T0),
+        ),
+      );
+      expect(byUser.filter((outcome) => outcome.granted)).toHaveLength(7);
+
+      const ipLimit: FailurePolicy = {
+        maxFailures: 9,
+        windowMs: 15 * MINUTE,
+        lockDurationsMs: [MINUTE],
+      };
+      const byIp = await Promise.all(
+        Array.from({ length: 25 }, (_, index) =>
+          store.reserve(attemptOf(`user${index}`, '10.2.0.1', { ip: ipLimit }), T0),
+        ),
+      );
+      expect(byIp.filter((outcome) => outcome.granted)).toHaveLength(9);
+      expect(byIp.filter((outcome) => !outcome.granted)).toEqual(
+        Array(16).fill({ granted: false, lockedUntil: [T0 + MINUTE, undefined, undefined] }),
+      );
+    });
+
+    it('lets an attempt through a lock it ignores (the username lock from a known IP), without counting it there', async () => {
+      const userLimit: FailurePolicy = {
+        maxFailures: 1,
+        windowMs: 15 * MINUTE,
+        lockDurationsMs: [MINUTE],
+      };
+      granted(await store.reserve(attemptOf('erin', '10.3.0.1', { user: userLimit }), T0));
+      const requests = attemptOf('erin', '10.3.0.2', { user: userLimit });
+      expect(await store.reserve(requests, T0 + 1)).toEqual({
+        granted: false,
+        lockedUntil: [undefined, T0 + MINUTE, undefined],
+      });
+      requests[1].lockIgnored = true;
+      const through = granted(await store.reserve(requests, T0 + 1));
+      expect(through.subjects.map((subject) => subject.counted)).toEqual([true, false, true]);
+      expect((await store.read([requests[1].subject]))[0]).toMatchObject({
+        lockedUntil: T0 + MINUTE,
+        lockCount: 1,
+      });
+    });
+
+    it('takes a released attempt back, including a lock it took', async () => {
+      const requests = attemptOf('frank', '10.4.0.1');
+      granted(await store.reserve(requests, T0));
+      const second = granted(await store.reserve(requests, T0 + 1));
+      await store.release(requests, second);
+      expect((await store.read([requests[2].subject]))[0]).toMatchObject({
+        failures: 1,
+        lockedUntil: null,
+      });
+
+      granted(await store.reserve(requests, T0 + 2));
+      const locking = granted(await store.reserve(requests, T0 + 3));
+      expect(locking.subjects[2].lockedNow).toBe(true);
+      expect((await store.reserve(requests, T0 + 4)).granted).toBe(false);
+      await store.release(requests, locking);
+      // The lock is gone and the count is back to the two failures before it.
+      expect((await store.read([requests[2].subject]))[0]).toEqual({
+        failures: 2,
+        windowStartedAt: T0,
+        lockedUntil: null,
+        lockCount: 0,
+      });
+      expect((await store.read([requests[0].subject]))[0]?.failures).toBe(2);
+      expect((await store.reserve(requests, T0 + 5)).granted).toBe(true);
+    });
+
+    it('releases a first attempt back to no failures at all', async () => {
+      const requests = attemptOf('gina', '10.5.0.1');
+      const first = granted(await store.reserve(requests, T0));
+      await store.release(requests, first);
+      const counters = await store.read(requests.map((request) => request.subject));
+      expect(counters.map((counter) => counter?.failures ?? 0)).toEqual([0, 0, 0]);
+    });
+
+    it('never lets more failing attempts through than the limit while others are released at the same time', async () => {
+      const requests = attemptOf('hank', '10.6.0.1');
+      // Odd attempts fail (their count is kept), even ones succeed (released).
+      const outcomes = await Promise.all(
+        Array.from({ length: 40 }, async (_, index) => {
+          const reservation = await store.reserve(requests, T0);
+          if (reservation.granted && index % 2 === 0) await store.release(requests, reservation);
+          return reservation.granted;
+        }),
+      );
+      const keptGranted = outcomes.filter((ok, index) => ok && index % 2 === 1).length;
+      expect(keptGranted).toBeGreaterThan(0);
+      expect(keptGranted).toBeLessThanOrEqual(pairPolicy.maxFailures);
+    });
   });
 }

@@ -27,7 +27,11 @@ export abstract class BlocksRepository {
   /** How many blocks this subject has had, in force or not; sizes repeat-offender blocks. */
   abstract countFor(kind: BlockKind, subject: string): Promise<number>;
   abstract deleteExpired(before: number): Promise<number>;
+  /** Whether the account logged in successfully from this IP at or after `since` (ISO time). */
+  abstract loggedInFrom(usernameNormalized: string, ip: string, since: string): Promise<boolean>;
 }
+
+const SUCCESS_TYPES = ['authn_login_success', 'authn_login_successafterfail'];
 
 function blockFromRow(row: Selectable<BlocksTable>): Block {
   const block: Block = {
@@ -135,5 +139,20 @@ export class KyselyBlocksRepository extends BlocksRepository {
       .where('expires_at', '<', before)
       .executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  /** The audit trail is the record: by the (username, ts) index, then the IP. */
+  async loggedInFrom(usernameNormalized: string, ip: string, since: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('username', '=', usernameNormalized)
+      .where('ts', '>=', since)
+      .where('ip', '=', ip)
+      .where('type', 'in', SUCCESS_TYPES)
+      .where('outcome', '=', 'success')
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 }

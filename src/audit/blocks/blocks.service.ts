@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
 import { AuditService } from '../audit.service';
 import type { Block, BlockKind } from './block';
 import { BlocksRepository } from './blocks.repository';
@@ -18,9 +19,16 @@ export class BlocksService {
   constructor(
     private readonly repository: BlocksRepository,
     private readonly audit: AuditService,
+    @InjectAuditOptions() private readonly options: AuditModuleOptions,
   ) {}
 
-  /** The block in force for this login (IP first, then account), if any. */
+  /**
+   * The block in force for this login (IP first, then account), if any. An account lock
+   * follows the login lockout's rule (API.md): it refuses only IPs that never logged into the
+   * account successfully within `AUDIT_RETENTION_DAYS`, so the owner keeps logging in from
+   * the IPs it has used, and an attacker cannot lock a victim out through the review
+   * (issue 10, item 6). Only the review places account locks.
+   */
   async findActiveForLogin(
     ip: string,
     usernameNormalized: string,
@@ -33,7 +41,11 @@ export class BlocksService {
       ],
       now,
     );
-    return active.find((block) => block.kind === 'ip') ?? active[0];
+    const ipBlock = active.find((block) => block.kind === 'ip');
+    if (ipBlock || active.length === 0) return ipBlock;
+    const since = new Date(now - this.options.retentionDays * 86_400_000).toISOString();
+    if (await this.repository.loggedInFrom(usernameNormalized, ip, since)) return undefined;
+    return active[0];
   }
 
   /**

@@ -135,9 +135,9 @@ export class ReviewMeasuresService {
             expiresAt: block.expiresAt,
             durationSeconds: created ? durations.accountLock : undefined,
           });
-          // A lock ends the account's sessions too, so a session the attacker may hold ends now.
-          if (created)
-            record.sessionsRevoked = await this.revokeSessions(target, `review:${finding.rule}`);
+          // No session ends with the lock: failures are no sign that anyone got in, and ending
+          // the owner's sessions would hand attackers a way to log anyone out. Sessions end only
+          // for a suspicious success (`success-after-failures`, `refresh-token-reuse`).
           break;
         }
         case 'revoke_sessions':

@@ -20,9 +20,13 @@ export function localStamp(iso: string, timeZone: string): string {
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}-${parts.minute}`;
 }
 
-/** A dry run gets its own name, so it never overwrites the report of the run that acted. */
-export function reportFileName(windowTo: string, timeZone: string, dryRun = false): string {
-  return `review-${localStamp(windowTo, timeZone)}${dryRun ? '-dry-run' : ''}.md`;
+/**
+ * `review-<run id>.md`: one file per run, whatever its window, trigger or dry run. Names by
+ * window end had minute resolution, so a second run in the same minute replaced the first
+ * run's report while its `reportPath` still pointed there (issue 10, item 14).
+ */
+export function reportFileName(runId: string): string {
+  return `review-${runId}.md`;
 }
 
 function cell(value: unknown): string {

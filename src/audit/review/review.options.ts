@@ -13,6 +13,12 @@ export interface ReviewThresholds {
   stuffingUsernames: number;
   /** Distinct IPs failing on one account (distributed attack). */
   distributedIps: number;
+  /**
+   * Checked failures (wrong passwords) a distributed attack on one account needs before the
+   * review locks it (REVIEW_DISTRIBUTED_FAILURES, default 20): ten IPs with one guess each
+   * must not lock anyone out.
+   */
+  distributedFailures?: number;
   /** Consecutive failures on an account before a success (possible compromise). */
   successAfterFailures: number;
   /** Distinct unknown usernames tried from one IP (enumeration). */
@@ -32,7 +38,7 @@ export interface ReviewOptions {
   enabled: boolean;
   /** IANA zone of the 23:00 job and of report names (REVIEW_TIMEZONE). */
   timeZone: string;
-  /** Folder of `review-<window end>.md` (REPORT_DIR). */
+  /** Folder of `review-<run id>.md` (REPORT_DIR). */
   reportDir: string;
   thresholds: ReviewThresholds;
   /** First IP block; each repeat doubles it, up to `ipBlockMax`. */
@@ -56,6 +62,7 @@ export const DEFAULT_REVIEW_THRESHOLDS: Required<ReviewThresholds> = {
   stuffingIps: 20,
   stuffingUsernames: 20,
   distributedIps: 10,
+  distributedFailures: 20,
   successAfterFailures: 5,
   enumerationUnknown: 20,
   lockoutBurstAccounts: 5,

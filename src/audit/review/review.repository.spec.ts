@@ -15,6 +15,7 @@ const run = (id: string, startedAt: number, lease = 60_000): NewRun => ({
   windowTo: '2026-01-31T23:00:00.000Z',
   trigger: 'test',
   dryRun: false,
+  advancesWindow: false,
   startedAt,
   leaseExpiresAt: startedAt + lease,
 });
@@ -32,19 +33,22 @@ describeEachDialect('KyselyReviewRepository', (database) => {
   });
 
   it('claims a run only while no other run holds an unexpired lease', async () => {
-    expect(await repository.claim(run(uuid(1), 1000), 1000)).toBe(true);
-    expect(await repository.claim(run(uuid(2), 2000), 2000)).toBe(false);
+    expect(await repository.claim(run(uuid(1), 1000), 1000)).toEqual({
+      from: '2026-01-30T23:00:00.000Z',
+      to: '2026-01-31T23:00:00.000Z',
+    });
+    expect(await repository.claim(run(uuid(2), 2000), 2000)).toBeUndefined();
     // The first run crashed: once its lease is over, its claim expires.
     expect(await repository.expireStaleClaims(61_000)).toBe(1);
     expect((await repository.findRun(uuid(1)))?.status).toBe('failed');
-    expect(await repository.claim(run(uuid(3), 61_000), 61_000)).toBe(true);
+    expect(await repository.claim(run(uuid(3), 61_000), 61_000)).toBeDefined();
   });
 
   it('lets exactly one of many concurrent claims win', async () => {
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) => repository.claim(run(uuid(10 + i), 5000), 5000)),
     );
-    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(results.filter((window) => window !== undefined)).toHaveLength(1);
     const rows = await database()
       .db.selectFrom('review_runs')
       .select('id')
@@ -53,8 +57,8 @@ describeEachDialect('KyselyReviewRepository', (database) => {
     expect(rows).toHaveLength(1);
   });
 
-  it('finishes a run and finds where the last completed, non-dry run stopped', async () => {
-    await repository.claim(run(uuid(1), 1000), 1000);
+  it('finishes a run and finds where the last completed scheduled-style run stopped', async () => {
+    await repository.claim({ ...run(uuid(1), 1000), advancesWindow: true }, 1000);
     await repository.finish(uuid(1), {
       status: 'completed',
       finishedAt: 2000,

@@ -12,7 +12,7 @@ import {
   ReviewRunsTable,
 } from '../../database';
 import { StoredReviewEvent } from './review.types';
-import type { Finding, ReviewEvent } from './review.types';
+import type { Finding, ReviewEvent, ReviewWindow } from './review.types';
 
 export type RunStatus = 'running' | 'completed' | 'failed';
 
@@ -36,10 +36,16 @@ export interface RunRecord {
 
 export interface NewRun {
   id: string;
-  windowFrom: string;
+  /**
+   * The explicit start; absent, the claim starts the window where the last scheduled-style
+   * run stopped (or at the first event), read in the same atomic step as the claim itself.
+   */
+  windowFrom?: string;
   windowTo: string;
   trigger: string;
   dryRun: boolean;
+  /** A scheduled-style run (no explicit window, not a dry run): its end starts the next window. */
+  advancesWindow: boolean;
   startedAt: number;
   leaseExpiresAt: number;
 }
@@ -190,8 +196,13 @@ function valuesOfRow(row: Selectable<AuditEventsTable>): EventValues {
   ];
 }
 
-/** Any number that is the review's own; PostgreSQL advisory locks are keyed by a bigint. */
-const REVIEW_LOCK_KEY = 0x6761_7465_7276; // "gaterv"
+/**
+ * The review's PostgreSQL advisory lock is keyed by two int4s: this number, and a hash of the
+ * current schema. Advisory locks are per database, not per schema: with one fixed key, two
+ * deployments (or test suites) in different schemas of one database refused each other's
+ * claims with a spurious 409.
+ */
+const REVIEW_LOCK_CLASS = 0x6761_7465; // "gate"
 
 const SUCCESS_TYPES = ['authn_login_success', 'authn_login_successafterfail'];
 
@@ -200,10 +211,13 @@ export abstract class ReviewRepository {
   /** Marks `running` rows whose lease has expired as failed; returns how many. */
   abstract expireStaleClaims(now: number): Promise<number>;
   /**
-   * Inserts the run as `running` only if no other run holds an unexpired lease; false when
-   * one does. Atomic across processes (advisory lock on PostgreSQL, one statement on SQLite).
+   * Inserts the run as `running` only if no other run holds an unexpired lease, and returns
+   * its window; undefined when another run holds the claim. The window (see `NewRun`) is read
+   * by the same statement that claims, so two instances can never claim overlapping
+   * scheduled windows. Atomic across processes (advisory lock on PostgreSQL, one write
+   * statement on SQLite).
    */
-  abstract claim(run: NewRun, now: number): Promise<boolean>;
+  abstract claim(run: NewRun, now: number): Promise<ReviewWindow | undefined>;
   abstract renewLease(id: string, leaseExpiresAt: number): Promise<void>;
   abstract finish(id: string, result: RunResult): Promise<void>;
   abstract findRun(id: string): Promise<RunRecord | undefined>;
@@ -212,7 +226,7 @@ export abstract class ReviewRepository {
     limit: number,
     before?: { startedAt: number; id: string },
   ): Promise<RunRecord[]>;
-  /** Where the scheduled window starts: the end of the last completed, non-dry run. */
+  /** Where the scheduled window starts: the end of the last completed scheduled-style run. */
   abstract lastReviewedThrough(): Promise<string | undefined>;
   abstract firstEventTs(): Promise<string | undefined>;
   /** Ids of the first and last events with `from <= ts < to`; undefined when there are none. */
@@ -398,28 +412,46 @@ export class KyselyReviewRepository extends ReviewRepository {
     return Number(result.numUpdatedRows);
   }
 
-  async claim(run: NewRun, now: number): Promise<boolean> {
+  async claim(run: NewRun, now: number): Promise<ReviewWindow | undefined> {
+    const to = run.windowTo;
+    // The scheduled start, clamped to `to` (nothing new, or a clock that went back: an empty
+    // window, not an error). ISO texts of one shape sort as their instants do.
+    const from =
+      run.windowFrom !== undefined
+        ? sql`cast(${run.windowFrom} as text)`
+        : sql`case when sched.at > cast(${to} as text) then cast(${to} as text) else sched.at end`;
     const insert = (db: Kysely<DB>) =>
-      sql`insert into review_runs (id, window_from, window_to, status, trigger, dry_run, started_at, lease_expires_at, events_reviewed)
-          select ${run.id}, ${run.windowFrom}, ${run.windowTo}, 'running', ${run.trigger}, ${run.dryRun ? 1 : 0},
-                 ${run.startedAt}, ${run.leaseExpiresAt}, 0
-          where not exists (select 1 from review_runs where status = 'running' and lease_expires_at > ${now})`.execute(
-        db,
-      );
+      sql<{ window_from: string; window_to: string }>`
+        insert into review_runs (id, window_from, window_to, status, trigger, dry_run, advances_window,
+                                 started_at, lease_expires_at, events_reviewed)
+        select ${run.id}, ${from}, cast(${to} as text), 'running', ${run.trigger}, ${run.dryRun ? 1 : 0},
+               ${run.advancesWindow ? 1 : 0}, ${run.startedAt}, ${run.leaseExpiresAt}, 0
+        from (select coalesce(
+                (select max(window_to) from review_runs where advances_window = 1 and status = 'completed'),
+                (select min(ts) from audit_events),
+                cast(${to} as text)) as at) as sched
+        where not exists (select 1 from review_runs where status = 'running' and lease_expires_at > ${now})
+        returning window_from, window_to`.execute(db);
+    const claimed = (rows: { window_from: string; window_to: string }[]) =>
+      rows[0] ? { from: rows[0].window_from, to: rows[0].window_to } : undefined;
     if (!isPostgres(this.db as unknown as Kysely<unknown>)) {
-      // One statement: SQLite runs it under its single writer lock, so two claims cannot interleave.
-      const result = await insert(this.db);
-      return Number(result.numAffectedRows ?? 0) === 1;
+      // One write statement: SQLite takes its write lock when the statement starts (before it
+      // reads the last window), so no other connection or process can claim or finish a run
+      // between the read and the insert.
+      return claimed((await insert(this.db)).rows);
     }
-    // READ COMMITTED would let two NOT EXISTS checks pass together; the advisory lock
-    // (released at commit) serialises claimers, and a busy lock means another claim is in flight.
+    // One statement still has one snapshot under READ COMMITTED, but two could both pass the
+    // NOT EXISTS; the advisory lock (released at commit) serialises claimers, and a busy lock
+    // means another claim is in flight. The INSERT runs after the lock is taken, so its
+    // snapshot sees every claim and every finished run committed before.
     return this.db.transaction().execute(async (trx) => {
       const lock = await sql<{
         locked: boolean;
-      }>`select pg_try_advisory_xact_lock(${REVIEW_LOCK_KEY}) as locked`.execute(trx);
-      if (!lock.rows[0]?.locked) return false;
-      const result = await insert(trx);
-      return Number(result.numAffectedRows ?? 0) === 1;
+      }>`select pg_try_advisory_xact_lock(${REVIEW_LOCK_CLASS}, hashtext(current_schema())) as locked`.execute(
+        trx,
+      );
+      if (!lock.rows[0]?.locked) return undefined;
+      return claimed((await insert(trx)).rows);
     });
   }
 
@@ -480,7 +512,7 @@ export class KyselyReviewRepository extends ReviewRepository {
       .selectFrom('review_runs')
       .select('window_to')
       .where('status', '=', 'completed')
-      .where('dry_run', '=', 0)
+      .where('advances_window', '=', 1)
       .orderBy('window_to', 'desc')
       .limit(1)
       .executeTakeFirst();

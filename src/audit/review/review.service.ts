@@ -25,9 +25,12 @@ import type {
 } from './review.view';
 
 export interface RunRequest {
-  /** Inclusive ISO start; default: the end of the last completed run, or the first event. */
+  /**
+   * Inclusive ISO start, before `to`; default: the end of the last completed scheduled-style
+   * run, or the first event.
+   */
   from?: string;
-  /** Exclusive ISO end; default: now. */
+  /** Exclusive ISO end, not later than now; default: now. Either bound makes the window explicit. */
   to?: string;
   /** Report only: no measures, no audit events, no seal. */
   dryRun?: boolean;
@@ -116,24 +119,27 @@ export class ReviewService {
 
   async run(request: RunRequest): Promise<ReviewRunView> {
     const startedAt = this.clock.now();
+    const bounds = explicitBounds(request, startedAt);
     await this.repository.expireStaleClaims(startedAt);
-    const window = await this.windowFor(request, startedAt);
     const dryRun = request.dryRun === true;
     const id = randomUUID();
     const leaseMs = this.settings.leaseSeconds * 1000;
-    const claimed = await this.repository.claim(
+    // The window is read inside the claim: read first and claimed after, another instance's
+    // run could finish in between and both would review the same events (issue 10, item 20).
+    const window = await this.repository.claim(
       {
         id,
-        windowFrom: window.from,
-        windowTo: window.to,
+        windowFrom: bounds.from,
+        windowTo: bounds.to,
         trigger: request.trigger,
         dryRun,
+        advancesWindow: bounds.scheduled && !dryRun,
         startedAt,
         leaseExpiresAt: startedAt + leaseMs,
       },
       startedAt,
     );
-    if (!claimed) throw new ApiError(409, 'REVIEW_RUNNING', 'A review is already running');
+    if (!window) throw new ApiError(409, 'REVIEW_RUNNING', 'A review is already running');
 
     try {
       return await this.execute(id, window, dryRun, request, startedAt);
@@ -353,36 +359,19 @@ export class ReviewService {
   }
 
   private async writeReport(view: ReviewRunView, errors: string[]): Promise<string | null> {
-    const path = join(
-      this.settings.reportDir,
-      reportFileName(view.window.to, this.settings.timeZone, view.dryRun),
-    );
+    const path = join(this.settings.reportDir, reportFileName(view.id));
     try {
       await mkdir(this.settings.reportDir, { recursive: true });
-      await writeFile(path, renderReport(view, this.settings.timeZone), { mode: 0o640 });
+      // `wx`: never replace a file, even one another instance wrote (run ids are unique).
+      await writeFile(path, renderReport(view, this.settings.timeZone), {
+        mode: 0o640,
+        flag: 'wx',
+      });
       return path;
     } catch (error) {
       errors.push(`report: ${describe(error)}`);
       return null;
     }
-  }
-
-  /** The explicit window, or the scheduled one: from the end of the last run to now. */
-  private async windowFor(request: RunRequest, now: number): Promise<ReviewWindow> {
-    const to = request.to ?? new Date(now).toISOString();
-    let from = request.from;
-    if (from === undefined) {
-      from =
-        (await this.repository.lastReviewedThrough()) ??
-        (await this.repository.firstEventTs()) ??
-        to;
-      // Nothing new since the last run (or a clock that went back): an empty window, not an error.
-      if (from > to) from = to;
-    }
-    if (Date.parse(from) > Date.parse(to)) {
-      throw new ApiError(400, 'VALIDATION_FAILED', '"from" must not be after "to"');
-    }
-    return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
   }
 
   async findRun(id: string): Promise<ReviewRunView | undefined> {
@@ -447,6 +436,34 @@ export class ReviewService {
       reportPath: run.reportPath ?? null,
     };
   }
+}
+
+/**
+ * The bounds a request gives (issue 10, item 4). A `to` later than now would let a run
+ * claim events that do not exist yet; there is no allowance for clock skew, since leaving
+ * `to` out already means "now" by the server's clock. A `from` must be before `to`.
+ * Only a request with neither bound is scheduled-style.
+ */
+function explicitBounds(
+  request: RunRequest,
+  now: number,
+): { from?: string; to: string; scheduled: boolean } {
+  const invalid = (message: string) => new ApiError(400, 'VALIDATION_FAILED', message);
+  const parse = (name: string, value: string): number => {
+    const time = Date.parse(value);
+    if (Number.isNaN(time)) throw invalid(`"${name}" must be an ISO 8601 time`);
+    return time;
+  };
+  const to = request.to === undefined ? now : parse('to', request.to);
+  if (to > now) throw invalid('"to" must not be later than now');
+  if (request.from !== undefined && parse('from', request.from) >= to) {
+    throw invalid('"from" must be before "to"');
+  }
+  return {
+    from: request.from === undefined ? undefined : new Date(request.from).toISOString(),
+    to: new Date(to).toISOString(),
+    scheduled: request.from === undefined && request.to === undefined,
+  };
 }
 
 function encodeRunCursor(run: RunRecord): string {

@@ -10,12 +10,23 @@ export {
   InjectLoginThrottleOptions,
 } from './login-throttle.module-definition';
 export type { LoginThrottleOptions, LoginThrottleExtras } from './login-throttle.module-definition';
-export { ThrottleStore } from './throttle.store';
+export {
+  ThrottleStore,
+  reservationOf,
+  releasedCounter,
+  failureApplied,
+  activeLockEnd,
+} from './throttle.store';
 export type {
   ThrottleSubject,
   ThrottleCounter,
   FailurePolicy,
   FailureOutcome,
+  ReservationRequest,
+  SubjectReservation,
+  GrantedReservation,
+  RefusedReservation,
+  Reservation,
 } from './throttle.store';
 export { KyselyThrottleStore } from './kysely-throttle.store';
 export { RateLimitModule } from './rate-limit.module';

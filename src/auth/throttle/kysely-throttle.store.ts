@@ -1,9 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Kysely, RawBuilder, sql } from 'kysely';
-import { DB, InjectKysely } from '../../database';
+import { DB, InjectKysely, isPostgres } from '../../database';
 import {
   FailureOutcome,
   FailurePolicy,
+  GrantedReservation,
+  releasedCounter,
+  Reservation,
+  ReservationRequest,
+  reservationOf,
   ThrottleCounter,
   ThrottleStore,
   ThrottleSubject,
@@ -64,6 +69,44 @@ function lockDurationFor(
     .slice(0, -1)
     .map((duration, index) => sql`when ${lockCount} = ${int(index)} then ${int(duration)}`);
   return sql<number>`(case ${sql.join(steps, sql` `)} else ${int(durations[durations.length - 1])} end)`;
+}
+
+/** The first key of the two-key advisory locks of throttle counters (its own key space). */
+const ADVISORY_LOCK_CLASS = 0x7468; // 'th'
+
+const now = (): number => Date.now();
+
+async function readKeys(
+  db: Kysely<DB>,
+  keys: readonly string[],
+): Promise<(ThrottleCounter | undefined)[]> {
+  const rows = await db
+    .selectFrom('login_throttle')
+    .select(['key', 'failures', 'window_started_at', 'locked_until', 'lock_count'])
+    .where('key', 'in', [...keys])
+    .execute();
+  const byKey = new Map(rows.map((row) => [row.key, counterFromRow(row)]));
+  return keys.map((key) => byKey.get(key));
+}
+
+async function writeCounter(
+  db: Kysely<DB>,
+  key: string,
+  counter: ThrottleCounter,
+  updatedAt: number,
+): Promise<void> {
+  const values = {
+    failures: counter.failures,
+    window_started_at: counter.windowStartedAt,
+    locked_until: counter.lockedUntil,
+    lock_count: counter.lockCount,
+    updated_at: updatedAt,
+  };
+  await db
+    .insertInto('login_throttle')
+    .values({ key, ...values })
+    .onConflict((conflict) => conflict.column('key').doUpdateSet(values))
+    .execute();
 }
 
 /**
@@ -145,6 +188,67 @@ export class KyselyThrottleStore extends ThrottleStore {
     const counter = counterFromRow(row);
     // A counted failure leaves a count of at least 1 unless it reached the threshold and locked.
     return { counted: true, lockedNow: counter.failures === 0, counter };
+  }
+
+  async reserve(requests: readonly ReservationRequest[], now: number): Promise<Reservation> {
+    const keys = requests.map((request) => throttleKey(request.subject));
+    return this.exclusively(keys, async (db) => {
+      const counters = await readKeys(db, keys);
+      const { reservation, writes } = reservationOf(counters, requests, now);
+      for (const [index, counter] of writes.entries()) {
+        if (counter) await writeCounter(db, keys[index], counter, now);
+      }
+      return reservation;
+    });
+  }
+
+  async release(
+    requests: readonly ReservationRequest[],
+    reservation: GrantedReservation,
+  ): Promise<void> {
+    const keys = requests.map((request) => throttleKey(request.subject));
+    await this.exclusively(keys, async (db) => {
+      const counters = await readKeys(db, keys);
+      for (const [index, key] of keys.entries()) {
+        const next = releasedCounter(counters[index], reservation.subjects[index]);
+        if (next === null) await db.deleteFrom('login_throttle').where('key', '=', key).execute();
+        else if (next) await writeCounter(db, key, next, now());
+      }
+    });
+  }
+
+  /**
+   * Runs read-decide-write on some counters with no other reservation or release of the same
+   * keys in between, on one instance or several. PostgreSQL: a transaction holding an advisory
+   * lock per key (taken in key order, so two of them never deadlock); a row lock cannot serve,
+   * as the row may not exist yet. SQLite: one writer at a time, `BEGIN IMMEDIATE` takes the
+   * write lock up front (and Kysely hands the one connection to one caller at a time).
+   */
+  private async exclusively<T>(
+    keys: readonly string[],
+    work: (db: Kysely<DB>) => Promise<T>,
+  ): Promise<T> {
+    if (isPostgres(this.db as unknown as Kysely<unknown>)) {
+      return this.db.transaction().execute(async (trx) => {
+        for (const key of [...new Set(keys)].sort()) {
+          await sql`select pg_advisory_xact_lock(${sql.lit(ADVISORY_LOCK_CLASS)}, hashtext(${key}))`.execute(
+            trx,
+          );
+        }
+        return work(trx);
+      });
+    }
+    return this.db.connection().execute(async (connection) => {
+      await sql`begin immediate`.execute(connection);
+      try {
+        const result = await work(connection);
+        await sql`commit`.execute(connection);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(connection);
+        throw error;
+      }
+    });
   }
 
   async resetPair(username: string, ip: string): Promise<ThrottleCounter | undefined> {

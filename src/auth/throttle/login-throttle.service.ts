@@ -3,7 +3,15 @@ import {
   InjectLoginThrottleOptions,
   LoginThrottleOptions,
 } from './login-throttle.module-definition';
-import { FailurePolicy, ThrottleCounter, ThrottleStore, ThrottleSubject } from './throttle.store';
+import {
+  activeLockEnd,
+  FailurePolicy,
+  GrantedReservation,
+  ReservationRequest,
+  ThrottleCounter,
+  ThrottleStore,
+  ThrottleSubject,
+} from './throttle.store';
 
 /**
  * Why a login is refused before its password is looked at:
@@ -16,6 +24,23 @@ export type LoginRefusalReason = 'locked' | 'ip_blocked' | 'throttled';
 
 export type LoginThrottleDecision =
   { allowed: true } | { allowed: false; retryAfterSeconds: number; reason: LoginRefusalReason };
+
+/**
+ * A login attempt that may go on to the password check: already counted as a failure on its
+ * pair, username and IP (see `reserve`), until it is settled by `succeeded` or `released`.
+ */
+export interface LoginAttempt {
+  readonly usernameNormalized: string;
+  readonly ip: string;
+  /** This (username, IP) pair has logged in successfully before: its hashing goes first. */
+  readonly knownPair: boolean;
+  readonly requests: readonly ReservationRequest[];
+  readonly reservation: GrantedReservation;
+}
+
+export type LoginReservation =
+  | { allowed: true; attempt: LoginAttempt }
+  | { allowed: false; retryAfterSeconds: number; reason: LoginRefusalReason };
 
 export interface LoginFailureResult {
   /** This failure locked the pair or the username, or blocked the IP. */
@@ -122,6 +147,78 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
     };
   }
 
+  /**
+   * Check and count in one atomic step, before any hashing (API.md "Concurrency does not buy
+   * guesses"): refused (429) while a lock applies; otherwise the attempt is counted in advance as
+   * a failure on the pair, the username and the IP, and the attempt that reaches a limit takes
+   * the lock at once. However many attempts arrive together, at most the limit get through.
+   * Settle it with `failed`, `succeeded` or `released`. A process that dies in between leaves
+   * the attempt counted as a failure: the error is towards a lock, never towards a guess.
+   */
+  async reserve(usernameNormalized: string, ip: string): Promise<LoginReservation> {
+    const now = Date.now();
+    const knownPair = await this.store.isKnownIp(usernameNormalized, ip);
+    const requests = this.subjectsOf(usernameNormalized, ip).map((subject): ReservationRequest => ({
+      subject,
+      policy: this.policies[subject.kind],
+      // The owner keeps logging in from an IP that has logged into this username before.
+      lockIgnored: subject.kind === 'user' && knownPair,
+    }));
+    const reservation = await this.store.reserve(requests, now);
+    if (reservation.granted) {
+      return {
+        allowed: true,
+        attempt: { usernameNormalized, ip, knownPair, requests, reservation },
+      };
+    }
+    // Several locks: name the one that lasts longest; on equal ends, the broader (IP, user, pair).
+    let refusal: { until: number; reason: LoginRefusalReason } | undefined;
+    for (const [index, until] of reservation.lockedUntil.entries()) {
+      if (until === undefined) continue;
+      if (refusal === undefined || until > refusal.until) {
+        refusal = { until, reason: SUBJECT_REASON[requests[index].subject.kind] };
+      }
+    }
+    if (refusal === undefined) throw new Error('A refused reservation names no lock');
+    return {
+      allowed: false,
+      reason: refusal.reason,
+      retryAfterSeconds: Math.max(1, Math.ceil((refusal.until - now) / 1000)),
+    };
+  }
+
+  /** A failed credential check: the attempt stays counted; says which locks it took. */
+  failed(attempt: LoginAttempt): LoginFailureResult {
+    const reasons = attempt.requests
+      .filter((_, index) => attempt.reservation.subjects[index].lockedNow)
+      .map((request) => SUBJECT_REASON[request.subject.kind]);
+    return { lockedNow: reasons.length > 0, reasons };
+  }
+
+  /**
+   * The attempt checked no credential (refused as busy, an error): its advance count is taken
+   * back, so it counts as no failure.
+   */
+  async released(attempt: LoginAttempt): Promise<void> {
+    await this.store.release(attempt.requests, attempt.reservation);
+  }
+
+  /**
+   * A successful login: its advance count on the username and IP is taken back, then the pair is
+   * reset and the IP remembered (`recordSuccess`).
+   */
+  async succeeded(attempt: LoginAttempt): Promise<{ hadFailures: boolean }> {
+    await this.store.release(attempt.requests, attempt.reservation);
+    const pairBefore = attempt.reservation.subjects[2]?.before;
+    await this.store.resetPair(attempt.usernameNormalized, attempt.ip);
+    await this.store.rememberKnownIp(attempt.usernameNormalized, attempt.ip, Date.now());
+    return {
+      hadFailures:
+        pairBefore !== undefined &&
+        hadRecentFailures(pairBefore, this.policies.pair.windowMs, Date.now()),
+    };
+  }
+
   /** Counts a failed credential check (401 INVALID_CREDENTIALS) against the pair, username and IP. */
   async recordFailure(usernameNormalized: string, ip: string): Promise<LoginFailureResult> {
     const now = Date.now();
@@ -174,12 +271,6 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
       { kind: 'pair', username, ip },
     ];
   }
-}
-
-function activeLockEnd(counter: ThrottleCounter | undefined, now: number): number | undefined {
-  return counter?.lockedUntil != null && counter.lockedUntil > now
-    ? counter.lockedUntil
-    : undefined;
 }
 
 function hadRecentFailures(counter: ThrottleCounter, windowMs: number, now: number): boolean {

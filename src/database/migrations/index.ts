@@ -1,6 +1,7 @@
 import { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001_initial';
 import * as reviewSealSpan from './0002_review_seal_span';
+import * as reviewWindowAdvance from './0004_review_window_advance';
 
 /**
  * Migrations are listed here rather than read from a folder, so the same list serves
@@ -9,6 +10,7 @@ import * as reviewSealSpan from './0002_review_seal_span';
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_review_seal_span': reviewSealSpan,
+  '0004_review_window_advance': reviewWindowAdvance,
 };
 
 export class StaticMigrationProvider implements MigrationProvider {

@@ -22,8 +22,9 @@ interface AccountState {
 }
 
 /**
- * Brute force on one account: many failed attempts from a few IPs. The attacking IPs (those
- * that never logged into the account in the window) are blocked.
+ * Brute force on one account: many checked failures from a few IPs. The attacking IPs are
+ * blocked: those that never logged into the account, in the window or before it (within the
+ * retention), since an IP block refuses everyone behind that IP.
  */
 @Injectable()
 @ReviewDetector()
@@ -31,7 +32,7 @@ export class BruteForceDetector implements ReviewDetectorRule {
   readonly rule = 'brute-force';
   readonly description = 'Many failed logins on one account from a few IPs';
 
-  start({ thresholds }: DetectorContext): DetectorPass {
+  start({ thresholds, history, window }: DetectorContext): DetectorPass {
     const accounts = new Map<string, AccountState>();
     /** Each user's own login IPs (one string until there are two): never blocked for its typos. */
     const ownerIps = new Map<string, string | Set<string>>();
@@ -71,12 +72,23 @@ export class BruteForceDetector implements ReviewDetectorRule {
           } else if (known.size < ipLimit) known.add(event.ip);
         }
       },
-      findings(): Finding[] {
+      async findings(): Promise<Finding[]> {
+        const found = [...accounts].filter(
+          ([, state]) => state.failures >= thresholds.bruteForceFailures && !state.tooManyIps,
+        );
+        const before =
+          found.length === 0
+            ? new Map<string, Set<string>>()
+            : await history.successfulIpsBefore(
+                found.map(([username]) => username),
+                window.from,
+              );
         const findings: Finding[] = [];
-        for (const [username, state] of accounts) {
-          if (state.failures < thresholds.bruteForceFailures || state.tooManyIps) continue;
+        for (const [username, state] of found) {
           const ips = typeof state.ips === 'string' ? [state.ips] : [...(state.ips ?? [])];
-          const attackers = ips.filter((ip) => !isOwnerIp(username, ip));
+          const attackers = ips.filter(
+            (ip) => !isOwnerIp(username, ip) && !before.get(username)?.has(ip),
+          );
           findings.push({
             rule: 'brute-force',
             severity: 'high',

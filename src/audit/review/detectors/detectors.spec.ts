@@ -293,3 +293,97 @@ describe('review detectors', () => {
     expect(outcome.findings.map((f) => f.rule)).toEqual(['username-enumeration']);
   });
 });
+
+/** Issue 10, item 6: the review's measures follow the login lockout's rule. */
+describe('review detectors: lockout abuse', () => {
+  const refuse = (script: EventScript, username: string, ip: string, reason: string) =>
+    script.add({ type: 'authn_login_fail', outcome: 'failure', username, reason, ip });
+
+  it('(a) 10 IPs with one wrong password each make no finding and no measure', async () => {
+    const script = new EventScript();
+    for (let i = 0; i < 10; i += 1) script.fail('victim', `198.18.3.${i}`);
+    expect((await review(script)).findings).toEqual([]);
+  });
+
+  it('(b) a distributed attack needs REVIEW_DISTRIBUTED_FAILURES checked failures as well as the IPs', async () => {
+    const script = new EventScript();
+    for (let i = 0; i < 19; i += 1) script.fail('victim', `198.18.4.${i}`);
+    expect((await review(script, [new DistributedAttackDetector()])).findings).toEqual([]);
+    script.fail('victim', '198.18.4.19');
+    const { findings } = await review(script, [new DistributedAttackDetector()]);
+    expect(findings.map((f) => [f.rule, f.evidence.failures])).toEqual([
+      ['distributed-attack', 20],
+    ]);
+    expect(findings[0].measures).toEqual([{ kind: 'lock_account', username: 'victim' }]);
+  });
+
+  it('(c) the owner logging in from a known IP after five attacker failures revokes nothing', async () => {
+    const inWindow = new EventScript();
+    inWindow.succeed('victim', '192.0.2.50');
+    for (let i = 0; i < 5; i += 1) inWindow.fail('victim', '203.0.113.66');
+    inWindow.succeed('victim', '192.0.2.50');
+    expect((await review(inWindow, [new SuccessAfterFailuresDetector()])).findings).toEqual([]);
+
+    // Known from the history before the window (within the retention) is known too.
+    const fromHistory = new EventScript();
+    for (let i = 0; i < 5; i += 1) fromHistory.fail('victim', '203.0.113.66');
+    fromHistory.succeed('victim', '192.0.2.50');
+    const history = historyOf({ victim: ['192.0.2.50'] });
+    expect(
+      (await review(fromHistory, [new SuccessAfterFailuresDetector()], history)).findings,
+    ).toEqual([]);
+    // Without that history the success is from a never-seen IP: suspicious.
+    const { findings } = await review(fromHistory, [new SuccessAfterFailuresDetector()]);
+    expect(findings.map((f) => [f.rule, f.evidence.successIps])).toEqual([
+      ['success-after-failures', ['192.0.2.50']],
+    ]);
+  });
+
+  it('(c) a success from an IP that took part in the failures stays suspicious, known or not', async () => {
+    const script = new EventScript();
+    script.succeed('victim', '203.0.113.66');
+    for (let i = 0; i < 5; i += 1) script.fail('victim', '203.0.113.66');
+    script.succeed('victim', '203.0.113.66');
+    const { findings } = await review(script, [new SuccessAfterFailuresDetector()]);
+    expect(findings.map((f) => f.measures)).toEqual([
+      [{ kind: 'revoke_sessions', username: 'victim' }],
+    ]);
+  });
+
+  it('(d) refused attempts (429 throttled, locked, ip_blocked; 503 busy) are not evidence', async () => {
+    const script = new EventScript();
+    for (let i = 0; i < 30; i += 1) {
+      refuse(script, 'victim', `198.18.5.${i}`, 'locked');
+      refuse(script, 'victim', '203.0.113.70', 'throttled');
+      refuse(script, `user${i}`, '203.0.113.71', 'ip_blocked');
+      refuse(script, 'victim', `198.18.6.${i}`, 'busy');
+      script.add({
+        type: 'authn_login_lock',
+        outcome: 'failure',
+        username: 'victim',
+        reason: 'locked',
+        ip: `198.18.7.${i}`,
+      });
+    }
+    for (let i = 0; i < 5; i += 1) refuse(script, 'victim', '203.0.113.72', 'throttled');
+    script.succeed('victim', '203.0.113.72');
+    const { findings } = await review(script, [
+      new BruteForceDetector(),
+      new DistributedAttackDetector(),
+      new PasswordSprayingDetector(),
+      new CredentialStuffingDetector(),
+      new SuccessAfterFailuresDetector(),
+      new UsernameEnumerationDetector(),
+    ]);
+    expect(findings).toEqual([]);
+  });
+
+  it('brute force never blocks an IP that logged into the account before the window', async () => {
+    const script = new EventScript();
+    for (let i = 0; i < 25; i += 1) script.fail('alice', '192.0.2.77');
+    const history = historyOf({ alice: ['192.0.2.77'] });
+    const { findings } = await review(script, [new BruteForceDetector()], history);
+    expect(findings).toHaveLength(1);
+    expect(findings[0].measures).toEqual([]);
+  });
+});

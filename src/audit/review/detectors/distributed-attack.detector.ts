@@ -17,8 +17,11 @@ interface AccountState {
 }
 
 /**
- * A distributed attack on one account: failures from many IPs, too many to block one by one,
- * so the account itself is locked (which revokes its sessions).
+ * A distributed attack on one account: checked failures from many IPs, too many to block one
+ * by one, so the account itself is locked. The lock follows the login lockout's rule: it
+ * refuses only IPs that never logged into the account (BlocksService), and it ends no session
+ * (only a suspicious success does, see `success-after-failures`). It needs both
+ * `distributedIps` IPs and `distributedFailures` failures.
  */
 @Injectable()
 @ReviewDetector()
@@ -43,7 +46,11 @@ export class DistributedAttackDetector implements ReviewDetectorRule {
       findings(): Finding[] {
         const findings: Finding[] = [];
         for (const [username, state] of accounts) {
-          if (state.ips.size < thresholds.distributedIps) continue;
+          if (
+            state.ips.size < thresholds.distributedIps ||
+            state.failures < thresholds.distributedFailures
+          )
+            continue;
           findings.push({
             rule: 'distributed-attack',
             severity: 'high',

@@ -1,29 +1,33 @@
 import type { ReviewEvent } from '../review.types';
 
-const FAILURE_TYPES = new Set(['authn_login_fail', 'authn_login_fail_max', 'authn_login_lock']);
+const FAILURE_TYPES = new Set(['authn_login_fail', 'authn_login_fail_max']);
 const SUCCESS_TYPES = new Set(['authn_login_success', 'authn_login_successafterfail']);
-/** Reasons of a login refused before any password check (lock, throttle, block). */
-const REFUSAL_REASONS = new Set(['locked', 'throttled', 'ip_blocked']);
+/** Reasons of a failure whose credentials were really checked (API.md, the review's measures). */
+const CHECKED_REASONS = new Set(['bad_password', 'unknown_user']);
 
-/** Any failed login attempt: a wrong credential, or a refusal while locked or blocked. */
+/**
+ * A checked credential that failed: `authn_login_fail` (or the `authn_login_fail_max` of the
+ * failure that tripped a lock) with `bad_password` or `unknown_user`. Refused attempts
+ * (`locked`, `throttled`, `ip_blocked`, `busy`, a disabled user, invalid input) are not
+ * evidence of guessing: an attacker could otherwise make a victim's own lockout, or a flood
+ * the service shed, count against the victim (issue 10, item 6).
+ */
 export function isFailedLogin(event: ReviewEvent): boolean {
   return (
-    event.outcome === 'failure' && FAILURE_TYPES.has(event.type) && event.reason !== 'invalid_input'
+    event.outcome === 'failure' &&
+    FAILURE_TYPES.has(event.type) &&
+    CHECKED_REASONS.has(event.reason ?? '')
   );
 }
 
 /** A failed password check on an account that exists (not an unknown name, not a refusal). */
 export function isCredentialFailure(event: ReviewEvent): boolean {
-  return (
-    isFailedLogin(event) &&
-    event.reason !== 'unknown_user' &&
-    !REFUSAL_REASONS.has(event.reason ?? '')
-  );
+  return isFailedLogin(event) && event.reason === 'bad_password';
 }
 
-/** A failed attempt that names an existing account (refusals included: the attack goes on). */
+/** A failed password check that names an existing account. */
 export function isAccountFailure(event: ReviewEvent): boolean {
-  return isFailedLogin(event) && event.reason !== 'unknown_user' && event.username !== undefined;
+  return isCredentialFailure(event) && event.username !== undefined;
 }
 
 export function isUnknownUserFailure(event: ReviewEvent): boolean {
@@ -71,6 +75,19 @@ export class Span {
     else if (this.moreSamples === undefined) this.moreSamples = [event.id];
     else this.moreSamples.push(event.id);
     this.sampleCount += 1;
+  }
+
+  /** Takes in another span: its times, and its samples while there is room. */
+  merge(other: Span): void {
+    if (other.first < this.first) this.first = other.first;
+    if (other.last > this.last) this.last = other.last;
+    for (const id of other.samples) {
+      if (this.sampleCount === SAMPLE_LIMIT) return;
+      if (this.sampleCount === 0) this.firstSample = id;
+      else if (this.moreSamples === undefined) this.moreSamples = [id];
+      else this.moreSamples.push(id);
+      this.sampleCount += 1;
+    }
   }
 
   /** Up to 10 event ids, in the order seen. */

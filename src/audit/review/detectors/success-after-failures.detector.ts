@@ -10,24 +10,38 @@ import type {
 } from '../review.types';
 import { entry, isCredentialFailure, isSuccessfulLogin, Span } from './login-events';
 
+/** A success that ended a long enough streak of failures. */
+interface Hit {
+  ip: string;
+  streak: number;
+  failureIps: number;
+  /** The success came from an IP that also failed in the streak. */
+  tookPart: boolean;
+  /** The IP had logged into the account earlier in the window. */
+  seenInWindow: boolean;
+  span: Span;
+}
+
 interface AccountState {
   /** Failed password checks since the last success. */
   streak: number;
   streakIps: DistinctCounter | undefined;
   streakSpan: Span | undefined;
-  /** Set once a success ended a long enough streak. */
-  hit?: {
-    maxStreak: number;
-    occurrences: number;
-    successIps: DistinctCounter;
-    failureIps: number;
-    span: Span;
-  };
+  hits: Hit[];
 }
 
+/** Hits kept per account: evidence, not a log. */
+const HITS_PER_ACCOUNT = 10;
+/** Success IPs remembered per user in the window (one string until there are two). */
+const SUCCESS_IPS_PER_USER = 32;
+
 /**
- * A success after N consecutive failed password checks: the guess may have worked. The
- * account's sessions are revoked, so a stolen session ends and the owner logs in again.
+ * A success after N consecutive failed password checks, from a suspicious IP: one that took
+ * part in the failures, or that never logged into the account before (in the window or
+ * within the retention). The guess may have worked, so the account's sessions are revoked.
+ * The owner logging in normally from a known IP after someone else's guesses is no
+ * compromise, and revoking the owner's sessions for it would let anyone end them at will
+ * (issue 10, item 6).
  */
 @Injectable()
 @ReviewDetector()
@@ -35,8 +49,20 @@ export class SuccessAfterFailuresDetector implements ReviewDetectorRule {
   readonly rule = 'success-after-failures';
   readonly description = 'A successful login right after many failed ones (possible compromise)';
 
-  start({ thresholds }: DetectorContext): DetectorPass {
+  start({ thresholds, history, window }: DetectorContext): DetectorPass {
     const accounts = new Map<string, AccountState>();
+    const successIps = new Map<string, string | Set<string>>();
+    const seen = (username: string, ip: string): boolean => {
+      const known = successIps.get(username);
+      return known === ip || (typeof known === 'object' && known.has(ip));
+    };
+    const remember = (username: string, ip: string): void => {
+      const known = successIps.get(username);
+      if (known === undefined) successIps.set(username, ip);
+      else if (typeof known === 'string') {
+        if (known !== ip) successIps.set(username, new Set([known, ip]));
+      } else if (known.size < SUCCESS_IPS_PER_USER) known.add(ip);
+    };
     return {
       observe(event: ReviewEvent): void {
         if (event.username === undefined) return;
@@ -45,6 +71,7 @@ export class SuccessAfterFailuresDetector implements ReviewDetectorRule {
             streak: 0,
             streakIps: undefined,
             streakSpan: undefined,
+            hits: [],
           }));
           state.streak += 1;
           (state.streakIps ??= new DistinctCounter()).add(event.ip);
@@ -53,45 +80,61 @@ export class SuccessAfterFailuresDetector implements ReviewDetectorRule {
         }
         if (!isSuccessfulLogin(event)) return;
         const state = accounts.get(event.username);
-        if (state === undefined) return;
-        if (state.streak >= thresholds.successAfterFailures) {
-          const hit = (state.hit ??= {
-            maxStreak: 0,
-            occurrences: 0,
-            successIps: new DistinctCounter(),
-            failureIps: 0,
-            span: state.streakSpan ?? new Span(),
-          });
-          hit.occurrences += 1;
-          hit.maxStreak = Math.max(hit.maxStreak, state.streak);
-          hit.failureIps = Math.max(hit.failureIps, state.streakIps?.size ?? 0);
-          hit.successIps.add(event.ip);
-          hit.span.see(event);
+        if (state !== undefined) {
+          if (
+            state.streak >= thresholds.successAfterFailures &&
+            state.hits.length < HITS_PER_ACCOUNT
+          ) {
+            const span = state.streakSpan ?? new Span();
+            span.see(event);
+            state.hits.push({
+              ip: event.ip,
+              streak: state.streak,
+              failureIps: state.streakIps?.size ?? 0,
+              tookPart: state.streakIps?.has(event.ip) === true,
+              seenInWindow: seen(event.username, event.ip),
+              span,
+            });
+          }
+          state.streak = 0;
+          state.streakIps = undefined;
+          state.streakSpan = undefined;
+          if (state.hits.length === 0) accounts.delete(event.username);
         }
-        state.streak = 0;
-        state.streakIps = undefined;
-        state.streakSpan = undefined;
-        if (!state.hit) accounts.delete(event.username);
+        remember(event.username, event.ip);
       },
-      findings(): Finding[] {
+      async findings(): Promise<Finding[]> {
+        const withHits = [...accounts].filter(([, state]) => state.hits.length > 0);
+        // Only hits from an IP not seen in the window need the history before it.
+        const askHistory = withHits
+          .filter(([, state]) => state.hits.some((hit) => !hit.tookPart && !hit.seenInWindow))
+          .map(([username]) => username);
+        const before =
+          askHistory.length === 0
+            ? new Map<string, Set<string>>()
+            : await history.successfulIpsBefore(askHistory, window.from);
         const findings: Finding[] = [];
-        for (const [username, state] of accounts) {
-          if (!state.hit) continue;
-          const { hit } = state;
+        for (const [username, state] of withHits) {
+          const suspicious = state.hits.filter(
+            (hit) => hit.tookPart || (!hit.seenInWindow && !before.get(username)?.has(hit.ip)),
+          );
+          if (suspicious.length === 0) continue;
+          const span = new Span();
+          for (const hit of suspicious) span.merge(hit.span);
           findings.push({
             rule: 'success-after-failures',
             severity: 'critical',
             subjectKind: 'username',
             subject: username,
             evidence: {
-              failuresBeforeSuccess: hit.maxStreak,
-              occurrences: hit.occurrences,
-              failureIps: hit.failureIps,
-              successIps: hit.successIps.values().slice(0, 10),
+              failuresBeforeSuccess: Math.max(...suspicious.map((hit) => hit.streak)),
+              occurrences: suspicious.length,
+              failureIps: Math.max(...suspicious.map((hit) => hit.failureIps)),
+              successIps: [...new Set(suspicious.map((hit) => hit.ip))].slice(0, 10),
             },
-            firstSeen: hit.span.firstSeen,
-            lastSeen: hit.span.lastSeen,
-            sampleEventIds: hit.span.samples,
+            firstSeen: span.firstSeen,
+            lastSeen: span.lastSeen,
+            sampleEventIds: span.samples,
             measures: [{ kind: 'revoke_sessions', username }],
           });
         }

@@ -1,6 +1,11 @@
 import {
   FailureOutcome,
   FailurePolicy,
+  GrantedReservation,
+  releasedCounter,
+  Reservation,
+  ReservationRequest,
+  reservationOf,
   ThrottleCounter,
   ThrottleStore,
   ThrottleSubject,
@@ -53,6 +58,29 @@ export class InMemoryThrottleStore extends ThrottleStore {
     }
     this.counters.set(key, counter);
     return Promise.resolve({ counted: true, lockedNow, counter: copy(counter) });
+  }
+
+  reserve(requests: readonly ReservationRequest[], now: number): Promise<Reservation> {
+    const keys = requests.map((request) => keyOf(request.subject));
+    const { reservation, writes } = reservationOf(
+      keys.map((key) => copy(this.counters.get(key))),
+      requests,
+      now,
+    );
+    writes.forEach((counter, index) => {
+      if (counter) this.counters.set(keys[index], { ...counter });
+    });
+    return Promise.resolve(reservation);
+  }
+
+  release(requests: readonly ReservationRequest[], reservation: GrantedReservation): Promise<void> {
+    requests.forEach((request, index) => {
+      const key = keyOf(request.subject);
+      const next = releasedCounter(this.counters.get(key), reservation.subjects[index]);
+      if (next === null) this.counters.delete(key);
+      else if (next) this.counters.set(key, next);
+    });
+    return Promise.resolve();
   }
 
   resetPair(username: string, ip: string): Promise<ThrottleCounter | undefined> {
