@@ -38,7 +38,8 @@ export function coreModules(
       isGlobal: true,
       sealKey: config.audit.sealKey,
       logDir: config.audit.logDir,
-      fileSink: config.audit.fileSink,
+      // One writer per file keeps its MAC chain linear: the CLI's events stay in the database.
+      fileSink: server && config.audit.fileSink,
       retentionDays: config.audit.retentionDays,
       sinks: server && config.metrics.enabled ? [MetricsAuditSink] : [],
       // The CLI runs reviews on demand; the 23:00 job belongs to the server.

@@ -6,6 +6,9 @@ import { AUDIT_MODULE_OPTIONS, AuditConfigurableModule } from './audit.module-de
 import { BlocksRepository, KyselyBlocksRepository } from './blocks/blocks.repository';
 import { BlocksService } from './blocks/blocks.service';
 import { ReviewModule } from './review/review.module';
+import { AuditStatsController } from './stats/audit-stats.controller';
+import { AuditStatsRepository, KyselyAuditStatsRepository } from './stats/audit-stats.repository';
+import { AuditStatsService } from './stats/audit-stats.service';
 
 /**
  * The audit trail: `AuditService.record()`, its sinks (the database, then the JSON-lines file
@@ -14,11 +17,13 @@ import { ReviewModule } from './review/review.module';
  */
 @Module({
   imports: [ReviewModule],
-  controllers: [AuditEventsController],
+  controllers: [AuditEventsController, AuditStatsController],
   providers: [
     { provide: AuditRepository, useClass: KyselyAuditRepository },
     { provide: BlocksRepository, useClass: KyselyBlocksRepository },
+    { provide: AuditStatsRepository, useClass: KyselyAuditStatsRepository },
     AuditService,
+    AuditStatsService,
     BlocksService,
   ],
   exports: [AuditService, BlocksService, AUDIT_MODULE_OPTIONS, ReviewModule],

@@ -123,6 +123,34 @@ export interface AuditSealsTable {
   previous_hash: string;
   hash: string;
   created_at: number;
+  /** Seal format (migration 0003): 1 = events-only MAC (legacy), 2 = every field in the MAC. */
+  format: Generated<number>;
+  /** Place in the chain, from 1 (format 2). */
+  seq: number | null;
+  /** ISO time of the newest sealed event (format 2). */
+  last_event_ts: string | null;
+  /** HMAC of the seal's canonical event lines (format 2); the seal's MAC covers it. */
+  events_digest: string | null;
+}
+
+/** The anchored head of the seal chain: one row (id 1), migration 0003. */
+export interface AuditSealHeadTable {
+  id: number;
+  seal_count: number;
+  last_hash: string;
+  /** HMAC over the count and the last hash; null until the service first anchors it. */
+  mac: string | null;
+  updated_at: number;
+}
+
+/** Login outcomes per hour, kept by a trigger on audit_events (migration 0006). */
+export interface AuditLoginStatsTable {
+  /** `YYYY-MM-DDTHH` (UTC), the first 13 characters of the events' `ts`. */
+  bucket: string;
+  shard: number;
+  success: number;
+  failure: number;
+  refused: number;
 }
 
 export interface DB {
@@ -135,4 +163,6 @@ export interface DB {
   review_runs: ReviewRunsTable;
   review_findings: ReviewFindingsTable;
   audit_seals: AuditSealsTable;
+  audit_seal_head: AuditSealHeadTable;
+  audit_login_stats: AuditLoginStatsTable;
 }

@@ -11,6 +11,8 @@ const TABLES = [
   'review_runs',
   'review_findings',
   'audit_seals',
+  'audit_seal_head',
+  'audit_login_stats',
 ];
 
 describeEachDialect('migrations', (database) => {

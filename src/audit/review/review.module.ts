@@ -10,6 +10,7 @@ import { ReviewClock } from './review.clock';
 import { ReviewController } from './review.controller';
 import { KyselyReviewRepository, ReviewRepository } from './review.repository';
 import { ReviewScheduler } from './review.scheduler';
+import { KyselySealsRepository, SealsRepository } from './seals.repository';
 import { ReviewService } from './review.service';
 
 /**
@@ -22,6 +23,7 @@ import { ReviewService } from './review.service';
   controllers: [ReviewController],
   providers: [
     { provide: ReviewRepository, useClass: KyselyReviewRepository },
+    { provide: SealsRepository, useClass: KyselySealsRepository },
     ReviewClock,
     ReviewDetectorRegistry,
     ReviewMeasuresService,
