@@ -86,7 +86,8 @@ function scaffold(options, kind) {
 }
 
 /**
- * The nearest `*.module.ts` in the folder or above it (as `nest g service` finds its module).
+ * The nearest `*.module.ts` in the folder or above it (as `nest g service` finds its module);
+ * `nest g` has no `--module` flag, so its path argument is how a user picks the module.
  * @param {import('@angular-devkit/schematics').Tree} tree
  * @param {string} folder
  * @param {string} sourceRoot
@@ -97,6 +98,8 @@ function findModule(tree, folder, sourceRoot) {
   for (;;) {
     const modules = tree.getDir(dir).subfiles.filter((file) => file.endsWith('.module.ts'));
     if (modules.length === 1) return join(dir, modules[0]);
+    // The root module, when it shares its folder with others (src/app.module.ts, src/cli.module.ts).
+    if (modules.includes('app.module.ts')) return join(dir, 'app.module.ts');
     if (modules.length > 1) {
       throw new SchematicsException(
         `Several modules in ${dir} (${modules.join(', ')}): name one with --module.`,

@@ -97,6 +97,28 @@ describe('Gatehouse schematics', () => {
     expect(tree.readText('/src/app.module.ts')).toBe(HOST_MODULE);
   });
 
+  it('finds app.module.ts when its folder holds other modules, and names them otherwise', async () => {
+    const cli = PLAIN_MODULE.replace('ReportsModule', 'CliModule');
+    const tree = await runner.runSchematic(
+      'detector',
+      { name: 'office-hours' },
+      workspace({ 'src/app.module.ts': HOST_MODULE, 'src/cli.module.ts': cli }),
+    );
+    expect(tree.readText('/src/app.module.ts')).toContain('detectors: [OfficeHoursDetector],');
+    expect(tree.readText('/src/cli.module.ts')).toBe(cli);
+
+    await expect(
+      runner.runSchematic(
+        'detector',
+        { name: 'office-hours', path: 'src/reports' },
+        workspace({
+          'src/reports/reports.module.ts': PLAIN_MODULE,
+          'src/reports/archive.module.ts': PLAIN_MODULE,
+        }),
+      ),
+    ).rejects.toThrow(/Several modules in \/src\/reports .*name one with --module/);
+  });
+
   it('audit-sink: creates the sink and its contract spec, and adds it to auditSinks', async () => {
     const tree = await runner.runSchematic(
       'audit-sink',
