@@ -89,8 +89,30 @@ export class AuthCookies {
   }
 }
 
+/**
+ * The parsed cookies when a cookie parser ran (the service, Gatehouse's own routes), else the
+ * raw `Cookie` header: a host route behind the global guard reads the same cookie without any
+ * set-up of the host's. First occurrence wins, as in cookie-parser.
+ */
 function readCookie(request: Request, name: string): string | undefined {
-  const cookies = request.cookies as Record<string, unknown> | undefined;
-  const value = cookies?.[name];
+  const parsed = request.cookies as Record<string, unknown> | undefined;
+  const value =
+    parsed !== undefined ? parsed[name] : fromCookieHeader(request.headers.cookie, name);
   return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function fromCookieHeader(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const pair of header.split(';')) {
+    const index = pair.indexOf('=');
+    if (index === -1 || pair.slice(0, index).trim() !== name) continue;
+    const raw = pair.slice(index + 1).trim();
+    const unquoted = raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+    try {
+      return decodeURIComponent(unquoted);
+    } catch {
+      return unquoted;
+    }
+  }
+  return undefined;
 }

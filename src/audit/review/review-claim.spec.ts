@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseConnection, migrateToLatest, openDatabase } from '../../database';
+import { Kysely, Migrator, sql } from 'kysely';
+import { DatabaseConnection, isPostgres, migrateToLatest, openDatabase } from '../../database';
+import { StaticMigrationProvider } from '../../database/migrations';
 import { createPostgresSchema, postgresUrl } from '../../../test/support/database';
 import { KyselyReviewRepository, NewRun } from './review.repository';
 import type { ReviewWindow } from './review.types';
@@ -187,6 +189,47 @@ for (const [name, open, enabled] of dialects) {
         from: '2026-03-01T00:00:02.500Z',
         to: '2026-03-01T00:00:02.500Z',
       });
+    });
+
+    it('marks the existing scheduled-style runs when it adds advances_window (migration 0004)', async () => {
+      const db = shared.instances[0].connection.db;
+      const schema = isPostgres(db as unknown as Kysely<unknown>)
+        ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]
+            .schema
+        : undefined;
+      const migrator = new Migrator({
+        db,
+        provider: new StaticMigrationProvider(),
+        migrationTableSchema: schema,
+      });
+      // Back to just before 0004 (later migrations, if any, go down and up again with it).
+      const names = Object.keys(await new StaticMigrationProvider().getMigrations()).sort();
+      const before = names[names.indexOf('0004_review_window_advance') - 1];
+      const down = await migrator.migrateTo(before);
+      expect(down.error).toBeUndefined();
+      expect(down.results?.map((r) => r.migrationName)).toContain('0004_review_window_advance');
+      const row = (id: string, startedAt: number, windowTo: string, dryRun = 0) =>
+        sql`insert into review_runs (id, window_from, window_to, status, trigger, dry_run, started_at, lease_expires_at, events_reviewed)
+            values (${id}, '2026-01-01T00:00:00.000Z', ${windowTo}, 'completed', 'api', ${dryRun}, ${startedAt}, ${startedAt}, 0)`.execute(
+          db,
+        );
+      await row('scheduled', BASE, new Date(BASE).toISOString());
+      await row('explicit-future', BASE, '9999-12-31T23:59:59.000Z');
+      await row('dry', BASE + 1, new Date(BASE + 1).toISOString(), 1);
+      await migrateToLatest(db);
+      const marked = await db
+        .selectFrom('review_runs')
+        .select(['id', 'advances_window'])
+        .orderBy('id')
+        .execute();
+      expect(marked.map((r) => [r.id, Number(r.advances_window)])).toEqual([
+        ['dry', 0],
+        ['explicit-future', 0],
+        ['scheduled', 1],
+      ]);
+      expect(await shared.instances[0].repository.lastReviewedThrough()).toBe(
+        new Date(BASE).toISOString(),
+      );
     });
 
     it('lets exactly one of two concurrent claims win, round after round, with windows that never overlap', async () => {

@@ -38,7 +38,7 @@ export interface ReviewOptions {
   enabled: boolean;
   /** IANA zone of the 23:00 job and of report names (REVIEW_TIMEZONE). */
   timeZone: string;
-  /** Folder of `review-<window end>.md` (REPORT_DIR). */
+  /** Folder of `review-<run id>.md` (REPORT_DIR). */
   reportDir: string;
   thresholds: ReviewThresholds;
   /** First IP block; each repeat doubles it, up to `ipBlockMax`. */

@@ -25,9 +25,12 @@ import type {
 } from './review.view';
 
 export interface RunRequest {
-  /** Inclusive ISO start; default: the end of the last completed run, or the first event. */
+  /**
+   * Inclusive ISO start, before `to`; default: the end of the last completed scheduled-style
+   * run, or the first event.
+   */
   from?: string;
-  /** Exclusive ISO end; default: now. */
+  /** Exclusive ISO end, not later than now; default: now. Either bound makes the window explicit. */
   to?: string;
   /** Report only: no measures, no audit events, no seal. */
   dryRun?: boolean;

@@ -20,7 +20,8 @@ export interface Session {
 /** What the guard needs on every request to tell a live session from an ended one. */
 export interface SessionState {
   userId: string;
-  usernameNormalized: string;
+  /** Undefined when the user lives in a host store (not in Gatehouse's users table). */
+  usernameNormalized?: string;
   expiresAt: number;
   /** Revoked, or its user disabled or deleted. */
   ended: boolean;

@@ -95,7 +95,8 @@ export class KyselySessionsRepository extends SessionsRepository {
   async findState(id: string): Promise<SessionState | undefined> {
     const row = await this.db
       .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
+      // A left join: with a host's user store there is no row in Gatehouse's users table.
+      .leftJoin('users', 'users.id', 'sessions.user_id')
       .select([
         'sessions.user_id as userId',
         'users.username_normalized as usernameNormalized',
@@ -108,7 +109,7 @@ export class KyselySessionsRepository extends SessionsRepository {
     if (!row) return undefined;
     return {
       userId: row.userId,
-      usernameNormalized: row.usernameNormalized,
+      usernameNormalized: row.usernameNormalized ?? undefined,
       expiresAt: Number(row.expiresAt),
       ended: row.revokedAt !== null || Number(row.disabled) === 1,
     };

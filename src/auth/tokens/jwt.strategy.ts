@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import jwt, { type Jwt, type JwtPayload } from 'jsonwebtoken';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
-import { AuthenticatedUser, Role, ROLES } from '../../common';
+import { AuthenticatedUser, normalizeUsername, Role, ROLES } from '../../common';
 import { AuthCookies } from '../auth-cookies';
 import { tokenFailure } from '../auth.errors';
 import { InjectAuthOptions } from '../auth.module-definition';
@@ -135,7 +135,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     return {
       id: claims.sub,
       username: claims.username,
-      usernameNormalized: state.usernameNormalized,
+      // A host store's users are not in Gatehouse's table: the signed claim names them.
+      usernameNormalized: state.usernameNormalized ?? normalizeUsername(claims.username),
       roles: claims.roles,
       sessionId: claims.sid,
     };
