@@ -1,8 +1,34 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
+import { fileChainKey, FileVerification, verifyAuditFiles } from '../audit-file-chain';
+import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
+import { AuditService } from '../audit.service';
 import { toUtcIso } from './review.dto';
-import { OfflineReviewService } from './offline-review.service';
+import { expandAuditPaths, OfflineReviewService } from './offline-review.service';
 import { ReviewService } from './review.service';
 import { SEVERITY_ORDER, type Finding } from './review.types';
+
+/** Verifies JSON-lines files (folders expand to their audit files), the tail against the database. */
+async function verifyFiles(
+  paths: string[],
+  options: AuditModuleOptions,
+  audit: AuditService,
+): Promise<FileVerification> {
+  const files = await expandAuditPaths(paths);
+  return verifyAuditFiles(files, fileChainKey(options.sealKey), {
+    eventsAfter: (afterId, limit, filter) => audit.eventsAfter(afterId, limit, filter),
+  });
+}
+
+function fileVerificationLines(result: FileVerification): string[] {
+  const count = `${result.files.length} file${result.files.length === 1 ? '' : 's'}, ${result.lines} line${result.lines === 1 ? '' : 's'}`;
+  if (result.problem) {
+    const { file, line, kind, message } = result.problem;
+    return [`BROKEN: ${file}:${line} ${kind}: ${message} (${count})`];
+  }
+  return [
+    `OK: ${count} verified${result.startsMidChain ? ' (the chain starts in an earlier, absent file)' : ''}; tail ${result.tail}`,
+  ];
+}
 
 interface ReviewCommandOptions {
   from?: string;
@@ -68,6 +94,8 @@ export class AuditReviewCommand extends CommandRunner {
   constructor(
     private readonly reviews: ReviewService,
     private readonly offline: OfflineReviewService,
+    private readonly audit: AuditService,
+    @InjectAuditOptions() private readonly auditOptions: AuditModuleOptions,
   ) {
     super();
   }
@@ -75,6 +103,13 @@ export class AuditReviewCommand extends CommandRunner {
   async run(_params: string[], options: ReviewCommandOptions = {}): Promise<void> {
     const progress = progressLine();
     if (options.file && options.file.length > 0) {
+      // Verified first: a review of forged or cut files is still printed, but says so.
+      const verification = await verifyFiles(options.file, this.auditOptions, this.audit);
+      if (!verification.ok) {
+        process.stdout.write(
+          `WARNING: the files fail verification; the review below may rest on altered lines.\n${fileVerificationLines(verification).join('\n')}\n`,
+        );
+      }
       const result = await this.offline
         .reviewFiles(options.file, { from: options.from, to: options.to }, progress.update)
         .finally(progress.done);
@@ -142,17 +177,34 @@ export class AuditReviewCommand extends CommandRunner {
   }
 }
 
-/** `gatehouse audit:verify`: recomputes every seal; exit code 1 when one is broken. */
+/** Exit code of a verification that found the trail (seals or files) not intact. */
+export const EXIT_INTEGRITY_BROKEN = 3;
+
+/**
+ * `gatehouse audit:verify [--file <path…>]`: recomputes every seal, or with `--file` verifies
+ * the MAC chain of JSON-lines files; exit code 3 when something is broken.
+ */
 @Command({
   name: 'audit:verify',
-  description: 'Recompute every audit seal and report the first broken one',
+  description:
+    'Recompute every audit seal (or verify --file audit-*.jsonl[.gz] files) and report the first break',
 })
 export class AuditVerifyCommand extends CommandRunner {
-  constructor(private readonly reviews: ReviewService) {
+  constructor(
+    private readonly reviews: ReviewService,
+    private readonly audit: AuditService,
+    @InjectAuditOptions() private readonly auditOptions: AuditModuleOptions,
+  ) {
     super();
   }
 
-  async run(): Promise<void> {
+  async run(_params: string[], options: { file?: string[] } = {}): Promise<void> {
+    if (options.file && options.file.length > 0) {
+      const result = await verifyFiles(options.file, this.auditOptions, this.audit);
+      process.stdout.write(`${fileVerificationLines(result).join('\n')}\n`);
+      if (!result.ok) process.exitCode = EXIT_INTEGRITY_BROKEN;
+      return;
+    }
     const report = await this.reviews.verifyIntegrity();
     if (report.ok) {
       process.stdout.write(
@@ -163,7 +215,16 @@ export class AuditVerifyCommand extends CommandRunner {
     process.stdout.write(
       `BROKEN: seal #${report.firstBrokenSeal?.id} (${report.firstBrokenSeal?.reason})\n`,
     );
-    process.exitCode = 1;
+    process.exitCode = EXIT_INTEGRITY_BROKEN;
+  }
+
+  @Option({
+    flags: '--file <path...>',
+    description:
+      'verify the MAC chain of audit-*.jsonl[.gz] files (or folders) instead of the seals',
+  })
+  parseFile(value: string, previous: string[] = []): string[] {
+    return [...previous, value];
   }
 }
 
