@@ -68,7 +68,8 @@ describe('the npm package (issue 11)', () => {
     );
     const stray = paths.filter(
       (path) =>
-        !/^(dist|docs)\//.test(path) && !['LICENSE', 'README.md', 'package.json'].includes(path),
+        !/^(dist|docs|schematics)\//.test(path) &&
+        !['LICENSE', 'README.md', 'package.json'].includes(path),
     );
     expect(stray).toEqual([]);
     expect(paths.filter((path) => /\.spec\.|tsbuildinfo/.test(path))).toEqual([]);
