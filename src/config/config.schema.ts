@@ -406,7 +406,7 @@ export const SETTINGS = named({
   LOGIN_HASH_QUEUE_SIZE: {
     section: 'Password hashing',
     type: 'integer',
-    default: 32,
+    default: 64,
     min: 1,
     max: 100_000,
     meaning:

@@ -60,8 +60,12 @@ export const NODE_ARGON2_ENGINE: Argon2Engine = {
   verify: (storedHash, password) => argon2Verify(storedHash, password),
 };
 
-/** Default of `LOGIN_HASH_QUEUE_SIZE`: about 2 s of waiting at ~60 ms per check on one thread. */
-export const DEFAULT_HASH_QUEUE_SIZE = 32;
+/**
+ * Default of `LOGIN_HASH_QUEUE_SIZE`: room for the 50 concurrent logins of the design's load bar
+ * (32 shed most of them: a shed attempt answers at once and its client comes straight back), and
+ * still only about 4 s of waiting at ~60 ms per check on one thread.
+ */
+export const DEFAULT_HASH_QUEUE_SIZE = 64;
 
 export interface PasswordHasherOptions {
   /** Hashes run at once (default: `defaultHashConcurrency()`). */
