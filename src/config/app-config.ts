@@ -171,13 +171,6 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
     throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
   }
-  const timeZone = reader.string('REVIEW_TIMEZONE', 'UTC');
-  if (!timeZoneIsValid(timeZone)) {
-    throw new ConfigError(
-      'REVIEW_TIMEZONE',
-      `"${timeZone}" is not an IANA time zone such as Europe/Paris`,
-    );
-  }
   const metricsToken = reader.optionalString('METRICS_TOKEN');
   if (metricsToken !== undefined && metricsToken.length < 16) {
     throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
@@ -282,30 +275,46 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       sealKey,
       fileSink: reader.bool('AUDIT_FILE_ENABLED', true),
     },
-    review: {
-      enabled: reader.bool('REVIEW_ENABLED', true),
-      timeZone,
-      reportDir: reader.string('REPORT_DIR', './reports'),
-      thresholds: {
-        bruteForceFailures: reader.int('REVIEW_BRUTE_FORCE_FAILURES', 20, 1, 1_000_000),
-        sprayingUsernames: reader.int('REVIEW_SPRAYING_USERNAMES', 10, 2, 1_000_000),
-        stuffingIps: reader.int('REVIEW_STUFFING_IPS', 20, 2, 1_000_000),
-        stuffingUsernames: reader.int('REVIEW_STUFFING_USERNAMES', 20, 2, 1_000_000),
-        distributedIps: reader.int('REVIEW_DISTRIBUTED_IPS', 10, 2, 1_000_000),
-        distributedFailures: reader.int('REVIEW_DISTRIBUTED_FAILURES', 20, 1, 1_000_000),
-        successAfterFailures: reader.int('REVIEW_SUCCESS_AFTER_FAILURES', 5, 1, 1_000_000),
-        enumerationUnknown: reader.int('REVIEW_ENUMERATION_UNKNOWN', 20, 1, 1_000_000),
-        lockoutBurstAccounts: reader.int('REVIEW_LOCKOUT_BURST_ACCOUNTS', 5, 2, 1_000_000),
-        lockoutBurstWindow: reader.duration('REVIEW_LOCKOUT_BURST_WINDOW', '10m'),
-      },
-      ipBlockBase: reader.duration('REVIEW_IP_BLOCK', '1h'),
-      ipBlockMax: reader.duration('REVIEW_IP_BLOCK_MAX', '30d'),
-      accountLock: reader.duration('REVIEW_ACCOUNT_LOCK', '1h'),
-    },
+    review: loadReviewOptions(env),
     metrics: {
       enabled: metricsEnabled,
       allowIps: metricsAllowIps,
       token: metricsToken,
     },
+  };
+}
+
+/**
+ * The review settings alone: what the offline review (`audit:review --file`) needs. It reads
+ * no secret and writes nothing, unlike `loadAppConfig`, which may generate secrets.
+ */
+export function loadReviewOptions(env: Env = process.env): ReviewOptions {
+  const reader = new EnvReader(env);
+  const timeZone = reader.string('REVIEW_TIMEZONE', 'UTC');
+  if (!timeZoneIsValid(timeZone)) {
+    throw new ConfigError(
+      'REVIEW_TIMEZONE',
+      `"${timeZone}" is not an IANA time zone such as Europe/Paris`,
+    );
+  }
+  return {
+    enabled: reader.bool('REVIEW_ENABLED', true),
+    timeZone,
+    reportDir: reader.string('REPORT_DIR', './reports'),
+    thresholds: {
+      bruteForceFailures: reader.int('REVIEW_BRUTE_FORCE_FAILURES', 20, 1, 1_000_000),
+      sprayingUsernames: reader.int('REVIEW_SPRAYING_USERNAMES', 10, 2, 1_000_000),
+      stuffingIps: reader.int('REVIEW_STUFFING_IPS', 20, 2, 1_000_000),
+      stuffingUsernames: reader.int('REVIEW_STUFFING_USERNAMES', 20, 2, 1_000_000),
+      distributedIps: reader.int('REVIEW_DISTRIBUTED_IPS', 10, 2, 1_000_000),
+      distributedFailures: reader.int('REVIEW_DISTRIBUTED_FAILURES', 20, 1, 1_000_000),
+      successAfterFailures: reader.int('REVIEW_SUCCESS_AFTER_FAILURES', 5, 1, 1_000_000),
+      enumerationUnknown: reader.int('REVIEW_ENUMERATION_UNKNOWN', 20, 1, 1_000_000),
+      lockoutBurstAccounts: reader.int('REVIEW_LOCKOUT_BURST_ACCOUNTS', 5, 2, 1_000_000),
+      lockoutBurstWindow: reader.duration('REVIEW_LOCKOUT_BURST_WINDOW', '10m'),
+    },
+    ipBlockBase: reader.duration('REVIEW_IP_BLOCK', '1h'),
+    ipBlockMax: reader.duration('REVIEW_IP_BLOCK_MAX', '30d'),
+    accountLock: reader.duration('REVIEW_ACCOUNT_LOCK', '1h'),
   };
 }
