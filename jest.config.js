@@ -15,6 +15,9 @@ const common = {
 module.exports = {
   // Two cores: one suite per core; e2e suites start their own servers.
   maxWorkers: 2,
+  // A global option (Jest ignores it inside `projects`): e2e hooks start real servers and
+  // databases, which take more than the 5 s default on a busy 2-core machine.
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', rootDir: 'src', testRegex: '.*\\.spec\\.ts$' },
     {
@@ -22,7 +25,6 @@ module.exports = {
       displayName: 'e2e',
       rootDir: 'test',
       testRegex: '.*\\.e2e-spec\\.ts$',
-      testTimeout: 60_000,
     },
   ],
 };

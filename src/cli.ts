@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { CommandFactory, CommandRunner } from 'nest-commander';
 import { OfflineReviewModule } from './audit/review/offline-review.module';
 import { OfflineReviewService } from './audit/review/offline-review.service';
-import { AuditReviewCommand, runOfflineReview } from './audit/review/review.commands';
+import { AuditReviewCommand, runOfflineReview, verifyFiles } from './audit/review/review.commands';
 import { CLI_COMMANDS, CliModule } from './cli.module';
 import { parseCommandLine } from './cli/command-line';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './cli/exit-codes';
@@ -54,7 +54,13 @@ async function reviewFilesOffline(options: Record<string, unknown>): Promise<voi
     { logger: ['error'] },
   );
   try {
-    await runOfflineReview(app.get(OfflineReviewService), options);
+    // The seal key only verifies the lines' MAC chain, when given; it is never generated here.
+    const sealKey = process.env.AUDIT_SEAL_KEY;
+    await runOfflineReview(
+      app.get(OfflineReviewService),
+      options,
+      sealKey ? (paths) => verifyFiles(paths, sealKey) : undefined,
+    );
   } finally {
     await app.close();
   }

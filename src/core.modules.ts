@@ -46,7 +46,8 @@ export function gatehouseOptionsFrom(
     audit: {
       sealKey: config.audit.sealKey,
       logDir: config.audit.logDir,
-      fileSink: config.audit.fileSink,
+      // One writer per file keeps its MAC chain linear: the CLI's events stay in the database.
+      fileSink: server && config.audit.fileSink,
       retentionDays: config.audit.retentionDays,
       // The CLI runs reviews on demand; the 23:00 job belongs to the server.
       review: server ? config.review : { ...config.review, enabled: false },

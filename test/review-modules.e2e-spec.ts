@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { AuditModule, SessionRevoker } from '../src/audit';
+import { AuditModule, AuditService, SessionRevoker } from '../src/audit';
+import { AUDIT_MODULE_OPTIONS } from '../src/audit/audit.module-definition';
 import { ReviewModule } from '../src/audit/review';
 import { auditEventFromRow } from '../src/audit/audit.repository';
 import { ReviewDetector } from '../src/audit/review/review-detector.decorator';
@@ -273,6 +274,8 @@ describe('offline review of rotated files (e2e)', () => {
       const command = new AuditReviewCommand(
         t.app.get(ReviewService),
         t.app.get(OfflineReviewService),
+        t.app.get(AuditService),
+        t.app.get(AUDIT_MODULE_OPTIONS),
       );
       expect(command.parseFrom('2026-04-01')).toBe('2026-04-01T00:00:00.000Z');
       expect(() => command.parseTo('tomorrow')).toThrow('--to must be an ISO-8601 date or time');
@@ -286,10 +289,18 @@ describe('offline review of rotated files (e2e)', () => {
       expect(output.join('')).toMatch(/CRITICAL +credential-stuffing/);
       output.length = 0;
       await command.run([], { file: [dir] });
+      // Lines written without the sink's chain: verified first, reported, still reviewed.
+      expect(output.join('')).toMatch(
+        /^WARNING: the files fail verification[^\n]*\nBROKEN: \S+audit-2026-04-01\.jsonl\.gz:1 inserted/,
+      );
       expect(output.join('')).toContain('Offline review of 1 file');
       expect(output.join('')).toMatch(/HIGH +brute-force/);
       output.length = 0;
-      await new AuditVerifyCommand(t.app.get(ReviewService)).run();
+      await new AuditVerifyCommand(
+        t.app.get(ReviewService),
+        t.app.get(AuditService),
+        t.app.get(AUDIT_MODULE_OPTIONS),
+      ).run([]);
       expect(output.join('')).toMatch(/^OK: 0 seals verified/);
     } finally {
       write.mockRestore();

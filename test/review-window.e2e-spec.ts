@@ -1,6 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { AuditService } from '../src/audit';
+import { AUDIT_MODULE_OPTIONS } from '../src/audit/audit.module-definition';
 import { AuditReviewCommand } from '../src/audit/review/review.commands';
 import { OfflineReviewService } from '../src/audit/review/offline-review.service';
 import { ReviewClock } from '../src/audit/review/review.clock';
@@ -152,6 +154,8 @@ describe('review window rules over HTTP and the CLI (e2e)', () => {
     const command = new AuditReviewCommand(
       t.app.get(ReviewService),
       t.app.get(OfflineReviewService),
+      t.app.get(AuditService),
+      t.app.get(AUDIT_MODULE_OPTIONS),
     );
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {

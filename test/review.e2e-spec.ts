@@ -492,6 +492,44 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
       .execute();
     expect((await get('/audit/integrity')).body.ok).toBe(true);
 
+    // Issue 10 item 2: back-date the seal's first event time (which decides retirement), then
+    // edit its event: the seal's MAC covers that time, so the seal is named, not retired.
+    await t.db
+      .updateTable('audit_seals')
+      .set({ first_event_ts: '2000-01-01T00:00:00.000Z' })
+      .where('id', '=', second.id)
+      .execute();
+    await t.db
+      .updateTable('audit_events')
+      .set({ ip: '6.6.6.6' })
+      .where('id', '=', target.id)
+      .execute();
+    expect((await get('/audit/integrity')).body).toMatchObject({
+      ok: false,
+      firstBrokenSeal: { id: Number(second.id), reason: 'seal_modified' },
+    });
+    await t.db
+      .updateTable('audit_seals')
+      .set({ first_event_ts: second.first_event_ts })
+      .where('id', '=', second.id)
+      .execute();
+    await t.db
+      .updateTable('audit_events')
+      .set({ ip: target.ip })
+      .where('id', '=', target.id)
+      .execute();
+    expect((await get('/audit/integrity')).body.ok).toBe(true);
+
+    // Issue 10 item 3: the newest seal deleted is chain_truncated, naming the last one left.
+    const newest = seals[seals.length - 1];
+    await t.db.deleteFrom('audit_seals').where('id', '=', newest.id).execute();
+    expect((await get('/audit/integrity')).body).toMatchObject({
+      ok: false,
+      firstBrokenSeal: { id: Number(seals[seals.length - 2].id), reason: 'chain_truncated' },
+    });
+    await t.db.insertInto('audit_seals').values(newest).execute();
+    expect((await get('/audit/integrity')).body.ok).toBe(true);
+
     // Delete a row of the third seal.
     const third = seals[2];
     await t.db.deleteFrom('audit_events').where('id', '=', Number(third.last_event_id)).execute();
@@ -500,6 +538,7 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
       ok: false,
       firstBrokenSeal: { id: Number(third.id), reason: 'event_deleted' },
     });
+
     jest.restoreAllMocks();
   });
 });

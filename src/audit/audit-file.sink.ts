@@ -6,6 +6,13 @@ import DailyRotateFile from 'winston-daily-rotate-file';
 import type { AuditEvent } from './audit-event';
 import { orderEventKeys } from './audit.repository';
 import { AuditSink } from './audit-sink';
+import {
+  chainedLine,
+  FILE_CHAIN_GENESIS,
+  fileChainKey,
+  lineMac,
+  readChainTail,
+} from './audit-file-chain';
 
 // triple-beam's MESSAGE: the text a winston transport writes.
 const MESSAGE = Symbol.for('message');
@@ -19,7 +26,17 @@ export interface AuditFileSinkOptions {
   retryAfterMs?: number;
   /** How long a reopened file must take writes without an error to count as recovered (default 1 s). */
   recoveryQuietMs?: number;
+  /**
+   * AUDIT_SEAL_KEY: each line then carries a chained MAC (see audit-file-chain.ts). Without it
+   * lines are the bare event JSON.
+   */
+  sealKey?: string;
 }
+
+/** Reads the events the file lacks: `id > afterId`, oldest first. */
+export type CatchUpSource = (afterId: number, limit: number) => Promise<AuditEvent[]>;
+
+const CATCH_UP_PAGE = 500;
 
 /** The sink's name; `/health` shows it as `auditFile: up | down`. */
 export const AUDIT_FILE_SINK_NAME = 'file';
@@ -77,11 +94,27 @@ export class AuditFileSink extends AuditSink implements OnApplicationShutdown {
   private lastOpenAttempt = 0;
   private recoveryTimer?: NodeJS.Timeout;
   private closed = false;
+  private readonly chainKey?: Buffer;
+  /** The MAC of the last line written: the next line's `prev`. */
+  private chainHead = FILE_CHAIN_GENESIS;
+  /** The highest event id in the file's tail when the sink started (catch-up starts after it). */
+  private readonly lastIdOnStart?: number;
+  /** While catching up, live events wait here so the file stays in order. */
+  private waiting?: AuditEvent[];
 
   constructor(private readonly options: AuditFileSinkOptions) {
     super();
     this.retryAfterMs = options.retryAfterMs ?? 30_000;
     this.recoveryQuietMs = options.recoveryQuietMs ?? 1_000;
+    if (options.sealKey !== undefined) {
+      this.chainKey = fileChainKey(options.sealKey);
+      // The chain continues from the newest file's last line, across restarts and rotation.
+      const tail = readChainTail(options.logDir);
+      if (tail) {
+        this.chainHead = tail.mac;
+        this.lastIdOnStart = tail.lastEventId;
+      }
+    }
     this.file = this.open();
   }
 
@@ -96,6 +129,43 @@ export class AuditFileSink extends AuditSink implements OnApplicationShutdown {
 
   write(event: AuditEvent): void {
     if (this.closed) return;
+    if (this.waiting) {
+      this.waiting.push(event);
+      return;
+    }
+    this.append(event);
+  }
+
+  /**
+   * After a crash (kill -9 between the commit and the file write) the file lacks the last
+   * events; the database is the durable record. Appends every event after the last id the file
+   * held on start, in id order, so the file is complete and its chain continues. Live events
+   * meanwhile wait and follow, each once. Returns how many events were appended. A folder with
+   * no chained line yet (a fresh install) is not back-filled.
+   */
+  async catchUp(read: CatchUpSource): Promise<number> {
+    if (this.lastIdOnStart === undefined || this.closed) return 0;
+    const written = new Set<number>();
+    this.waiting = [];
+    try {
+      for (let afterId = this.lastIdOnStart; ;) {
+        const page = await read(afterId, CATCH_UP_PAGE);
+        for (const event of page) {
+          this.append(event);
+          written.add(event.id);
+        }
+        if (page.length < CATCH_UP_PAGE) break;
+        afterId = page[page.length - 1].id;
+      }
+    } finally {
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      for (const event of waiting) if (!written.has(event.id)) this.append(event);
+    }
+    return written.size;
+  }
+
+  private append(event: AuditEvent): void {
     if (!this.file || this.file.failed) {
       if (Date.now() - this.lastOpenAttempt < this.retryAfterMs) return;
       this.discard(this.file);
@@ -104,7 +174,15 @@ export class AuditFileSink extends AuditSink implements OnApplicationShutdown {
       this.watchRecovery(this.file);
     }
     try {
-      this.file.logger.info(AuditFileSink.line(event));
+      if (!this.chainKey) {
+        this.file.logger.info(AuditFileSink.line(event));
+      } else {
+        const json = AuditFileSink.line(event);
+        const mac = lineMac(this.chainKey, this.chainHead, json);
+        this.file.logger.info(chainedLine(json, this.chainHead, mac));
+        // The chain moves only for a line the file took.
+        this.chainHead = mac;
+      }
     } catch (error) {
       this.fail(this.file, error);
     }

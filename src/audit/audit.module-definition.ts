@@ -41,7 +41,11 @@ export const {
         // null when AUDIT_FILE_ENABLED=false: nothing is opened and /health shows no file sink.
         useFactory: (options: AuditModuleOptions): AuditFileSink | null =>
           options.fileSink
-            ? new AuditFileSink({ logDir: options.logDir, retentionDays: options.retentionDays })
+            ? new AuditFileSink({
+                logDir: options.logDir,
+                retentionDays: options.retentionDays,
+                sealKey: options.sealKey,
+              })
             : null,
         inject: [AUDIT_MODULE_OPTIONS],
       },

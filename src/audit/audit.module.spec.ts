@@ -11,6 +11,7 @@ import { AuditEventsController } from './audit-events.controller';
 import { decodeAuditCursor, encodeAuditCursor } from './audit-events.dto';
 import { AuditModule } from './audit.module';
 import { AuditRepository } from './audit.repository';
+import { parseChainedLine } from './audit-file-chain';
 import { AuditService } from './audit.service';
 import { AuditSink } from './audit-sink';
 
@@ -86,7 +87,10 @@ describe('AuditModule', () => {
     await app.close();
 
     const file = join(dir, `audit-${new Date().toISOString().slice(0, 10)}.jsonl`);
-    expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(row)}\n`);
+    const text = readFileSync(file, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    // The line is the row's JSON with the chain's `prev` and `mac` as its last members.
+    expect(parseChainedLine(text.slice(0, -1))?.eventJson).toBe(JSON.stringify(row));
     expect(readFileSync(file, 'utf8')).not.toContain('raw-session-id');
   });
 

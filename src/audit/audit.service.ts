@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import {
   auditWriteObserved,
@@ -9,6 +9,7 @@ import {
 import type { AuditEvent, AuditEventInput, AuditLevel } from './audit-event';
 import { sanitizeAuditEvent } from './audit-event.sanitizer';
 import { AuditEventFilter, AuditRepository } from './audit.repository';
+import { AuditFileSink } from './audit-file.sink';
 import { AUDIT_SINKS, AuditSink } from './audit-sink';
 import { AuditModuleOptions, InjectAuditOptions } from './audit.module-definition';
 
@@ -31,7 +32,7 @@ function defaultLevel(input: AuditEventInput): AuditLevel {
  * that awaits it before answering never answers an unrecorded attempt.
  */
 @Injectable()
-export class AuditService {
+export class AuditService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Audit');
   private readonly sessionRefKey: Buffer;
   private readonly failingSinks = new Set<string>();
@@ -47,6 +48,35 @@ export class AuditService {
     this.sessionRefKey = createHmac('sha256', options.sealKey)
       .update('gatehouse:session-ref')
       .digest();
+  }
+
+  /**
+   * The file may lack the last events of a process killed between the commit and the file
+   * write: the database is the durable record, so the file sink appends what it lacks.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    for (const sink of this.sinks) {
+      if (!(sink instanceof AuditFileSink)) continue;
+      try {
+        const appended = await sink.catchUp((afterId, limit) =>
+          this.repository.listAfterId(afterId, limit),
+        );
+        if (appended > 0)
+          this.logger.log(`Appended ${appended} audit events the file lacked, from the database`);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.logger.error(`Audit file catch-up failed; the file may lack events: ${message}`);
+      }
+    }
+  }
+
+  /** Events with `id > afterId`, oldest first (the file verifier's check of a file's tail). */
+  eventsAfter(
+    afterId: number,
+    limit: number,
+    filter: AuditEventFilter = {},
+  ): Promise<AuditEvent[]> {
+    return this.repository.listAfterId(afterId, limit, filter);
   }
 
   /** The keyed hash that stands for a session id in events; never reversible to the id. */

@@ -2,8 +2,10 @@ import { isIP } from 'node:net';
 // The module options are the schema: config maps the environment onto them, nothing more.
 import type { ReviewOptions } from '../audit/review/review.options';
 import type { LoginThrottleOptions } from '../auth/throttle/login-throttle.module-definition';
+import { SETTINGS as S } from './config.schema';
 import { ConfigError, Env, EnvReader } from './env.parsers';
 import { resolveSecret } from './secrets';
+import { SettingsReader } from './settings-reader';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -158,25 +160,23 @@ function parseOrigins(reader: EnvReader): string[] {
 
 export function loadAppConfig(env: Env = process.env): AppConfig {
   const reader = new EnvReader(env);
-  const nodeEnv = reader.oneOf('NODE_ENV', 'development', [
-    'development',
-    'production',
-    'test',
-  ] as const);
+  // Defaults and bounds come from the settings table (config.schema.ts).
+  const settings = new SettingsReader(reader);
+  const nodeEnv = settings.oneOf(S.NODE_ENV);
   const production = nodeEnv === 'production';
-  const dataDir = reader.string('DATA_DIR', './data');
-  const databaseUrl = reader.string('DATABASE_URL', 'sqlite:./data/gatehouse.db');
+  const dataDir = settings.string(S.DATA_DIR);
+  const databaseUrl = settings.string(S.DATABASE_URL);
   const databaseKind = parseDatabaseUrl(databaseUrl);
-  const redisUrl = reader.optionalString('REDIS_URL');
+  const redisUrl = settings.optional(S.REDIS_URL);
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
     throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
   }
-  const metricsToken = reader.optionalString('METRICS_TOKEN');
+  const metricsToken = settings.optional(S.METRICS_TOKEN);
   if (metricsToken !== undefined && metricsToken.length < 16) {
     throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
   }
-  const metricsEnabled = reader.bool('METRICS_ENABLED', false);
-  const metricsAllowIps = reader.list('METRICS_ALLOW_IPS');
+  const metricsEnabled = settings.boolean(S.METRICS_ENABLED);
+  const metricsAllowIps = settings.list(S.METRICS_ALLOW_IPS);
   for (const entry of metricsAllowIps) {
     if (!isIpOrCidr(entry)) {
       throw new ConfigError(
@@ -201,79 +201,70 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
 
   return {
     env: nodeEnv,
-    port: reader.int('PORT', 3000, 0, 65535),
-    host: reader.string('HOST', '0.0.0.0'),
+    port: settings.integer(S.PORT),
+    host: settings.string(S.HOST),
     dataDir,
     log: {
-      level: reader.oneOf('LOG_LEVEL', 'info', [
-        'error',
-        'warn',
-        'info',
-        'debug',
-        'verbose',
-      ] as const),
-      format: reader.oneOf('LOG_FORMAT', production ? 'json' : 'pretty', [
-        'json',
-        'pretty',
-      ] as const),
+      level: settings.oneOf(S.LOG_LEVEL),
+      format: settings.oneOf(S.LOG_FORMAT, production ? 'json' : 'pretty'),
     },
     database: {
       url: databaseUrl,
       kind: databaseKind,
-      timeoutMs: reader.int('DB_TIMEOUT_MS', 5000, 100, 600_000),
-      poolSize: reader.int('DB_POOL_SIZE', 10, 1, 200),
+      timeoutMs: settings.integer(S.DB_TIMEOUT_MS),
+      poolSize: settings.integer(S.DB_POOL_SIZE),
     },
     redis: {
       url: redisUrl,
-      keyPrefix: reader.string('REDIS_KEY_PREFIX', 'gatehouse:'),
-      heartbeatMs: reader.int('REDIS_HEARTBEAT_MS', 1000, 100, 60_000),
+      keyPrefix: settings.string(S.REDIS_KEY_PREFIX),
+      heartbeatMs: settings.integer(S.REDIS_HEARTBEAT_MS),
     },
     http: {
       trustProxy: parseTrustProxy(reader),
       appOrigins: parseOrigins(reader),
-      rateLimitPerMinute: reader.int('RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000),
+      rateLimitPerMinute: settings.integer(S.RATE_LIMIT_PER_MINUTE),
       bodyLimitBytes: 16 * 1024,
     },
     jwt: {
       secret: jwtSecret,
-      accessTtl: reader.duration('JWT_ACCESS_TTL', '15m', 30, 86400),
-      issuer: reader.string('JWT_ISSUER', 'gatehouse'),
-      audience: reader.string('JWT_AUDIENCE', 'gatehouse-api'),
-      allowBearer: reader.bool('AUTH_ALLOW_BEARER', false),
+      accessTtl: settings.duration(S.JWT_ACCESS_TTL),
+      issuer: settings.string(S.JWT_ISSUER),
+      audience: settings.string(S.JWT_AUDIENCE),
+      allowBearer: settings.boolean(S.AUTH_ALLOW_BEARER),
     },
     session: {
-      refreshTtl: reader.duration('REFRESH_TTL', '7d', 60),
-      reuseGrace: reader.duration('REFRESH_REUSE_GRACE', '10s', 0, 300),
-      absoluteTtl: reader.duration('SESSION_ABSOLUTE_TTL', '30d', 60),
+      refreshTtl: settings.duration(S.REFRESH_TTL),
+      reuseGrace: settings.duration(S.REFRESH_REUSE_GRACE),
+      absoluteTtl: settings.duration(S.SESSION_ABSOLUTE_TTL),
     },
-    cookies: { secure: reader.bool('COOKIE_SECURE', production) },
+    cookies: { secure: settings.boolean(S.COOKIE_SECURE, production) },
     throttle: {
-      pairMaxFailures: reader.int('LOGIN_PAIR_MAX_FAILURES', 5, 1, 1000),
-      pairWindow: reader.duration('LOGIN_PAIR_WINDOW', '15m'),
-      pairLock: reader.duration('LOGIN_PAIR_LOCK', '60s'),
-      pairLockMax: reader.duration('LOGIN_PAIR_LOCK_MAX', '15m'),
-      userMaxFailures: reader.int('LOGIN_USER_MAX_FAILURES', 20, 1, 100_000),
-      userWindow: reader.duration('LOGIN_USER_WINDOW', '15m'),
-      userLock: reader.duration('LOGIN_USER_LOCK', '15m'),
-      ipMaxFailures: reader.int('LOGIN_IP_MAX_FAILURES', 50, 1, 1_000_000),
-      ipWindow: reader.duration('LOGIN_IP_WINDOW', '15m'),
-      ipBlock: reader.duration('LOGIN_IP_BLOCK', '15m'),
+      pairMaxFailures: settings.integer(S.LOGIN_PAIR_MAX_FAILURES),
+      pairWindow: settings.duration(S.LOGIN_PAIR_WINDOW),
+      pairLock: settings.duration(S.LOGIN_PAIR_LOCK),
+      pairLockMax: settings.duration(S.LOGIN_PAIR_LOCK_MAX),
+      userMaxFailures: settings.integer(S.LOGIN_USER_MAX_FAILURES),
+      userWindow: settings.duration(S.LOGIN_USER_WINDOW),
+      userLock: settings.duration(S.LOGIN_USER_LOCK),
+      ipMaxFailures: settings.integer(S.LOGIN_IP_MAX_FAILURES),
+      ipWindow: settings.duration(S.LOGIN_IP_WINDOW),
+      ipBlock: settings.duration(S.LOGIN_IP_BLOCK),
     },
     password: {
-      memoryCost: reader.int('ARGON2_MEMORY_KIB', 19456, 19456, 4 * 1024 * 1024),
-      timeCost: reader.int('ARGON2_TIME_COST', 2, 2, 100),
-      parallelism: reader.int('ARGON2_PARALLELISM', 1, 1, 16),
+      memoryCost: settings.integer(S.ARGON2_MEMORY_KIB),
+      timeCost: settings.integer(S.ARGON2_TIME_COST),
+      parallelism: settings.integer(S.ARGON2_PARALLELISM),
     },
-    loginHashQueueSize: reader.int('LOGIN_HASH_QUEUE_SIZE', 32, 1, 100_000),
+    loginHashQueueSize: settings.integer(S.LOGIN_HASH_QUEUE_SIZE),
     bootstrapAdmin: {
-      username: reader.optionalString('BOOTSTRAP_ADMIN_USERNAME'),
+      username: settings.optional(S.BOOTSTRAP_ADMIN_USERNAME),
       password: env.BOOTSTRAP_ADMIN_PASSWORD || undefined,
     },
     audit: {
-      logDir: reader.string('AUDIT_LOG_DIR', './logs/audit'),
-      retentionDays: reader.int('AUDIT_RETENTION_DAYS', 90, 1, 3650),
+      logDir: settings.string(S.AUDIT_LOG_DIR),
+      retentionDays: settings.integer(S.AUDIT_RETENTION_DAYS),
       sealKey,
-      fileSink: reader.bool('AUDIT_FILE_ENABLED', true),
+      fileSink: settings.boolean(S.AUDIT_FILE_ENABLED),
     },
     review: loadReviewOptions(env),
     metrics: {
@@ -289,8 +280,8 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
  * no secret and writes nothing, unlike `loadAppConfig`, which may generate secrets.
  */
 export function loadReviewOptions(env: Env = process.env): ReviewOptions {
-  const reader = new EnvReader(env);
-  const timeZone = reader.string('REVIEW_TIMEZONE', 'UTC');
+  const settings = new SettingsReader(new EnvReader(env));
+  const timeZone = settings.string(S.REVIEW_TIMEZONE);
   if (!timeZoneIsValid(timeZone)) {
     throw new ConfigError(
       'REVIEW_TIMEZONE',
@@ -298,23 +289,23 @@ export function loadReviewOptions(env: Env = process.env): ReviewOptions {
     );
   }
   return {
-    enabled: reader.bool('REVIEW_ENABLED', true),
+    enabled: settings.boolean(S.REVIEW_ENABLED),
     timeZone,
-    reportDir: reader.string('REPORT_DIR', './reports'),
+    reportDir: settings.string(S.REPORT_DIR),
     thresholds: {
-      bruteForceFailures: reader.int('REVIEW_BRUTE_FORCE_FAILURES', 20, 1, 1_000_000),
-      sprayingUsernames: reader.int('REVIEW_SPRAYING_USERNAMES', 10, 2, 1_000_000),
-      stuffingIps: reader.int('REVIEW_STUFFING_IPS', 20, 2, 1_000_000),
-      stuffingUsernames: reader.int('REVIEW_STUFFING_USERNAMES', 20, 2, 1_000_000),
-      distributedIps: reader.int('REVIEW_DISTRIBUTED_IPS', 10, 2, 1_000_000),
-      distributedFailures: reader.int('REVIEW_DISTRIBUTED_FAILURES', 20, 1, 1_000_000),
-      successAfterFailures: reader.int('REVIEW_SUCCESS_AFTER_FAILURES', 5, 1, 1_000_000),
-      enumerationUnknown: reader.int('REVIEW_ENUMERATION_UNKNOWN', 20, 1, 1_000_000),
-      lockoutBurstAccounts: reader.int('REVIEW_LOCKOUT_BURST_ACCOUNTS', 5, 2, 1_000_000),
-      lockoutBurstWindow: reader.duration('REVIEW_LOCKOUT_BURST_WINDOW', '10m'),
+      bruteForceFailures: settings.integer(S.REVIEW_BRUTE_FORCE_FAILURES),
+      sprayingUsernames: settings.integer(S.REVIEW_SPRAYING_USERNAMES),
+      stuffingIps: settings.integer(S.REVIEW_STUFFING_IPS),
+      stuffingUsernames: settings.integer(S.REVIEW_STUFFING_USERNAMES),
+      distributedIps: settings.integer(S.REVIEW_DISTRIBUTED_IPS),
+      distributedFailures: settings.integer(S.REVIEW_DISTRIBUTED_FAILURES),
+      successAfterFailures: settings.integer(S.REVIEW_SUCCESS_AFTER_FAILURES),
+      enumerationUnknown: settings.integer(S.REVIEW_ENUMERATION_UNKNOWN),
+      lockoutBurstAccounts: settings.integer(S.REVIEW_LOCKOUT_BURST_ACCOUNTS),
+      lockoutBurstWindow: settings.duration(S.REVIEW_LOCKOUT_BURST_WINDOW),
     },
-    ipBlockBase: reader.duration('REVIEW_IP_BLOCK', '1h'),
-    ipBlockMax: reader.duration('REVIEW_IP_BLOCK_MAX', '30d'),
-    accountLock: reader.duration('REVIEW_ACCOUNT_LOCK', '1h'),
+    ipBlockBase: settings.duration(S.REVIEW_IP_BLOCK),
+    ipBlockMax: settings.duration(S.REVIEW_IP_BLOCK_MAX),
+    accountLock: settings.duration(S.REVIEW_ACCOUNT_LOCK),
   };
 }

@@ -123,6 +123,24 @@ export interface AuditSealsTable {
   previous_hash: string;
   hash: string;
   created_at: number;
+  /** Seal format (migration 0003): 1 = events-only MAC (legacy), 2 = every field in the MAC. */
+  format: Generated<number>;
+  /** Place in the chain, from 1 (format 2). */
+  seq: number | null;
+  /** ISO time of the newest sealed event (format 2). */
+  last_event_ts: string | null;
+  /** HMAC of the seal's canonical event lines (format 2); the seal's MAC covers it. */
+  events_digest: string | null;
+}
+
+/** The anchored head of the seal chain: one row (id 1), migration 0003. */
+export interface AuditSealHeadTable {
+  id: number;
+  seal_count: number;
+  last_hash: string;
+  /** HMAC over the count and the last hash; null until the service first anchors it. */
+  mac: string | null;
+  updated_at: number;
 }
 
 export interface DB {
@@ -135,4 +153,5 @@ export interface DB {
   review_runs: ReviewRunsTable;
   review_findings: ReviewFindingsTable;
   audit_seals: AuditSealsTable;
+  audit_seal_head: AuditSealHeadTable;
 }

@@ -12,6 +12,7 @@ const TABLES = [
   'review_runs',
   'review_findings',
   'audit_seals',
+  'audit_seal_head',
 ];
 
 describeEachDialect('migrations', (database) => {

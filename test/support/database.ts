@@ -102,4 +102,10 @@ export async function truncateAll(db: Kysely<DB>): Promise<void> {
   ] as const) {
     await db.deleteFrom(table).execute();
   }
+  // The seal chain's head back to its state after migration 0003 (one unanchored row).
+  await db.deleteFrom('audit_seal_head').execute();
+  await db
+    .insertInto('audit_seal_head')
+    .values({ id: 1, seal_count: 0, last_hash: '0'.repeat(64), mac: null, updated_at: 0 })
+    .execute();
 }

@@ -3,12 +3,50 @@ import { dirname, resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { EXIT_INTEGRITY_BROKEN } from '../../cli/exit-codes';
 import { JSON_OPTION, formatTable, plural, printJson, printLines } from '../../cli/output';
+import { fileChainKey, FileVerification, verifyAuditFiles } from '../audit-file-chain';
+import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
+import { AuditService } from '../audit.service';
 import { renderReport, writeReportAtomically } from './review-report';
 import { toUtcIso } from './review.dto';
-import { OfflineReviewResult, OfflineReviewService } from './offline-review.service';
+import {
+  expandAuditPaths,
+  OfflineReviewResult,
+  OfflineReviewService,
+} from './offline-review.service';
 import { ReviewService } from './review.service';
 import { SEVERITY_ORDER, type Finding } from './review.types';
 import type { ReviewRunView } from './review.view';
+
+/**
+ * Verifies JSON-lines files (folders expand to their audit files); the tail against the
+ * database when there is one (`audit`), not at all without (the offline review).
+ */
+export async function verifyFiles(
+  paths: string[],
+  sealKey: string,
+  audit?: AuditService,
+): Promise<FileVerification> {
+  const files = await expandAuditPaths(paths);
+  return verifyAuditFiles(files, fileChainKey(sealKey), {
+    eventsAfter: audit
+      ? (afterId, limit, filter) => audit.eventsAfter(afterId, limit, filter)
+      : undefined,
+  });
+}
+
+/** How the offline review checks its files first: with the seal key, when it has one. */
+export type FileVerifier = (paths: string[]) => Promise<FileVerification>;
+
+function fileVerificationLines(result: FileVerification): string[] {
+  const count = `${result.files.length} file${result.files.length === 1 ? '' : 's'}, ${result.lines} line${result.lines === 1 ? '' : 's'}`;
+  if (result.problem) {
+    const { file, line, kind, message } = result.problem;
+    return [`BROKEN: ${file}:${line} ${kind}: ${message} (${count})`];
+  }
+  return [
+    `OK: ${count} verified${result.startsMidChain ? ' (the chain starts in an earlier, absent file)' : ''}; tail ${result.tail}`,
+  ];
+}
 
 interface ReviewCommandOptions {
   from?: string;
@@ -126,7 +164,10 @@ function offlineRunView(
 export async function runOfflineReview(
   offline: OfflineReviewService,
   options: ReviewCommandOptions,
+  verify?: FileVerifier,
 ): Promise<void> {
+  // Verified first: a review of forged or cut files is still printed, but says so.
+  const verification = verify ? await verify(options.file ?? []) : undefined;
   const progress = progressLine();
   const startedAt = new Date();
   const result = await offline
@@ -141,10 +182,21 @@ export async function runOfflineReview(
     });
   }
   if (options.json) {
-    printJson({ ...view, files: result.files, skippedLines: result.skippedLines });
+    printJson({
+      ...view,
+      files: result.files,
+      skippedLines: result.skippedLines,
+      verification: verification ?? null,
+    });
     return;
   }
   printLines([
+    ...(verification && !verification.ok
+      ? [
+          'WARNING: the files fail verification; the review below may rest on altered lines.',
+          ...fileVerificationLines(verification),
+        ]
+      : []),
     `Offline review of ${plural(result.files.length, 'file')}: ${plural(result.eventsReviewed, 'event')}${result.skippedLines > 0 ? ` (${plural(result.skippedLines, 'line')} skipped)` : ''}, ${plural(result.findings.length, 'finding')}${severitySummary(result.findings)}`,
     ...ruleLines(result.findings),
     ...findingLines(result.findings, options.limit ?? DEFAULT_FINDINGS_SHOWN),
@@ -176,13 +228,17 @@ export class AuditReviewCommand extends CommandRunner {
   constructor(
     private readonly reviews: ReviewService,
     private readonly offline: OfflineReviewService,
+    private readonly audit: AuditService,
+    @InjectAuditOptions() private readonly auditOptions: AuditModuleOptions,
   ) {
     super();
   }
 
   async run(_params: string[], options: ReviewCommandOptions = {}): Promise<void> {
     if (options.file && options.file.length > 0) {
-      await runOfflineReview(this.offline, options);
+      await runOfflineReview(this.offline, options, (paths) =>
+        verifyFiles(paths, this.auditOptions.sealKey, this.audit),
+      );
       return;
     }
     if (options.report)
@@ -267,17 +323,35 @@ export class AuditReviewCommand extends CommandRunner {
   }
 }
 
-/** `gatehouse audit:verify`: recomputes every seal; exit code 3 when one is broken. */
+/**
+ * `gatehouse audit:verify [--file <path…>]`: recomputes every seal, or with `--file` verifies
+ * the MAC chain of JSON-lines files; exit code 3 when something is broken.
+ */
 @Command({
   name: 'audit:verify',
-  description: 'Recompute every audit seal and report the first broken one',
+  description:
+    'Recompute every audit seal (or verify --file audit-*.jsonl[.gz] files) and report the first break',
 })
 export class AuditVerifyCommand extends CommandRunner {
-  constructor(private readonly reviews: ReviewService) {
+  constructor(
+    private readonly reviews: ReviewService,
+    private readonly audit: AuditService,
+    @InjectAuditOptions() private readonly auditOptions: AuditModuleOptions,
+  ) {
     super();
   }
 
-  async run(_params: string[] = [], options: { json?: boolean } = {}): Promise<void> {
+  async run(
+    _params: string[] = [],
+    options: { file?: string[]; json?: boolean } = {},
+  ): Promise<void> {
+    if (options.file && options.file.length > 0) {
+      const result = await verifyFiles(options.file, this.auditOptions.sealKey, this.audit);
+      if (!result.ok) process.exitCode = EXIT_INTEGRITY_BROKEN;
+      if (options.json) printJson(result);
+      else printLines(fileVerificationLines(result));
+      return;
+    }
     const report = await this.reviews.verifyIntegrity();
     if (!report.ok) process.exitCode = EXIT_INTEGRITY_BROKEN;
     if (options.json) {
@@ -293,6 +367,15 @@ export class AuditVerifyCommand extends CommandRunner {
     process.stdout.write(
       `BROKEN: seal #${report.firstBrokenSeal?.id} (${report.firstBrokenSeal?.reason})\n`,
     );
+  }
+
+  @Option({
+    flags: '--file <path...>',
+    description:
+      'verify the MAC chain of audit-*.jsonl[.gz] files (or folders) instead of the seals',
+  })
+  parseFile(value: string, previous: string[] = []): string[] {
+    return [...previous, value];
   }
 
   @Option(JSON_OPTION)

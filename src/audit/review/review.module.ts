@@ -11,6 +11,7 @@ import { ReviewMeasuresService } from './review-measures.service';
 import { ReviewClock } from './review.clock';
 import { KyselyReviewRepository, ReviewRepository } from './review.repository';
 import { ReviewScheduler } from './review.scheduler';
+import { KyselySealsRepository, SealsRepository } from './seals.repository';
 import { ReviewService } from './review.service';
 
 export interface ReviewModuleWiring {
@@ -48,6 +49,7 @@ export class ReviewModule {
       imports: [DiscoveryModule, ScheduleModule.forRoot(), ...(wiring.imports ?? [])],
       providers: [
         { provide: ReviewRepository, useClass: KyselyReviewRepository },
+        { provide: SealsRepository, useClass: KyselySealsRepository },
         ReviewClock,
         ReviewDetectorRegistry,
         ReviewMeasuresService,

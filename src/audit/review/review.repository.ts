@@ -3,7 +3,6 @@ import { Kysely, Selectable, sql } from 'kysely';
 import type Sqlite from 'better-sqlite3';
 import {
   AuditEventsTable,
-  AuditSealsTable,
   DatabaseInfo,
   DB,
   InjectKysely,
@@ -66,21 +65,6 @@ export interface StoredFinding extends Finding {
   repeatOf?: string;
 }
 
-export interface SealRecord {
-  id: number;
-  runId: string;
-  firstEventId: number;
-  lastEventId: number;
-  eventCount: number;
-  sealedThrough: string;
-  firstEventTs?: string;
-  previousHash: string;
-  hash: string;
-  createdAt: number;
-}
-
-export type NewSeal = Omit<SealRecord, 'id'>;
-
 /** Canonical lines of consecutive events, ready for a seal's HMAC. */
 export interface CanonicalBatch {
   /**
@@ -94,6 +78,8 @@ export interface CanonicalBatch {
   lastId?: number;
   /** The oldest `ts` among them. */
   firstTs?: string;
+  /** The newest `ts` among them. */
+  lastTs?: string;
 }
 
 export interface CanonicalEvent {
@@ -206,7 +192,10 @@ const REVIEW_LOCK_CLASS = 0x6761_7465; // "gate"
 
 const SUCCESS_TYPES = ['authn_login_success', 'authn_login_successafterfail'];
 
-/** All I/O of the nightly review: the run ledger, findings, seals, and its reads of events. */
+/**
+ * All I/O of the nightly review: the run ledger, findings, and its reads of events (the seal
+ * rows and the chain's head are in SealsRepository).
+ */
 export abstract class ReviewRepository {
   /** Marks `running` rows whose lease has expired as failed; returns how many. */
   abstract expireStaleClaims(now: number): Promise<number>;
@@ -255,11 +244,6 @@ export abstract class ReviewRepository {
     firstSeen: string,
     exceptRunId: string,
   ): Promise<string | undefined>;
-  abstract lastSeal(): Promise<SealRecord | undefined>;
-  abstract insertSeal(seal: NewSeal): Promise<SealRecord>;
-  /** Seals in chain order, `afterId < id`. */
-  abstract listSeals(afterId: number, limit: number): Promise<SealRecord[]>;
-  abstract countSeals(): Promise<number>;
   /**
    * Events `afterId < id <= throughId`, oldest first, each as its canonical JSON text (the
    * line of the JSON-lines file): the input of a seal.
@@ -283,7 +267,6 @@ export abstract class ReviewRepository {
 
 type RunRow = Selectable<ReviewRunsTable>;
 type FindingRow = Selectable<ReviewFindingsTable>;
-type SealRow = Selectable<AuditSealsTable>;
 
 function runFromRow(row: RunRow): RunRecord {
   const run: RunRecord = {
@@ -325,22 +308,6 @@ function findingFromRow(row: FindingRow): StoredFinding {
     lastSeen: row.last_seen,
     sampleEventIds: JSON.parse(row.sample_event_ids) as number[],
   };
-}
-
-function sealFromRow(row: SealRow): SealRecord {
-  const seal: SealRecord = {
-    id: Number(row.id),
-    runId: row.run_id,
-    firstEventId: Number(row.first_event_id),
-    lastEventId: Number(row.last_event_id),
-    eventCount: Number(row.event_count),
-    sealedThrough: row.sealed_through,
-    previousHash: row.previous_hash,
-    hash: row.hash,
-    createdAt: Number(row.created_at),
-  };
-  if (row.first_event_ts !== null) seal.firstEventTs = row.first_event_ts;
-  return seal;
 }
 
 @Injectable()
@@ -661,54 +628,6 @@ export class KyselyReviewRepository extends ReviewRepository {
     return row?.id;
   }
 
-  async lastSeal(): Promise<SealRecord | undefined> {
-    const row = await this.db
-      .selectFrom('audit_seals')
-      .selectAll()
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row ? sealFromRow(row) : undefined;
-  }
-
-  async insertSeal(seal: NewSeal): Promise<SealRecord> {
-    const row = await this.db
-      .insertInto('audit_seals')
-      .values({
-        run_id: seal.runId,
-        first_event_id: seal.firstEventId,
-        last_event_id: seal.lastEventId,
-        event_count: seal.eventCount,
-        sealed_through: seal.sealedThrough,
-        first_event_ts: seal.firstEventTs ?? null,
-        previous_hash: seal.previousHash,
-        hash: seal.hash,
-        created_at: seal.createdAt,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return sealFromRow(row);
-  }
-
-  async listSeals(afterId: number, limit: number): Promise<SealRecord[]> {
-    const rows = await this.db
-      .selectFrom('audit_seals')
-      .selectAll()
-      .where('id', '>', afterId)
-      .orderBy('id', 'asc')
-      .limit(limit)
-      .execute();
-    return rows.map(sealFromRow);
-  }
-
-  async countSeals(): Promise<number> {
-    const row = await this.db
-      .selectFrom('audit_seals')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
-  }
-
   async listEventsForReviewAndSeal(
     afterId: number,
     throughId: number,
@@ -724,6 +643,7 @@ export class KyselyReviewRepository extends ReviewRepository {
     let count = 0;
     let firstId: number | undefined;
     let firstTs: string | undefined;
+    let lastTs: string | undefined;
     let lastId: number | undefined;
     for (let i = 0; i < rows.length; i += 1) {
       const row = rows[i];
@@ -739,9 +659,10 @@ export class KyselyReviewRepository extends ReviewRepository {
       firstId ??= id;
       lastId = id;
       if (firstTs === undefined || row[1] < firstTs) firstTs = row[1];
+      if (lastTs === undefined || row[1] > lastTs) lastTs = row[1];
     }
     if (text !== '') chunks.push(text);
-    return { events, sealed: { chunks, count, firstId, lastId, firstTs } };
+    return { events, sealed: { chunks, count, firstId, lastId, firstTs, lastTs } };
   }
 
   async listCanonicalEvents(

@@ -1,6 +1,7 @@
 import { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001_initial';
 import * as reviewSealSpan from './0002_review_seal_span';
+import * as sealFormatV2 from './0003_seal_format_v2';
 import * as reviewWindowAdvance from './0004_review_window_advance';
 import * as sessionsWithoutUsersFk from './0005_sessions_without_users_fk';
 
@@ -11,6 +12,7 @@ import * as sessionsWithoutUsersFk from './0005_sessions_without_users_fk';
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_review_seal_span': reviewSealSpan,
+  '0003_seal_format_v2': sealFormatV2,
   '0004_review_window_advance': reviewWindowAdvance,
   '0005_sessions_without_users_fk': sessionsWithoutUsersFk,
 };

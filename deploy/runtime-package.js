@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Prints the package.json of the runtime image (deploy/Dockerfile): the packed Gatehouse tarball
+// plus its peer dependencies, optional ones included (one image serves SQLite, PostgreSQL and
+// Redis), each pinned to the version this repository installs for itself (devDependencies, else
+// dependencies), so the image runs what CI tested.
+// Usage: node deploy/runtime-package.js <path of the packed tarball> > package.json
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+function runtimePackage(pkg, tarball) {
+  const pinned = { ...pkg.dependencies, ...pkg.devDependencies };
+  const dependencies = { [pkg.name]: `file:./${tarball.split('/').pop()}` };
+  for (const [name, range] of Object.entries(pkg.peerDependencies ?? {})) {
+    dependencies[name] = pinned[name] ?? range;
+  }
+  return {
+    name: `${pkg.name}-runtime`,
+    version: pkg.version,
+    private: true,
+    description: `Runtime of the ${pkg.name} service image: the packed package and its peers.`,
+    dependencies,
+  };
+}
+
+if (require.main === module) {
+  const tarball = process.argv[2];
+  if (!tarball) {
+    process.stderr.write('usage: node deploy/runtime-package.js <tarball>\n');
+    process.exit(2);
+  }
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8'));
+  process.stdout.write(`${JSON.stringify(runtimePackage(pkg, tarball), null, 2)}\n`);
+}
+
+module.exports = { runtimePackage };
