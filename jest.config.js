@@ -26,5 +26,13 @@ module.exports = {
       rootDir: 'test',
       testRegex: '.*\\.e2e-spec\\.ts$',
     },
+    {
+      ...common,
+      // The console in Debian's Chromium against the built server (dist/ and dist/web).
+      displayName: 'browser',
+      rootDir: 'test',
+      testRegex: '.*\\.browser-spec\\.ts$',
+      testTimeout: 60_000,
+    },
   ],
 };

@@ -44,6 +44,8 @@ export interface AppConfig {
   audit: { logDir: string; retentionDays: number; sealKey: string; fileSink: boolean };
   review: ReviewOptions;
   metrics: { enabled: boolean; allowIps: string[]; token?: string };
+  /** The browser console at `/` (`WEB_ENABLED`). */
+  web: { enabled: boolean };
 }
 
 const PLACEHOLDER_SECRETS = [
@@ -272,6 +274,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       allowIps: metricsAllowIps,
       token: metricsToken,
     },
+    web: { enabled: settings.boolean(S.WEB_ENABLED) },
   };
 }
 

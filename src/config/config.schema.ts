@@ -572,6 +572,13 @@ export const SETTINGS = named({
   },
 
   // --- Metrics
+  WEB_ENABLED: {
+    section: 'HTTP',
+    type: 'boolean',
+    default: true,
+    meaning:
+      'Serve the browser console at `/` (its pages and fingerprinted assets). Off: those paths answer the JSON `404` of any unknown path.',
+  },
   METRICS_ENABLED: {
     section: 'Metrics',
     type: 'boolean',
