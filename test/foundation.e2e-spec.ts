@@ -69,6 +69,16 @@ describe('the gatehouse CLI', () => {
     expect(listed.status).toBe(0);
     expect(listed.stdout).toMatch(/^USERNAME +ROLES +STATUS +ID\nGrace +admin,user +active /);
     expect(listed.stdout).not.toContain(password);
+    // Grace is the only admin: disabling her is refused (LAST_ADMIN) until another admin exists.
+    const lastAdmin = runCli(['users:disable', 'grace'], env);
+    expect(lastAdmin.status).toBe(1);
+    expect(lastAdmin.stderr.trim().split('\n')).toHaveLength(1);
+    const olivia = runCli(
+      ['users:create', '--username', 'Olivia', '--roles', 'admin'],
+      env,
+      `${password}\n`,
+    );
+    expect(olivia.status).toBe(0);
     expect(runCli(['users:disable', 'grace'], env).status).toBe(0);
     const json = runCli(['users:list', '--json'], env);
     expect(JSON.parse(json.stdout)).toMatchObject({

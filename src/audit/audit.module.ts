@@ -22,6 +22,6 @@ import { AuditStatsService } from './stats/audit-stats.service';
     AuditStatsService,
     BlocksService,
   ],
-  exports: [AuditService, BlocksService, AuditStatsService, AUDIT_MODULE_OPTIONS],
+  exports: [AuditService, AuditStatsService, BlocksService, AUDIT_MODULE_OPTIONS],
 })
 export class AuditModule extends AuditConfigurableModule {}

@@ -10,6 +10,7 @@ import {
 import { AuditEventsController } from '../audit/audit-events.controller';
 import { AuditStatsController } from '../audit/stats/audit-stats.controller';
 import { ReviewController } from '../audit/review/review.controller';
+import { AuditStatsController } from '../audit/stats/audit-stats.controller';
 import { applyGatehouseMiddleware, gatehouseController } from '../auth/gatehouse-routes';
 import { UsersController } from '../users/users.controller';
 

@@ -144,6 +144,15 @@ export class PasswordHasher {
     return this.known.length + this.unknown.length;
   }
 
+  /**
+   * Whether a check of this priority arriving now would be shed: lets a caller refuse a flood
+   * before doing any other work for it (the check itself still decides under the same rule).
+   */
+  wouldShed(priority: HashPriority): boolean {
+    if (this.running < this.maxConcurrent || this.waiting < this.queueSize) return false;
+    return priority === 'unknown' || this.unknown.length === 0;
+  }
+
   /** New hashes (user creation, password change, rehash after a login): never shed. */
   hash(password: string): Promise<string> {
     return this.limited(() => this.engine.hash(password, this.parameters), 'known', false);

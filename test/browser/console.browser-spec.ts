@@ -157,7 +157,14 @@ describe('the web console in Chromium', () => {
     await admin.getByRole('button', { name: 'Apply filters' }).click();
     expect((await answer).status()).toBe(200);
     const events = admin.getByTestId('events').locator('li');
-    await events.first().waitFor();
+    // The unfiltered list is on the page until the filtered answer renders: wait for that.
+    await admin
+      .waitForFunction(
+        () => document.querySelectorAll('[data-testid="events"] li').length === 1,
+        undefined,
+        { timeout: 10_000 },
+      )
+      .catch(() => undefined);
     expect(await events.count()).toBe(1);
     await expect(events.first().textContent()).resolves.toContain('user_created');
     await events.first().locator('summary').click();
@@ -245,7 +252,9 @@ describe('the web console in Chromium', () => {
       .getByRole('button', { name: 'End session' })
       .click();
     await aliceA.getByText('Session ended.').waitFor();
-    await expect(rows.count()).resolves.toBe(1);
+    // The message shows when the DELETE answers; the list reloads after it.
+    await rows.nth(1).waitFor({ state: 'detached' });
+    expect(await rows.count()).toBe(1);
 
     await aliceB.getByRole('link', { name: 'Account' }).click();
     await aliceB.waitForURL('**/login?next=*');

@@ -84,6 +84,8 @@ describeEachDialect('KyselyAuditStatsRepository', (getDb) => {
       login(at(10, 6), { reason: 'locked' }),
       login(at(10, 7), { reason: 'ip_blocked' }),
       login(at(10, 8), { reason: 'busy' }),
+      // Answered 503 while the database did not answer (recorded when it came back).
+      login(at(10, 14), { reason: 'unavailable' }),
       login(at(10, 9), { type: 'excess_rate_limit_exceeded', reason: 'throttled' }),
       login(at(10, 10), { type: 'malicious_csrf', reason: undefined }),
       login(at(11, 59), { reason: 'disabled' }),
@@ -103,11 +105,11 @@ describeEachDialect('KyselyAuditStatsRepository', (getDb) => {
     }
 
     expect(await repository.loginsPerBucket(window)).toEqual([
-      { key: '2026-01-31T10', success: 2, failure: 3, refused: 5 },
+      { key: '2026-01-31T10', success: 2, failure: 3, refused: 6 },
       { key: '2026-01-31T11', success: 0, failure: 1, refused: 0 },
     ]);
     expect(await repository.loginsPerBucket({ ...window, bucket: '1d' })).toEqual([
-      { key: '2026-01-31', success: 2, failure: 4, refused: 5 },
+      { key: '2026-01-31', success: 2, failure: 4, refused: 6 },
     ]);
   });
 

@@ -25,7 +25,7 @@ function outcomeCases(row: 'NEW' | 'e'): string[] {
     `CASE WHEN ${row}.type = 'authn_login_fail_max'
             OR (${row}.type = 'authn_login_fail' AND ${row}.reason IN ('unknown_user', 'bad_password', 'disabled'))
           THEN 1 ELSE 0 END`,
-    `CASE WHEN (${row}.type = 'authn_login_fail' AND ${row}.reason IN ('locked', 'ip_blocked', 'throttled', 'busy'))
+    `CASE WHEN (${row}.type = 'authn_login_fail' AND ${row}.reason IN ('locked', 'ip_blocked', 'throttled', 'busy', 'unavailable'))
             OR (${row}.type IN ('excess_rate_limit_exceeded', 'malicious_csrf') AND ${row}.path = '/auth/login')
           THEN 1 ELSE 0 END`,
   ];
