@@ -8,7 +8,6 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { AuditEventsController } from '../audit/audit-events.controller';
-import { AuditStatsController } from '../audit/stats/audit-stats.controller';
 import { ReviewController } from '../audit/review/review.controller';
 import { AuditStatsController } from '../audit/stats/audit-stats.controller';
 import { applyGatehouseMiddleware, gatehouseController } from '../auth/gatehouse-routes';
