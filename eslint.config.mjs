@@ -43,6 +43,13 @@ export default tseslint.config(
     },
   },
   {
+    // The browser console: its own tsconfig (DOM, JSX for Preact).
+    files: ['web/**/*.ts', 'web/**/*.tsx', 'web/**/*.mts'],
+    languageOptions: {
+      parserOptions: { project: './web/tsconfig.json', tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
@@ -66,5 +73,9 @@ export default tseslint.config(
       ...tseslint.configs.disableTypeChecked.rules,
       '@typescript-eslint/no-require-imports': 'off',
     },
+  },
+  {
+    files: ['**/*.mjs'],
+    languageOptions: { sourceType: 'module' },
   },
 );

@@ -20,11 +20,30 @@ module.exports = {
   testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', rootDir: 'src', testRegex: '.*\\.spec\\.ts$' },
+    // The Nest CLI schematics the package ships (schematics/collection.json), with the
+    // SchematicTestRunner; generated-code.spec.ts also compiles, lints and runs their output.
+    {
+      ...common,
+      displayName: 'schematics',
+      rootDir: 'schematics',
+      testRegex: '.*\\.spec\\.ts$',
+      // @angular-devkit/schematics requires ESM-only packages (magic-string, ora and its
+      // dependencies): swc transforms all of node_modules here but the big CommonJS ones.
+      transformIgnorePatterns: ['/node_modules/(typescript|rxjs|ajv|jsonc-parser|@swc|@jest)/'],
+    },
     {
       ...common,
       displayName: 'e2e',
       rootDir: 'test',
       testRegex: '.*\\.e2e-spec\\.ts$',
+    },
+    {
+      ...common,
+      // The console in Debian's Chromium against the built server (dist/ and dist/web).
+      displayName: 'browser',
+      rootDir: 'test',
+      testRegex: '.*\\.browser-spec\\.ts$',
+      testTimeout: 60_000,
     },
   ],
 };

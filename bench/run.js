@@ -1,6 +1,6 @@
 'use strict';
 /**
- * `npm run bench [-- --quick] [-- --pg] [-- --redis] [-- --skip-build] [-- --only a,b,c,d,e]`
+ * `npm run bench [-- --quick] [-- --pg] [-- --redis] [-- --skip-build] [-- --only a,b,c,d,e,g,h]`
  *
  * Builds, starts the real server (node dist/main.js) as a child process on a fresh SQLite file
  * (PostgreSQL with --pg, Redis with --redis), drives it with autocannon from another child
@@ -521,6 +521,20 @@ async function main() {
   if (wants('a') || wants('b') || wants('f')) await serverScenarios(args, p, results);
   if (wants('c')) await auditWriteCost(args, p, results);
   if (wants('d') || wants('e')) await reviewScenarios(args, p, results);
+  if (wants('g')) {
+    u.log('(g) login flood: 300 unknown-user logins while a known user logs in…');
+    results.scenarios.flood = await require('./login-flood').loginFlood(args);
+    const flood = results.scenarios.flood;
+    u.log(
+      `(g) known user answered ${flood.knownStatus} in ${flood.knownMs} ms (idle ${flood.knownIdleMs} ms); flood answers ${JSON.stringify(flood.floodAnswers)}; other 5xx: ${flood.other5xx}`,
+    );
+  }
+  if (wants('h')) {
+    u.log('(h) login timing with a stored hash weaker than the current argon2 parameters…');
+    results.scenarios.timing = await require('./login-timing').loginTiming();
+    const timing = results.scenarios.timing;
+    u.log(`(h) medians ${JSON.stringify(timing.mediansMs)} ms; spread ${timing.spreadPercent} %`);
+  }
   results.totalSeconds = (performance.now() - started) / 1000;
 
   // A partial run (--only) never replaces the published figures.

@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { RateLimitModule } from './auth/throttle';
 import { APP_CONFIG, AppConfig } from './config';
+import { ConsoleModule } from './console';
 import { gatehouseFromConfig } from './core.modules';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics';
@@ -28,6 +29,8 @@ export class AppModule {
           imports: [gatehouse],
         }),
         MetricsModule.forRoot(config.metrics),
+        // Last: its catch-all route serves the console's pages for what no API route matched.
+        ...(config.web.enabled ? [ConsoleModule.forRoot()] : []),
       ],
       providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],

@@ -1,11 +1,22 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { CommandRunner } from 'nest-commander';
+import { BLOCKS_COMMANDS } from './audit/blocks/blocks.commands';
 import { AUDIT_COMMANDS } from './audit/audit.commands';
 import { REVIEW_COMMANDS } from './audit/review/review.commands';
 import { APP_CONFIG, AppConfig } from './config';
 import { gatehouseFromConfig } from './core.modules';
 import { MigrateCommand } from './database/cli/migrate.command';
 import { sharedStateBindings } from './redis';
-import { USERS_COMMANDS } from './users/cli/users.commands';
+import { PasswordQuestions, USERS_COMMANDS } from './users/cli/users.commands';
+
+/** Every `gatehouse` command; `cli.ts` parses argv against these before any of them is built. */
+export const CLI_COMMANDS: Type<CommandRunner>[] = [
+  MigrateCommand,
+  ...USERS_COMMANDS,
+  ...BLOCKS_COMMANDS,
+  ...AUDIT_COMMANDS,
+  ...REVIEW_COMMANDS,
+];
 
 /** The command line: the same GatehouseModule as the server, no HTTP, no scheduler. */
 @Module({})
@@ -15,13 +26,7 @@ export class CliModule {
     return {
       module: CliModule,
       imports: [...shared.imports, gatehouseFromConfig(config, shared, 'cli', options)],
-      providers: [
-        { provide: APP_CONFIG, useValue: config },
-        MigrateCommand,
-        ...USERS_COMMANDS,
-        ...AUDIT_COMMANDS,
-        ...REVIEW_COMMANDS,
-      ],
+      providers: [{ provide: APP_CONFIG, useValue: config }, PasswordQuestions, ...CLI_COMMANDS],
       exports: [APP_CONFIG],
     };
   }

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import { createPostgresSchema, postgresUrl } from './support/database';
 import { isolatedEnv, ServerProcess, startServer } from './support/process';
@@ -99,6 +101,24 @@ function serverEnv(
 /** The shared machine may be busy: a start gets more time than the default. */
 function start(env: Record<string, string>): Promise<ServerProcess> {
   return startServer(isolatedEnv(env), 60_000);
+}
+
+interface FileLine {
+  id?: number;
+  requestId: string;
+  type: string;
+  outcome: string;
+  reason?: string;
+}
+
+/** Every line of the JSON-lines audit files in `dir`. */
+function fileLines(dir: string): FileLine[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.jsonl'))
+    .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n'))
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as FileLine);
 }
 
 /** One browser's cookies, sent to whichever instance is asked. */
@@ -427,5 +447,120 @@ const title = 'faults under load on PostgreSQL';
         });
       },
     );
+
+    describe('a hung link to PostgreSQL (TCP proxy paused, DB_TIMEOUT_MS=1000)', () => {
+      const applicationName = `gh_faults_${randomBytes(5).toString('hex')}`;
+      let schema: { url: string; drop: () => Promise<void> };
+      let db: Pool;
+      let proxy: TcpProxy;
+      let env: Record<string, string>;
+      let server: ServerProcess | undefined;
+
+      beforeAll(async () => {
+        schema = await createPostgresSchema();
+        db = new Pool({ connectionString: schema.url, max: 2 });
+        const target = new URL(postgresUrl!);
+        proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+        env = isolatedEnv(
+          serverEnv(withApplicationName(viaProxy(schema.url, proxy), applicationName)),
+        );
+        server = await startServer(env, 60_000);
+      });
+
+      afterAll(async () => {
+        proxy?.resume();
+        await server?.stop('SIGKILL');
+        await proxy?.close();
+        await terminateBackends(db, applicationName);
+        await db?.end();
+        await schema?.drop();
+      });
+
+      it('answers 503 within the timeout, records what was answered, and writes the rows later', async () => {
+        const running = server!;
+        expect((await login(running, ADMIN.password, 'hang-warm')).status).toBe(200);
+
+        proxy.pause();
+        const [right, wrong, unknown, probe] = await Promise.all([
+          login(running, ADMIN.password, 'hang'),
+          login(running, 'wrong-password-entirely', 'hang'),
+          login(running, 'wrong-password-entirely', 'hang', 'nobody-at-all'),
+          health(running),
+        ]);
+        const answers = [right, wrong, unknown];
+        // Measured: each answer waited one DB_TIMEOUT_MS, not one more for its own audit write.
+        const margin = 700;
+        for (const answer of answers) {
+          expect([answer.status, answer.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
+          expect(answer.elapsedMs).toBeLessThan(DB_TIMEOUT_MS + margin);
+        }
+        expect(probe.status).toBe(503);
+        expect(probe.elapsedMs).toBeLessThan(DB_TIMEOUT_MS + margin);
+        // Sequential ones too, after the first timeouts (the pool holds hung connections now).
+        const later = await login(running, ADMIN.password, 'hang');
+        expect(later.status).toBe(503);
+        expect(later.elapsedMs).toBeLessThan(DB_TIMEOUT_MS + margin);
+        answers.push(later);
+        const laterProbe = await health(running);
+        expect(laterProbe.status).toBe(503);
+        expect(laterProbe.elapsedMs).toBeLessThan(DB_TIMEOUT_MS + margin);
+
+        // Never lost meanwhile: the file has each one at once, as the client was answered.
+        await eventually(
+          async () => {
+            const lines = fileLines(env.AUDIT_LOG_DIR);
+            return answers.every((answer) =>
+              lines.some((line) => line.requestId === answer.requestId),
+            );
+          },
+          5000,
+          'the 503 logins in the audit file',
+        );
+        const lines = fileLines(env.AUDIT_LOG_DIR);
+        for (const answer of answers) {
+          const matching = lines.filter((line) => line.requestId === answer.requestId);
+          expect(matching).toHaveLength(1);
+          expect(matching[0]).toMatchObject({
+            type: 'authn_login_fail',
+            outcome: 'failure',
+            reason: 'unavailable',
+          });
+          expect(matching[0].id).toBeUndefined();
+        }
+
+        proxy.resume();
+        await eventually(
+          async () => (await login(running, ADMIN.password, 'hang-after')).status === 200,
+          15_000,
+          'a login succeeds again',
+        );
+        // The deferred rows reach the database once it answers: one per request, as answered.
+        await eventually(
+          async () => {
+            const rows = await loginRows(db, 'hang');
+            return answers.every((answer) => rows.has(answer.requestId));
+          },
+          20_000,
+          'the deferred rows in audit_events',
+        );
+        const rows = await loginRows(db, 'hang');
+        for (const answer of answers) {
+          expect(rows.get(answer.requestId)).toEqual([
+            {
+              request_id: answer.requestId,
+              type: 'authn_login_fail',
+              outcome: 'failure',
+              reason: 'unavailable',
+            },
+          ]);
+        }
+        // A row committed late is not written to the file a second time.
+        const after = fileLines(env.AUDIT_LOG_DIR);
+        for (const answer of answers) {
+          expect(after.filter((line) => line.requestId === answer.requestId)).toHaveLength(1);
+        }
+        expect(running.child.exitCode).toBeNull();
+      });
+    });
   },
 );

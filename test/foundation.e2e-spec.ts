@@ -49,7 +49,7 @@ describe('the gatehouse CLI', () => {
 
   it('creates a user with the password read from stdin, never from argv', () => {
     const created = runCli(
-      ['users:create', '--username', 'Grace', '--roles', 'admin,user'],
+      ['users:create', '--username', 'Grace', '--roles', 'admin,user', '--json'],
       env,
       `${password}\n`,
     );
@@ -67,10 +67,25 @@ describe('the gatehouse CLI', () => {
   it('lists, disables and reports errors on one line with a non-zero exit', () => {
     const listed = runCli(['users:list'], env);
     expect(listed.status).toBe(0);
-    expect(listed.stdout).toContain('"username":"Grace"');
+    expect(listed.stdout).toMatch(/^USERNAME +ROLES +STATUS +ID\nGrace +admin,user +active /);
     expect(listed.stdout).not.toContain(password);
+    // Grace is the only admin: disabling her is refused (LAST_ADMIN) until another admin exists.
+    const lastAdmin = runCli(['users:disable', 'grace'], env);
+    expect(lastAdmin.status).toBe(1);
+    expect(lastAdmin.stderr.trim().split('\n')).toHaveLength(1);
+    const olivia = runCli(
+      ['users:create', '--username', 'Olivia', '--roles', 'admin'],
+      env,
+      `${password}\n`,
+    );
+    expect(olivia.status).toBe(0);
     expect(runCli(['users:disable', 'grace'], env).status).toBe(0);
-    expect(runCli(['users:list'], env).stdout).toContain('"disabled":true');
+    const json = runCli(['users:list', '--json'], env);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      items: expect.arrayContaining([
+        expect.objectContaining({ username: 'Grace', disabled: true }),
+      ]),
+    });
     const duplicate = runCli(['users:create', '--username', 'GRACE'], env, password);
     expect(duplicate.status).toBe(1);
     expect(duplicate.stderr.trim()).toBe('gatehouse: Username is taken');
@@ -82,6 +97,6 @@ describe('the gatehouse CLI', () => {
   it('applies migrations with db:migrate', () => {
     const result = runCli(['db:migrate'], isolatedEnv());
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('0001_initial');
+    expect(result.stdout).toMatch(/^Applied 0001_initial/);
   });
 });

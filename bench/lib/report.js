@@ -23,7 +23,7 @@ function verdict(pass) {
 }
 
 function bars(results) {
-  const { guard, login, auditWrite, review, offline, zeroLoss } = results.scenarios;
+  const { guard, login, auditWrite, review, offline, zeroLoss, flood, timing } = results.scenarios;
   const rows = [];
   if (guard) {
     rows.push({
@@ -93,6 +93,26 @@ function bars(results) {
           ? `all 9 found in ${n(offline.events)} lines`
           : `missed: ${offline.missing.map((m) => m.rule).join(', ')}`,
       pass: offline.missing.length === 0,
+    });
+  }
+  if (timing) {
+    rows.push({
+      bar: 'Unknown user, wrong password and disabled user: medians within 20 % (stored hash weaker than ARGON2_*)',
+      measured: `medians ${Object.entries(timing.mediansMs)
+        .map(([name, ms]) => `${name} ${f(ms, 1)} ms`)
+        .join(', ')}; spread ${f(timing.spreadPercent, 1)} %`,
+      pass: timing.pass,
+    });
+  }
+  if (flood) {
+    rows.push({
+      bar: 'Under a flood of 300 concurrent unknown-user logins, a known user is answered within 1.5 s; no 5xx but 503 LOGIN_BUSY',
+      measured: `known user ${flood.knownStatus} in ${f(flood.knownMs)} ms (${f(flood.knownIdleMs)} ms idle); flood answers ${Object.entries(
+        flood.floodAnswers,
+      )
+        .map(([answer, count]) => `${count} × ${answer}`)
+        .join(', ')}; other 5xx: ${flood.other5xx}`,
+      pass: flood.pass,
     });
   }
   if (zeroLoss) {

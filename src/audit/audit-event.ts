@@ -42,6 +42,7 @@ export const AUDIT_FAILURE_REASONS = [
   'ip_blocked',
   'throttled',
   'invalid_input',
+  'unavailable',
 ] as const;
 export type AuditFailureReason = (typeof AUDIT_FAILURE_REASONS)[number];
 

@@ -1,22 +1,17 @@
-import { Type } from 'class-transformer';
 import {
   IsIn,
-  IsInt,
   IsIP,
-  IsISO8601,
   IsOptional,
   IsString,
   Matches,
-  Max,
   MaxLength,
-  Min,
   MinLength,
   registerDecorator,
   ValidationArguments,
   ValidationOptions,
 } from 'class-validator';
 import { isIPv4 } from 'node:net';
-import { canonicalIp } from '../common';
+import { canonicalIp, IsIsoTime, IsQueryInt, isoTimeToUtc } from '../common';
 import {
   AUDIT_EVENT_TYPES,
   AUDIT_OUTCOMES,
@@ -51,9 +46,9 @@ export function decodeAuditCursor(cursor: string): number | undefined {
  * offset is taken as UTC, never as the server's local time.
  */
 export function toUtcInstant(value: string): string {
-  const hasTime = value.includes('T');
-  const hasOffset = /(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value);
-  return new Date(hasTime && !hasOffset ? `${value}Z` : value).toISOString();
+  const instant = isoTimeToUtc(value);
+  if (instant === undefined) throw new RangeError('not an ISO-8601 time');
+  return instant;
 }
 
 function IsAuditCursor(options?: ValidationOptions): PropertyDecorator {
@@ -82,8 +77,9 @@ function IsNotBefore(property: string, options?: ValidationOptions): PropertyDec
         validate(value: unknown, args: ValidationArguments): boolean {
           const other = (args.object as Record<string, unknown>)[property];
           if (typeof value !== 'string' || typeof other !== 'string') return true;
-          const [end, start] = [Date.parse(toUtcInstant(value)), Date.parse(toUtcInstant(other))];
-          return Number.isNaN(end) || Number.isNaN(start) || end >= start;
+          const [end, start] = [isoTimeToUtc(value), isoTimeToUtc(other)];
+          // A bound that is not a time is IsIsoTime's to report.
+          return end === undefined || start === undefined || end >= start;
         },
       },
     });
@@ -115,21 +111,18 @@ export class AuditEventsQueryDto {
 
   /** Inclusive lower bound, ISO-8601 (a time without an offset is UTC). */
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsIsoTime()
   from?: string;
 
   /** Exclusive upper bound, ISO-8601 (a time without an offset is UTC). */
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsIsoTime()
   @IsNotBefore('from')
   to?: string;
 
   /** Page size, 1..500 (default 50). */
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(AUDIT_EVENTS_MAX_LIMIT)
+  @IsQueryInt(1, AUDIT_EVENTS_MAX_LIMIT)
   limit: number = AUDIT_EVENTS_DEFAULT_LIMIT;
 
   /** `nextCursor` of the previous page. */

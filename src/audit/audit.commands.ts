@@ -1,9 +1,11 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
+import { JSON_OPTION, plural, printJson, printLines } from '../cli/output';
 import { AuditService, PRUNE_BATCH_SIZE } from './audit.service';
 
 interface PruneOptions {
   days?: number;
   batchSize?: number;
+  json?: boolean;
 }
 
 function wholeNumber(flag: string, value: string, min: number, max: number): number {
@@ -31,9 +33,13 @@ export class AuditPruneCommand extends CommandRunner {
   async run(_params: string[], options: PruneOptions): Promise<void> {
     const days = options.days ?? this.audit.retentionDays;
     const deleted = await this.audit.pruneOlderThan(days, options.batchSize ?? PRUNE_BATCH_SIZE);
-    process.stdout.write(
-      `Deleted ${deleted} audit event${deleted === 1 ? '' : 's'} older than ${days} days\n`,
-    );
+    if (options.json) printJson({ deleted, days });
+    else printLines([`Deleted ${plural(deleted, 'audit event')} older than ${days} days`]);
+  }
+
+  @Option(JSON_OPTION)
+  parseJson(): boolean {
+    return true;
   }
 
   @Option({

@@ -4,6 +4,8 @@ import { AuditService } from './audit.service';
 import { AUDIT_MODULE_OPTIONS, AuditConfigurableModule } from './audit.module-definition';
 import { BlocksRepository, KyselyBlocksRepository } from './blocks/blocks.repository';
 import { BlocksService } from './blocks/blocks.service';
+import { AuditStatsRepository, KyselyAuditStatsRepository } from './stats/audit-stats.repository';
+import { AuditStatsService } from './stats/audit-stats.service';
 
 /**
  * The audit trail: `AuditService.record()`, its sinks (the database, then the JSON-lines file
@@ -15,9 +17,11 @@ import { BlocksService } from './blocks/blocks.service';
   providers: [
     { provide: AuditRepository, useClass: KyselyAuditRepository },
     { provide: BlocksRepository, useClass: KyselyBlocksRepository },
+    { provide: AuditStatsRepository, useClass: KyselyAuditStatsRepository },
     AuditService,
+    AuditStatsService,
     BlocksService,
   ],
-  exports: [AuditService, BlocksService, AUDIT_MODULE_OPTIONS],
+  exports: [AuditService, AuditStatsService, BlocksService, AUDIT_MODULE_OPTIONS],
 })
 export class AuditModule extends AuditConfigurableModule {}

@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, Optional } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
 import { createHmac } from 'node:crypto';
 import {
   auditWriteObserved,
@@ -10,8 +17,14 @@ import type { AuditEvent, AuditEventInput, AuditLevel } from './audit-event';
 import { sanitizeAuditEvent } from './audit-event.sanitizer';
 import { AuditEventFilter, AuditRepository } from './audit.repository';
 import { AuditFileSink } from './audit-file.sink';
-import { AUDIT_SINKS, AuditSink } from './audit-sink';
+import { AUDIT_SINKS, AuditSink, DeferredAuditEvent } from './audit-sink';
 import { AuditModuleOptions, InjectAuditOptions } from './audit.module-definition';
+
+/** Deferred events kept in memory for a later database write; beyond it, the file alone holds them. */
+export const MAX_DEFERRED_EVENTS = 10_000;
+/** Retry delays of deferred writes: doubling from the first, capped at the last. */
+const DEFERRED_RETRY_FIRST_MS = 500;
+const DEFERRED_RETRY_MAX_MS = 30_000;
 
 /** Rows deleted per statement by `pruneOlderThan`: each statement's lock stays short. */
 export const PRUNE_BATCH_SIZE = 5_000;
@@ -32,10 +45,15 @@ function defaultLevel(input: AuditEventInput): AuditLevel {
  * that awaits it before answering never answers an unrecorded attempt.
  */
 @Injectable()
-export class AuditService implements OnApplicationBootstrap {
+export class AuditService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Audit');
   private readonly sessionRefKey: Buffer;
   private readonly failingSinks = new Set<string>();
+  /** Events whose insert failed or outlived its budget, waiting for the database to answer. */
+  private readonly deferred: Omit<AuditEvent, 'id'>[] = [];
+  private retryTimer?: NodeJS.Timeout;
+  private retryDelayMs = DEFERRED_RETRY_FIRST_MS;
+  private stopped = false;
   /** AUDIT_RETENTION_DAYS: how long events stay in the database and in rotated files. */
   readonly retentionDays: number;
 
@@ -88,8 +106,104 @@ export class AuditService implements OnApplicationBootstrap {
   }
 
   async record(input: AuditEventInput): Promise<AuditEvent> {
+    const event = this.build(input);
+    // Timed only when the metrics module listens (`audit write latency` histogram).
+    const started = auditWriteObserved() ? performance.now() : undefined;
+    const id = await this.repository.insert(event);
+    if (started !== undefined) publishAuditWrite((performance.now() - started) / 1000);
+    const stored: AuditEvent = { id, ...event };
+    for (const sink of this.sinks) this.writeToSink(sink, stored);
+    return stored;
+  }
+
+  /**
+   * Records an event without holding its request past `budgetMs`: the answer of a request that
+   * the database failed (503) must leave within DB_TIMEOUT_MS, and its audit write would wait a
+   * timeout of its own. Resolves `true` when the row is committed in time. Otherwise (the
+   * insert failed or is still waiting) the event is deferred and never lost: the sinks (the
+   * JSON-lines file) get it at once, without an id, and its row is inserted as soon as the
+   * database answers: by the insert still under way if it completes, else by retries.
+   */
+  async recordWithin(input: AuditEventInput, budgetMs: number): Promise<boolean> {
+    const event = this.build(input);
+    const insert = this.repository.insert(event);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      insert.then(
+        (id) => ({ id }),
+        () => 'failed' as const,
+      ),
+      new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), Math.max(0, budgetMs));
+      }),
+    ]);
+    clearTimeout(timer);
+    if (typeof outcome === 'object') {
+      const stored: AuditEvent = { id: outcome.id, ...event };
+      for (const sink of this.sinks) this.writeToSink(sink, stored);
+      return true;
+    }
+    const pending: DeferredAuditEvent = { ...event };
+    for (const sink of this.sinks) this.writeToSink(sink, pending);
+    if (outcome === 'failed') this.defer(event);
+    else insert.catch(() => this.defer(event));
+    return false;
+  }
+
+  /** How many deferred events still wait for their row. */
+  get deferredCount(): number {
+    return this.deferred.length;
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    if (this.deferred.length > 0) {
+      this.logger.warn(
+        `${this.deferred.length} deferred audit events never reached the database; ` +
+          'they are in the audit file only',
+      );
+    }
+  }
+
+  private defer(event: Omit<AuditEvent, 'id'>): void {
+    if (this.deferred.length >= MAX_DEFERRED_EVENTS) {
+      // Still in the file; said once per overflowing event so the gap is visible in the log.
+      this.logger.error(`Deferred audit queue full: event ${event.requestId} is in the file only`);
+      return;
+    }
+    this.deferred.push(event);
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer !== undefined || this.stopped) return;
+    this.retryTimer = setTimeout(() => void this.retryDeferred(), this.retryDelayMs);
+    this.retryTimer.unref();
+  }
+
+  /** Inserts the deferred events in order; stops at the first failure and tries again later. */
+  private async retryDeferred(): Promise<void> {
+    this.retryTimer = undefined;
+    let written = 0;
+    while (this.deferred.length > 0 && !this.stopped) {
+      try {
+        await this.repository.insert(this.deferred[0]);
+      } catch {
+        this.retryDelayMs = Math.min(this.retryDelayMs * 2, DEFERRED_RETRY_MAX_MS);
+        this.scheduleRetry();
+        break;
+      }
+      this.deferred.shift();
+      written++;
+    }
+    if (this.deferred.length === 0) this.retryDelayMs = DEFERRED_RETRY_FIRST_MS;
+    if (written > 0) this.logger.log(`Wrote ${written} deferred audit events to the database`);
+  }
+
+  private build(input: AuditEventInput): Omit<AuditEvent, 'id'> {
     const context = currentRequestContext() ?? systemContext('SYSTEM', '-');
-    const event = sanitizeAuditEvent({
+    return sanitizeAuditEvent({
       ts: input.ts ?? new Date().toISOString(),
       type: input.type,
       level: input.level ?? defaultLevel(input),
@@ -105,13 +219,6 @@ export class AuditService implements OnApplicationBootstrap {
       sessionRef: input.sessionId === undefined ? undefined : this.sessionRef(input.sessionId),
       details: input.details,
     });
-    // Timed only when the metrics module listens (`audit write latency` histogram).
-    const started = auditWriteObserved() ? performance.now() : undefined;
-    const id = await this.repository.insert(event);
-    if (started !== undefined) publishAuditWrite((performance.now() - started) / 1000);
-    const stored: AuditEvent = { id, ...event };
-    for (const sink of this.sinks) this.writeToSink(sink, stored);
-    return stored;
   }
 
   /**
@@ -158,7 +265,7 @@ export class AuditService implements OnApplicationBootstrap {
     return Object.fromEntries(this.sinks.map((sink) => [sink.name, sink.isHealthy()]));
   }
 
-  private writeToSink(sink: AuditSink, event: AuditEvent): void {
+  private writeToSink(sink: AuditSink, event: AuditEvent | DeferredAuditEvent): void {
     const failed = (error: unknown): void => {
       // Logged once per outage, not once per event; /health shows the sink as down meanwhile.
       if (!this.failingSinks.has(sink.name)) {

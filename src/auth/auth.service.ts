@@ -88,8 +88,13 @@ export class AuthService implements OnApplicationBootstrap {
       await this.recordLoginFailure(usernameNormalized, reason, undefined, { blockId: block.id });
       throw tooManyAttempts((Date.parse(block.expiresAt) - Date.now()) / 1000);
     }
+    // Under a flood, an unknown pair's attempt that would only be shed costs nothing more.
+    const knownPair = await this.throttle.isKnownPair(usernameNormalized, client.ip);
+    if (this.hasher.wouldShed(knownPair ? 'known' : 'unknown')) {
+      return this.loginBusy(usernameNormalized);
+    }
     // One atomic reservation before any hashing: at most the limit of attempts reach the hash.
-    const decision = await this.throttle.reserve(usernameNormalized, client.ip);
+    const decision = await this.throttle.reserve(usernameNormalized, client.ip, knownPair);
     if (!decision.allowed) {
       await this.recordLoginFailure(usernameNormalized, decision.reason, undefined, {
         retryAfterSeconds: decision.retryAfterSeconds,
@@ -109,10 +114,7 @@ export class AuthService implements OnApplicationBootstrap {
       // No credential was checked: the attempt counts as no failure.
       await this.throttle.released(attempt);
       if (!(error instanceof HashQueueFullError)) throw error;
-      await this.recordLoginFailure(usernameNormalized, 'busy', undefined, {
-        retryAfterSeconds: LOGIN_BUSY_RETRY_AFTER_SECONDS,
-      });
-      throw loginBusy(LOGIN_BUSY_RETRY_AFTER_SECONDS);
+      return this.loginBusy(usernameNormalized);
     }
     if (check.outcome !== 'success') {
       const userId = check.outcome === 'unknown_user' ? undefined : check.user.id;
@@ -363,6 +365,14 @@ export class AuthService implements OnApplicationBootstrap {
       refreshMaxAge: this.sessions.refreshMaxAge(session, now),
       csrfToken: this.tokens.csrfToken(session.id),
     };
+  }
+
+  /** `503 LOGIN_BUSY`: audited with reason `busy`, counted as no failure. */
+  private async loginBusy(usernameNormalized: string): Promise<never> {
+    await this.recordLoginFailure(usernameNormalized, 'busy', undefined, {
+      retryAfterSeconds: LOGIN_BUSY_RETRY_AFTER_SECONDS,
+    });
+    throw loginBusy(LOGIN_BUSY_RETRY_AFTER_SECONDS);
   }
 
   private async recordLoginFailure(

@@ -64,6 +64,8 @@ export function requestContextMiddleware(
       userAgent: typeof userAgent === 'string' ? userAgent : '',
       method: request.method ?? '-',
       path: pathOf(request),
+      // The request's budget (DB_TIMEOUT_MS) counts from here, so a 503's audit write is bounded.
+      startedAt: Date.now(),
     },
     () => {
       if (client.ok) next();

@@ -28,3 +28,4 @@ export { MissingBindingError, missingBinding } from './missing-binding';
 export { gatehouseValidationPipe, requestContextMiddleware } from './gatehouse-http';
 export { canonicalForwardedIp, canonicalIp, resolveClientIp } from './client-address';
 export type { ClientAddressSource, ClientIpResolution } from './client-address';
+export { IsIsoTime, IsQueryInt, isoTimeToUtc } from './query-values';

@@ -8,6 +8,8 @@ export interface RequestContext {
   userAgent: string;
   method: string;
   path: string;
+  /** When the request arrived (epoch ms): the start of its time budget (DB_TIMEOUT_MS). */
+  startedAt?: number;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

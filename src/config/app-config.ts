@@ -44,6 +44,8 @@ export interface AppConfig {
   audit: { logDir: string; retentionDays: number; sealKey: string; fileSink: boolean };
   review: ReviewOptions;
   metrics: { enabled: boolean; allowIps: string[]; token?: string };
+  /** The browser console at `/` (`WEB_ENABLED`). */
+  web: { enabled: boolean };
 }
 
 const PLACEHOLDER_SECRETS = [
@@ -171,13 +173,6 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
     throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
   }
-  const timeZone = settings.string(S.REVIEW_TIMEZONE);
-  if (!timeZoneIsValid(timeZone)) {
-    throw new ConfigError(
-      'REVIEW_TIMEZONE',
-      `"${timeZone}" is not an IANA time zone such as Europe/Paris`,
-    );
-  }
   const metricsToken = settings.optional(S.METRICS_TOKEN);
   if (metricsToken !== undefined && metricsToken.length < 16) {
     throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
@@ -273,30 +268,47 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       sealKey,
       fileSink: settings.boolean(S.AUDIT_FILE_ENABLED),
     },
-    review: {
-      enabled: settings.boolean(S.REVIEW_ENABLED),
-      timeZone,
-      reportDir: settings.string(S.REPORT_DIR),
-      thresholds: {
-        bruteForceFailures: settings.integer(S.REVIEW_BRUTE_FORCE_FAILURES),
-        sprayingUsernames: settings.integer(S.REVIEW_SPRAYING_USERNAMES),
-        stuffingIps: settings.integer(S.REVIEW_STUFFING_IPS),
-        stuffingUsernames: settings.integer(S.REVIEW_STUFFING_USERNAMES),
-        distributedIps: settings.integer(S.REVIEW_DISTRIBUTED_IPS),
-        distributedFailures: settings.integer(S.REVIEW_DISTRIBUTED_FAILURES),
-        successAfterFailures: settings.integer(S.REVIEW_SUCCESS_AFTER_FAILURES),
-        enumerationUnknown: settings.integer(S.REVIEW_ENUMERATION_UNKNOWN),
-        lockoutBurstAccounts: settings.integer(S.REVIEW_LOCKOUT_BURST_ACCOUNTS),
-        lockoutBurstWindow: settings.duration(S.REVIEW_LOCKOUT_BURST_WINDOW),
-      },
-      ipBlockBase: settings.duration(S.REVIEW_IP_BLOCK),
-      ipBlockMax: settings.duration(S.REVIEW_IP_BLOCK_MAX),
-      accountLock: settings.duration(S.REVIEW_ACCOUNT_LOCK),
-    },
+    review: loadReviewOptions(env),
     metrics: {
       enabled: metricsEnabled,
       allowIps: metricsAllowIps,
       token: metricsToken,
     },
+    web: { enabled: settings.boolean(S.WEB_ENABLED) },
+  };
+}
+
+/**
+ * The review settings alone: what the offline review (`audit:review --file`) needs. It reads
+ * no secret and writes nothing, unlike `loadAppConfig`, which may generate secrets.
+ */
+export function loadReviewOptions(env: Env = process.env): ReviewOptions {
+  const settings = new SettingsReader(new EnvReader(env));
+  const timeZone = settings.string(S.REVIEW_TIMEZONE);
+  if (!timeZoneIsValid(timeZone)) {
+    throw new ConfigError(
+      'REVIEW_TIMEZONE',
+      `"${timeZone}" is not an IANA time zone such as Europe/Paris`,
+    );
+  }
+  return {
+    enabled: settings.boolean(S.REVIEW_ENABLED),
+    timeZone,
+    reportDir: settings.string(S.REPORT_DIR),
+    thresholds: {
+      bruteForceFailures: settings.integer(S.REVIEW_BRUTE_FORCE_FAILURES),
+      sprayingUsernames: settings.integer(S.REVIEW_SPRAYING_USERNAMES),
+      stuffingIps: settings.integer(S.REVIEW_STUFFING_IPS),
+      stuffingUsernames: settings.integer(S.REVIEW_STUFFING_USERNAMES),
+      distributedIps: settings.integer(S.REVIEW_DISTRIBUTED_IPS),
+      distributedFailures: settings.integer(S.REVIEW_DISTRIBUTED_FAILURES),
+      successAfterFailures: settings.integer(S.REVIEW_SUCCESS_AFTER_FAILURES),
+      enumerationUnknown: settings.integer(S.REVIEW_ENUMERATION_UNKNOWN),
+      lockoutBurstAccounts: settings.integer(S.REVIEW_LOCKOUT_BURST_ACCOUNTS),
+      lockoutBurstWindow: settings.duration(S.REVIEW_LOCKOUT_BURST_WINDOW),
+    },
+    ipBlockBase: settings.duration(S.REVIEW_IP_BLOCK),
+    ipBlockMax: settings.duration(S.REVIEW_IP_BLOCK_MAX),
+    accountLock: settings.duration(S.REVIEW_ACCOUNT_LOCK),
   };
 }

@@ -166,7 +166,7 @@ export const SETTINGS = named({
     min: 100,
     max: 600_000,
     meaning:
-      'Longest wait, in milliseconds, for a connection, a lock or a statement; past it a request answers `503 SERVICE_UNAVAILABLE`.',
+      'Longest wait, in milliseconds, for a connection, a lock or a statement. It bounds the whole answer: a request the database does not serve in time answers `503 SERVICE_UNAVAILABLE` within about this long (its audit event included), and `/health` within one timeout.',
   },
   DB_POOL_SIZE: {
     section: 'Storage',
@@ -208,13 +208,13 @@ export const SETTINGS = named({
     section: 'Secrets',
     type: 'secret',
     meaning:
-      'HS256 key of the access tokens; at least 32 bytes, no placeholder. Generate one with `openssl rand -base64 48`.',
+      'HS256 key of the access tokens; at least 32 bytes and 128 bits of estimated entropy (no placeholder, no repeated pattern), different from `AUDIT_SEAL_KEY`. Generate one with `openssl rand -base64 48`.',
   },
   AUDIT_SEAL_KEY: {
     section: 'Secrets',
     type: 'secret',
     meaning:
-      'HMAC key of the audit seals and of `sessionRef`; at least 32 bytes. Keep it: without it the audit trail cannot be verified.',
+      'HMAC key of the audit seals, of the JSON-lines MAC chain and of `sessionRef`; at least 32 bytes and 128 bits of estimated entropy, different from `JWT_SECRET`. Keep it: without it the audit trail cannot be verified.',
   },
 
   // --- Tokens and sessions
@@ -294,7 +294,7 @@ export const SETTINGS = named({
     format: 'a hop count, or addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal`',
     example: 'loopback',
     meaning:
-      'Express `trust proxy`: behind a reverse proxy, which hops may set `X-Forwarded-For`. Trust only your own proxies; see docs/deployment.md.',
+      'Express `trust proxy`: behind a reverse proxy, which hops may set `X-Forwarded-For`: a hop count (1–100, alone) or a list of addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal`. `true`, `0.0.0.0/0` and `::/0` (trust everyone) are refused. Trust only your own proxies; see docs/deployment.md.',
   },
   RATE_LIMIT_PER_MINUTE: {
     section: 'HTTP',
@@ -406,7 +406,7 @@ export const SETTINGS = named({
   LOGIN_HASH_QUEUE_SIZE: {
     section: 'Password hashing',
     type: 'integer',
-    default: 32,
+    default: 64,
     min: 1,
     max: 100_000,
     meaning:
@@ -572,6 +572,13 @@ export const SETTINGS = named({
   },
 
   // --- Metrics
+  WEB_ENABLED: {
+    section: 'HTTP',
+    type: 'boolean',
+    default: true,
+    meaning:
+      'Serve the browser console at `/` (its pages and fingerprinted assets). Off: those paths answer the JSON `404` of any unknown path.',
+  },
   METRICS_ENABLED: {
     section: 'Metrics',
     type: 'boolean',

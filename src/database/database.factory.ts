@@ -1,6 +1,6 @@
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Pool, types as pgTypes } from 'pg';
 import type { DB } from './database.types';
@@ -48,10 +48,26 @@ export function databaseKindOf(url: string): DatabaseKind {
   return url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
 }
 
+/**
+ * The database file is owner-only (0600) wherever DATABASE_URL puts it (API.md, Files and
+ * secrets): it holds password hashes and personal data. SQLite would create it 0644 (less the
+ * umask); made here first, it is created 0600, and SQLite gives its `-wal` and `-shm` files the
+ * mode of the database file. Files left by an older version are tightened too.
+ */
+function makeOwnerOnly(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    if (existsSync(path)) chmodSync(path, 0o600);
+  }
+}
+
 function openSqlite(url: string, options: DatabaseOptions): DatabaseConnection {
   const file = url.slice('sqlite:'.length);
   // A new data folder is private: it holds password hashes and, in development, secrets.
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    makeOwnerOnly(file);
+  }
   const sqlite = new Sqlite(file, { timeout: options.timeoutMs });
   sqlite.pragma('journal_mode = WAL');
   // NORMAL in WAL mode survives a killed process (the OS holds the write); see docs/security.md.

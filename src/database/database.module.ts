@@ -37,6 +37,8 @@ export abstract class DatabaseInfo {
    * with a Kysely path beside it for PostgreSQL; undefined on PostgreSQL.
    */
   abstract readonly sqlite?: Sqlite.Database;
+  /** DB_TIMEOUT_MS: the longest a request waits for the database, and so its time budget. */
+  abstract readonly timeoutMs?: number;
 }
 
 export interface DatabaseModuleOptions extends DatabaseOptions {
@@ -98,11 +100,15 @@ export class DatabaseModule {
         },
         {
           provide: DatabaseInfo,
-          useFactory: (connection: DatabaseConnection): DatabaseInfo => ({
+          useFactory: (
+            connection: DatabaseConnection,
+            settings: DatabaseModuleOptions,
+          ): DatabaseInfo => ({
             kind: connection.kind,
             sqlite: connection.sqlite,
+            timeoutMs: settings.timeoutMs,
           }),
-          inject: [DATABASE_CONNECTION],
+          inject: [DATABASE_CONNECTION, DATABASE_OPTIONS],
         },
         DatabaseLifecycle,
       ],

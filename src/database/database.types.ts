@@ -143,6 +143,16 @@ export interface AuditSealHeadTable {
   updated_at: number;
 }
 
+/** Login outcomes per hour, kept by a trigger on audit_events (migration 0006). */
+export interface AuditLoginStatsTable {
+  /** `YYYY-MM-DDTHH` (UTC), the first 13 characters of the events' `ts`. */
+  bucket: string;
+  shard: number;
+  success: number;
+  failure: number;
+  refused: number;
+}
+
 export interface DB {
   users: UsersTable;
   sessions: SessionsTable;
@@ -154,4 +164,5 @@ export interface DB {
   review_findings: ReviewFindingsTable;
   audit_seals: AuditSealsTable;
   audit_seal_head: AuditSealHeadTable;
+  audit_login_stats: AuditLoginStatsTable;
 }

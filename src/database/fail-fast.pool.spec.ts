@@ -82,4 +82,19 @@ describe('FailFastPool', () => {
     again.release();
     expect(inner.released).toEqual([undefined, undefined]);
   });
+
+  it('after a query the server never answered, fails the next connections at once for the pause', async () => {
+    const client = await pool.connect();
+    inner.queryError = new Error('Query read timeout');
+    await expect(client.query('select 1', [])).rejects.toBe(inner.queryError);
+    client.release();
+    // The audit write of the failure, in the same request, does not wait a second timeout.
+    const fast = await pool.connect().catch((error: unknown) => error);
+    expect(isDatabaseUnavailable(fast)).toBe(true);
+    expect(inner.attempts).toBe(1);
+    now += 1000;
+    inner.queryError = undefined;
+    await expect(pool.connect()).resolves.toBeDefined();
+    expect(inner.attempts).toBe(2);
+  });
 });

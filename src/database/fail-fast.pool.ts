@@ -1,6 +1,11 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import { isDatabaseUnavailable } from './database-errors';
 
+/** pg's `query_timeout` expired: the server did not answer at all (a hung link or server). */
+function isReadTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('Query read timeout');
+}
+
 /** pg's pool client: `release(error)` destroys the connection instead of pooling it again. */
 type PgPoolClient = Omit<PostgresPoolClient, 'release'> & { release(error?: Error): void };
 
@@ -15,7 +20,10 @@ type PgPoolClient = Omit<PostgresPoolClient, 'release'> & { release(error?: Erro
 class GuardedClient implements PostgresPoolClient {
   private broken: Error | undefined;
 
-  constructor(private readonly inner: PgPoolClient) {}
+  constructor(
+    private readonly inner: PgPoolClient,
+    private readonly onHang: () => void,
+  ) {}
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
@@ -26,6 +34,7 @@ class GuardedClient implements PostgresPoolClient {
     if (typeof first !== 'string') return this.inner.query(first);
     return this.inner.query<R>(first, parameters ?? []).catch((error: unknown) => {
       if (isDatabaseUnavailable(error) && error instanceof Error) this.broken ??= error;
+      if (isReadTimeout(error)) this.onHang();
       throw error;
     });
   }
@@ -38,8 +47,9 @@ class GuardedClient implements PostgresPoolClient {
 }
 
 /**
- * A pool in front of the pg Pool that, right after a failed connection attempt, fails the next
- * attempts at once for `pauseMs` instead of letting each wait up to DB_TIMEOUT_MS again.
+ * A pool in front of the pg Pool that, right after a failed connection attempt or a query the
+ * server never answered (a hung link or server), fails the next attempts at once for `pauseMs`
+ * instead of letting each wait up to DB_TIMEOUT_MS again.
  * Without it a request that touches the database twice while PostgreSQL is unreachable
  * (a login and the audit of its failure) would take twice DB_TIMEOUT_MS to answer its 503.
  * After the pause, the next attempt is a real one, so recovery is noticed at once.
@@ -69,7 +79,7 @@ export class FailFastPool implements PostgresPool {
       this.failedAt = undefined;
       let guarded = this.guarded.get(client);
       if (!guarded) {
-        guarded = new GuardedClient(client);
+        guarded = new GuardedClient(client, () => (this.failedAt = this.clock()));
         this.guarded.set(client, guarded);
       }
       return guarded;

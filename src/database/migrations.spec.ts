@@ -13,6 +13,7 @@ const TABLES = [
   'review_findings',
   'audit_seals',
   'audit_seal_head',
+  'audit_login_stats',
 ];
 
 describeEachDialect('migrations', (database) => {

@@ -9,10 +9,16 @@ import {
 } from '@nestjs/common';
 import { AuditEventsController } from '../audit/audit-events.controller';
 import { ReviewController } from '../audit/review/review.controller';
+import { AuditStatsController } from '../audit/stats/audit-stats.controller';
 import { applyGatehouseMiddleware, gatehouseController } from '../auth/gatehouse-routes';
 import { UsersController } from '../users/users.controller';
 
-const ADMIN_CONTROLLERS = [UsersController, AuditEventsController, ReviewController];
+const ADMIN_CONTROLLERS = [
+  UsersController,
+  AuditEventsController,
+  AuditStatsController,
+  ReviewController,
+];
 for (const controller of ADMIN_CONTROLLERS) gatehouseController(controller, { guarded: true });
 
 /**

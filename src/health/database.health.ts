@@ -1,22 +1,40 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { Kysely, sql } from 'kysely';
-import { DB, InjectKysely } from '../database';
+import { DatabaseInfo, DB, InjectKysely } from '../database';
+
+/** DB_TIMEOUT_MS when the database module does not say (its default). */
+const DEFAULT_TIMEOUT_MS = 5000;
 
 @Injectable()
 export class DatabaseHealthIndicator {
+  private readonly timeoutMs: number;
+
   constructor(
     @InjectKysely() private readonly db: Kysely<DB>,
     private readonly indicators: HealthIndicatorService,
-  ) {}
+    @Optional() database?: DatabaseInfo,
+  ) {
+    this.timeoutMs = database?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
 
+  /**
+   * Down when `select 1` fails or takes longer than DB_TIMEOUT_MS in all: waiting for a pooled
+   * connection and then for the query could otherwise take two timeouts, and a probe that
+   * hangs is as good as down.
+   */
   async check(key = 'database'): Promise<HealthIndicatorResult> {
     const indicator = this.indicators.check(key);
-    try {
-      await sql`select 1`.execute(this.db);
-      return indicator.up();
-    } catch {
-      return indicator.down({ message: 'database did not answer' });
-    }
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), this.timeoutMs);
+    });
+    const probe = sql`select 1`.execute(this.db).then(
+      () => true,
+      () => false,
+    );
+    const up = await Promise.race([probe, deadline]);
+    clearTimeout(timer);
+    return up ? indicator.up() : indicator.down({ message: 'database did not answer' });
   }
 }

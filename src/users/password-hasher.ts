@@ -60,8 +60,12 @@ export const NODE_ARGON2_ENGINE: Argon2Engine = {
   verify: (storedHash, password) => argon2Verify(storedHash, password),
 };
 
-/** Default of `LOGIN_HASH_QUEUE_SIZE`: about 2 s of waiting at ~60 ms per check on one thread. */
-export const DEFAULT_HASH_QUEUE_SIZE = 32;
+/**
+ * Default of `LOGIN_HASH_QUEUE_SIZE`: room for the 50 concurrent logins of the design's load bar
+ * (32 shed most of them: a shed attempt answers at once and its client comes straight back), and
+ * still only about 4 s of waiting at ~60 ms per check on one thread.
+ */
+export const DEFAULT_HASH_QUEUE_SIZE = 64;
 
 export interface PasswordHasherOptions {
   /** Hashes run at once (default: `defaultHashConcurrency()`). */
@@ -142,6 +146,15 @@ export class PasswordHasher {
   /** Checks waiting for a slot (for metrics and tests). */
   get waiting(): number {
     return this.known.length + this.unknown.length;
+  }
+
+  /**
+   * Whether a check of this priority arriving now would be shed: lets a caller refuse a flood
+   * before doing any other work for it (the check itself still decides under the same rule).
+   */
+  wouldShed(priority: HashPriority): boolean {
+    if (this.running < this.maxConcurrent || this.waiting < this.queueSize) return false;
+    return priority === 'unknown' || this.unknown.length === 0;
   }
 
   /** New hashes (user creation, password change, rehash after a login): never shed. */

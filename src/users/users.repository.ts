@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Kysely, Selectable } from 'kysely';
+import { Kysely, Selectable, sql } from 'kysely';
 import type { Role } from '../common';
-import { DB, InjectKysely, UsersTable } from '../database';
+import { DB, InjectKysely, isPostgres, UsersTable } from '../database';
 import type { User } from './user';
 
 export interface NewUser {
@@ -18,6 +18,30 @@ export interface UserPatch {
   roles?: Role[];
   passwordHash?: string;
   passwordChanged?: boolean;
+  /**
+   * Refuse (LastAdminError) when this patch would leave no enabled admin. A store checks it
+   * atomically with the write: two admins demoting each other at once must not both succeed.
+   */
+  keepAnEnabledAdmin?: boolean;
+}
+
+export const ADMIN_ROLE: Role = 'admin';
+
+/** Raised by a store when a patch with `keepAnEnabledAdmin` would leave no enabled admin. */
+export class LastAdminError extends Error {
+  constructor() {
+    super('Last enabled admin');
+  }
+}
+
+/** Whether a user with these values is an enabled admin once the patch applies. */
+export function isEnabledAdminAfter(
+  user: { disabled: boolean; roles: readonly Role[] },
+  patch: UserPatch,
+): boolean {
+  const disabled = patch.disabled ?? user.disabled;
+  const roles = patch.roles ?? user.roles;
+  return !disabled && roles.includes(ADMIN_ROLE);
 }
 
 /** Raised by a store when the normalised username exists already. */
@@ -110,7 +134,34 @@ export class KyselyUsersRepository extends UsersRepository {
   }
 
   async update(id: string, patch: UserPatch, now: number): Promise<User | undefined> {
-    const row = await this.db
+    if (!patch.keepAnEnabledAdmin) return this.write(this.db, id, patch, now);
+    return this.db.transaction().execute(async (trx) => {
+      // Every enabled admin's row, locked in id order on PostgreSQL (SQLite runs one write
+      // transaction at a time): a concurrent demotion waits here, then sees this one's result.
+      let query = trx
+        .selectFrom('users')
+        .select(['id', 'disabled', 'roles'])
+        .where('disabled', '=', 0)
+        .where(sql<string>`',' || roles || ','`, 'like', `%,${ADMIN_ROLE},%`)
+        .orderBy('id');
+      if (isPostgres(trx as unknown as Kysely<unknown>)) query = query.forUpdate();
+      const admins = await query.execute();
+      const target = admins.find((row) => row.id === id);
+      if (target !== undefined && admins.length === 1) {
+        const roles = target.roles.split(',').filter(Boolean) as Role[];
+        if (!isEnabledAdminAfter({ disabled: false, roles }, patch)) throw new LastAdminError();
+      }
+      return this.write(trx, id, patch, now);
+    });
+  }
+
+  private async write(
+    db: Kysely<DB>,
+    id: string,
+    patch: UserPatch,
+    now: number,
+  ): Promise<User | undefined> {
+    const row = await db
       .updateTable('users')
       .set({
         updated_at: now,

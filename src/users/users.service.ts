@@ -6,7 +6,7 @@ import { HashPriority, PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
 import type { User } from './user';
 import { UserLifecycleHooks } from './user-lifecycle.port';
-import { UsernameTakenError, UsersRepository } from './users.repository';
+import { LastAdminError, UsernameTakenError, UsersRepository } from './users.repository';
 import { codePointLength, normalizeUsername } from './username';
 
 export const USERNAME_MAX_LENGTH = 128;
@@ -135,13 +135,30 @@ export class UsersService {
     return { outcome: 'success', user };
   }
 
+  /**
+   * Changes roles or the disabled flag. A change that would leave no enabled admin (the last
+   * one demoting or disabling itself, or being demoted or disabled) is `409 LAST_ADMIN`,
+   * decided by the store atomically with the write.
+   */
   async update(id: string, request: UpdateUserRequest): Promise<User> {
     const before = await this.getById(id);
-    const user = await this.users.update(
-      id,
-      { disabled: request.disabled, roles: request.roles && [...new Set(request.roles)] },
-      Date.now(),
-    );
+    let user: User | undefined;
+    try {
+      user = await this.users.update(
+        id,
+        {
+          disabled: request.disabled,
+          roles: request.roles && [...new Set(request.roles)],
+          keepAnEnabledAdmin: request.disabled === true || request.roles !== undefined,
+        },
+        Date.now(),
+      );
+    } catch (error) {
+      if (error instanceof LastAdminError) {
+        throw new ApiError(409, 'LAST_ADMIN', 'This change would leave no enabled admin');
+      }
+      throw error;
+    }
     if (!user) throw new ApiError(404, 'NOT_FOUND', 'User not found');
     await this.audit.record({
       type: 'user_updated',

@@ -21,6 +21,14 @@ const PUBLIC_ON_PURPOSE = new Set([
   'GET /health/ready',
   // Guarded by its own IP allow-list / token check when enabled (see docs/security.md).
   'GET /metrics',
+  // The web console's files (index.html and fingerprinted assets): no data, rate-limited.
+  'GET /',
+  'GET /login',
+  'GET /account',
+  'GET /account/{*rest}',
+  'GET /admin',
+  'GET /admin/{*rest}',
+  'GET /assets/{*file}',
 ]);
 
 function joinPath(...parts: (string | undefined)[]): string {

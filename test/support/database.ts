@@ -95,6 +95,7 @@ export async function truncateAll(db: Kysely<DB>): Promise<void> {
     'audit_seals',
     'blocks',
     'audit_events',
+    'audit_login_stats',
     'login_known_ips',
     'login_throttle',
     'sessions',

@@ -10,6 +10,14 @@ export interface TcpProxy {
   cut(): void;
   /** Forwards new connections again (the ones held during the cut are dropped). */
   restore(): void;
+  /**
+   * Hangs the link without closing anything, as a frozen server or a silent network would:
+   * open connections stop forwarding (their bytes wait in the proxy), new ones are accepted
+   * and left waiting. Nothing is reset, so clients only notice through their own timeouts.
+   */
+  pause(): void;
+  /** Ends the hang: the waiting bytes and connections go through. */
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -17,7 +25,10 @@ export interface TcpProxy {
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
   const open = new Set<Socket>();
   const held = new Set<Socket>();
+  const pairs = new Set<[Socket, Socket]>();
+  const waiting = new Set<Socket>();
   let cut = false;
+  let paused = false;
 
   const track = (set: Set<Socket>, socket: Socket): void => {
     set.add(socket);
@@ -26,18 +37,32 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     socket.on('error', () => socket.destroy());
   };
 
+  const forward = (client: Socket): void => {
+    const upstream = createConnection({ host: targetHost, port: targetPort });
+    track(open, upstream);
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('close', () => {
+      pairs.delete(pair);
+      upstream.destroy();
+    });
+    upstream.on('close', () => client.destroy());
+  };
+
   const server: Server = createServer((client) => {
     if (cut) {
       track(held, client);
       return;
     }
-    const upstream = createConnection({ host: targetHost, port: targetPort });
     track(open, client);
-    track(open, upstream);
-    client.pipe(upstream);
-    upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+    if (paused) {
+      waiting.add(client);
+      client.on('close', () => waiting.delete(client));
+      return;
+    }
+    forward(client);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -59,6 +84,26 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     restore: () => {
       cut = false;
       destroyAll(held);
+    },
+    pause: () => {
+      paused = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
+    resume: () => {
+      paused = false;
+      for (const [client, upstream] of pairs) {
+        client.pipe(upstream);
+        upstream.pipe(client);
+      }
+      for (const client of [...waiting]) {
+        waiting.delete(client);
+        if (!client.destroyed) forward(client);
+      }
     },
     close: async () => {
       destroyAll(open);

@@ -95,6 +95,11 @@ export class OfflineReviewService {
     this.settings = resolveReviewOptions(options.review);
   }
 
+  /** The zone the reports are written in (REVIEW_TIMEZONE). */
+  get timeZone(): string {
+    return this.settings.timeZone;
+  }
+
   async reviewFiles(
     paths: string[],
     window: Partial<ReviewWindow> = {},

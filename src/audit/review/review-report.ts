@@ -1,3 +1,5 @@
+import { link, rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { FindingSeverity } from './review.types';
 import { SEVERITY_ORDER } from './review.types';
 import type { ReviewRunView } from './review.view';
@@ -116,4 +118,24 @@ export function renderReport(run: ReviewRunView, timeZone: string): string {
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Writes a report so that nobody ever sees half of it: into a temporary file beside it, then
+ * renamed (`replace`) or hard-linked (never replaces an existing report) into place. A run
+ * killed or interrupted mid-write leaves at most a `.tmp` file, never a truncated report.
+ */
+export async function writeReportAtomically(
+  path: string,
+  content: string,
+  options: { replace: boolean },
+): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  await writeFile(temporary, content, { mode: 0o640, flag: 'wx' });
+  try {
+    if (options.replace) await rename(temporary, path);
+    else await link(temporary, path);
+  } finally {
+    await unlink(temporary).catch(() => undefined);
+  }
 }

@@ -1,23 +1,41 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
+import { EXIT_INTEGRITY_BROKEN } from '../../cli/exit-codes';
+import { JSON_OPTION, formatTable, plural, printJson, printLines } from '../../cli/output';
 import { fileChainKey, FileVerification, verifyAuditFiles } from '../audit-file-chain';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
 import { AuditService } from '../audit.service';
+import { renderReport, writeReportAtomically } from './review-report';
 import { toUtcIso } from './review.dto';
-import { expandAuditPaths, OfflineReviewService } from './offline-review.service';
+import {
+  expandAuditPaths,
+  OfflineReviewResult,
+  OfflineReviewService,
+} from './offline-review.service';
 import { ReviewService } from './review.service';
 import { SEVERITY_ORDER, type Finding } from './review.types';
+import type { ReviewRunView } from './review.view';
 
-/** Verifies JSON-lines files (folders expand to their audit files), the tail against the database. */
-async function verifyFiles(
+/**
+ * Verifies JSON-lines files (folders expand to their audit files); the tail against the
+ * database when there is one (`audit`), not at all without (the offline review).
+ */
+export async function verifyFiles(
   paths: string[],
-  options: AuditModuleOptions,
-  audit: AuditService,
+  sealKey: string,
+  audit?: AuditService,
 ): Promise<FileVerification> {
   const files = await expandAuditPaths(paths);
-  return verifyAuditFiles(files, fileChainKey(options.sealKey), {
-    eventsAfter: (afterId, limit, filter) => audit.eventsAfter(afterId, limit, filter),
+  return verifyAuditFiles(files, fileChainKey(sealKey), {
+    eventsAfter: audit
+      ? (afterId, limit, filter) => audit.eventsAfter(afterId, limit, filter)
+      : undefined,
   });
 }
+
+/** How the offline review checks its files first: with the seal key, when it has one. */
+export type FileVerifier = (paths: string[]) => Promise<FileVerification>;
 
 function fileVerificationLines(result: FileVerification): string[] {
   const count = `${result.files.length} file${result.files.length === 1 ? '' : 's'}, ${result.lines} line${result.lines === 1 ? '' : 's'}`;
@@ -35,7 +53,13 @@ interface ReviewCommandOptions {
   to?: string;
   dryRun?: boolean;
   file?: string[];
+  json?: boolean;
+  limit?: number;
+  report?: string;
 }
+
+/** Findings printed by default; `--limit` changes it, the JSON and the report hold them all. */
+export const DEFAULT_FINDINGS_SHOWN = 20;
 
 function instant(flag: string, value: string): string {
   if (
@@ -60,15 +84,125 @@ function progressLine(): { update: (events: number) => void; done: () => void } 
   };
 }
 
-function findingLines(findings: Finding[]): string[] {
+/** The first `limit` findings (most severe first), as a table, and how many were left out. */
+function findingLines(findings: Finding[], limit: number): string[] {
   if (findings.length === 0) return ['No findings.'];
-  return findings.map((finding) => {
-    const evidence = Object.entries(finding.evidence)
-      .filter(([, value]) => !Array.isArray(value))
-      .map(([key, value]) => `${key}=${String(value)}`)
-      .join(' ');
-    return `  ${finding.severity.toUpperCase().padEnd(8)} ${finding.rule.padEnd(24)} ${finding.subjectKind} ${finding.subject}  ${evidence}`;
-  });
+  const rank = (finding: Finding): number => SEVERITY_ORDER.indexOf(finding.severity);
+  const shown = [...findings].sort((x, y) => rank(x) - rank(y)).slice(0, limit);
+  const lines = formatTable(
+    ['SEVERITY', 'RULE', 'SUBJECT', 'EVIDENCE'],
+    shown.map((finding) => [
+      finding.severity.toUpperCase(),
+      finding.rule,
+      `${finding.subjectKind} ${finding.subject}`,
+      Object.entries(finding.evidence)
+        .filter(([, value]) => !Array.isArray(value))
+        .map(([key, value]) => `${key}=${String(value)}`)
+        .join(' '),
+    ]),
+    '',
+  );
+  if (findings.length > shown.length) {
+    lines.push(`… and ${findings.length - shown.length} more (--limit, --json or --report)`);
+  }
+  return lines;
+}
+
+function countsByRule(findings: Finding[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const finding of findings) counts[finding.rule] = (counts[finding.rule] ?? 0) + 1;
+  return counts;
+}
+
+function ruleLines(findings: Finding[]): string[] {
+  const counts = Object.entries(countsByRule(findings)).sort(([, x], [, y]) => y - x);
+  if (counts.length === 0) return [];
+  return ['By rule:', ...counts.map(([rule, count]) => `  ${rule.padEnd(24)} ${count}`)];
+}
+
+/**
+ * The offline review as a run view, so that `--report` writes the very Markdown report the
+ * server writes (renderReport), marked as a dry run: the offline review never acts.
+ */
+function offlineRunView(
+  result: OfflineReviewResult,
+  startedAt: Date,
+  reportPath: string | null,
+): ReviewRunView {
+  const finishedAt = new Date();
+  const findingsBySeverity: ReviewRunView['counts']['findingsBySeverity'] = {};
+  for (const finding of result.findings) {
+    findingsBySeverity[finding.severity] = (findingsBySeverity[finding.severity] ?? 0) + 1;
+  }
+  return {
+    id: `offline-${startedAt.toISOString().replace(/[:.]/g, '-')}`,
+    status: 'completed',
+    trigger: 'cli',
+    dryRun: true,
+    window: result.window,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    eventsReviewed: result.eventsReviewed,
+    counts: {
+      byType: result.counts,
+      findingsByRule: countsByRule(result.findings),
+      findingsBySeverity,
+    },
+    findings: result.findings.map((finding, index) => ({ ...finding, id: `f${index + 1}` })),
+    measures: [],
+    seal: null,
+    errors: result.errors,
+    reportPath,
+  };
+}
+
+/**
+ * `audit:review --file`: the detectors over audit files, no database, no secret. Shared by
+ * the command and by `cli.ts`, which runs it in a context holding only the review engine.
+ */
+export async function runOfflineReview(
+  offline: OfflineReviewService,
+  options: ReviewCommandOptions,
+  verify?: FileVerifier,
+): Promise<void> {
+  // Verified first: a review of forged or cut files is still printed, but says so.
+  const verification = verify ? await verify(options.file ?? []) : undefined;
+  const progress = progressLine();
+  const startedAt = new Date();
+  const result = await offline
+    .reviewFiles(options.file ?? [], { from: options.from, to: options.to }, progress.update)
+    .finally(progress.done);
+  const reportPath = options.report ? resolve(options.report) : null;
+  const view = offlineRunView(result, startedAt, reportPath);
+  if (reportPath) {
+    await mkdir(dirname(reportPath), { recursive: true });
+    await writeReportAtomically(reportPath, renderReport(view, offline.timeZone), {
+      replace: true,
+    });
+  }
+  if (options.json) {
+    printJson({
+      ...view,
+      files: result.files,
+      skippedLines: result.skippedLines,
+      verification: verification ?? null,
+    });
+    return;
+  }
+  printLines([
+    ...(verification && !verification.ok
+      ? [
+          'WARNING: the files fail verification; the review below may rest on altered lines.',
+          ...fileVerificationLines(verification),
+        ]
+      : []),
+    `Offline review of ${plural(result.files.length, 'file')}: ${plural(result.eventsReviewed, 'event')}${result.skippedLines > 0 ? ` (${plural(result.skippedLines, 'line')} skipped)` : ''}, ${plural(result.findings.length, 'finding')}${severitySummary(result.findings)}`,
+    ...ruleLines(result.findings),
+    ...findingLines(result.findings, options.limit ?? DEFAULT_FINDINGS_SHOWN),
+    ...(reportPath ? [`Report: ${reportPath}`] : []),
+    ...result.errors.map((error) => `Error: ${error}`),
+  ]);
 }
 
 function severitySummary(findings: Finding[]): string {
@@ -101,28 +235,15 @@ export class AuditReviewCommand extends CommandRunner {
   }
 
   async run(_params: string[], options: ReviewCommandOptions = {}): Promise<void> {
-    const progress = progressLine();
     if (options.file && options.file.length > 0) {
-      // Verified first: a review of forged or cut files is still printed, but says so.
-      const verification = await verifyFiles(options.file, this.auditOptions, this.audit);
-      if (!verification.ok) {
-        process.stdout.write(
-          `WARNING: the files fail verification; the review below may rest on altered lines.\n${fileVerificationLines(verification).join('\n')}\n`,
-        );
-      }
-      const result = await this.offline
-        .reviewFiles(options.file, { from: options.from, to: options.to }, progress.update)
-        .finally(progress.done);
-      const lines = [
-        `Offline review of ${result.files.length} file${result.files.length === 1 ? '' : 's'}`,
-        `Events reviewed: ${result.eventsReviewed}${result.skippedLines > 0 ? ` (${result.skippedLines} lines skipped)` : ''}`,
-        `Findings: ${result.findings.length}${severitySummary(result.findings)}`,
-        ...findingLines(result.findings),
-        ...result.errors.map((error) => `Error: ${error}`),
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
+      await runOfflineReview(this.offline, options, (paths) =>
+        verifyFiles(paths, this.auditOptions.sealKey, this.audit),
+      );
       return;
     }
+    if (options.report)
+      throw new Error('--report goes with --file (the server names its own reports)');
+    const progress = progressLine();
     const run = await this.reviews
       .run({
         from: options.from,
@@ -132,22 +253,23 @@ export class AuditReviewCommand extends CommandRunner {
         onProgress: progress.update,
       })
       .finally(progress.done);
+    if (options.json) {
+      printJson(run);
+      return;
+    }
     const applied = run.measures.filter((measure) => measure.result === 'applied').length;
-    const lines = [
-      `Review ${run.id}${run.dryRun ? ' (dry run)' : ''}: ${run.status}`,
-      `Window: ${run.window.from} → ${run.window.to}`,
-      `Events reviewed: ${run.eventsReviewed}`,
-      `Findings: ${run.findings.length}${severitySummary(run.findings)}`,
-      ...findingLines(run.findings),
+    printLines([
+      `Review ${run.id}${run.dryRun ? ' (dry run)' : ''}: ${run.status}, ${run.window.from} → ${run.window.to}, ${plural(run.eventsReviewed, 'event')}, ${plural(run.findings.length, 'finding')}${severitySummary(run.findings)} in ${(run.durationMs / 1000).toFixed(2)} s`,
+      ...ruleLines(run.findings),
+      ...findingLines(run.findings, options.limit ?? DEFAULT_FINDINGS_SHOWN),
       `Measures: ${applied} applied, ${run.measures.length - applied} already in force or failed`,
       run.seal
         ? `Sealed events ${run.seal.firstEventId}–${run.seal.lastEventId} (seal #${run.seal.id})`
         : 'Nothing new to seal',
       `Report: ${run.reportPath ?? 'not written'}`,
-      `Duration: ${(run.durationMs / 1000).toFixed(2)} s`,
       ...run.errors.map((error) => `Error: ${error}`),
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
+    ]);
+    if (run.status === 'failed') process.exitCode = 1;
   }
 
   @Option({
@@ -175,10 +297,31 @@ export class AuditReviewCommand extends CommandRunner {
   parseFile(value: string, previous: string[] = []): string[] {
     return [...previous, value];
   }
-}
 
-/** Exit code of a verification that found the trail (seals or files) not intact. */
-export const EXIT_INTEGRITY_BROKEN = 3;
+  @Option({
+    flags: '--limit <count>',
+    description: `findings printed (default ${DEFAULT_FINDINGS_SHOWN}; --json and --report hold all)`,
+  })
+  parseLimit(value: string): number {
+    if (!/^\d+$/.test(value) || Number(value) > 1_000_000) {
+      throw new Error('--limit must be a whole number from 0 to 1000000');
+    }
+    return Number(value);
+  }
+
+  @Option({
+    flags: '--report <path>',
+    description: 'with --file: write the Markdown report (the one the server writes) there',
+  })
+  parseReport(value: string): string {
+    return value;
+  }
+
+  @Option(JSON_OPTION)
+  parseJson(): boolean {
+    return true;
+  }
+}
 
 /**
  * `gatehouse audit:verify [--file <path…>]`: recomputes every seal, or with `--file` verifies
@@ -198,14 +341,23 @@ export class AuditVerifyCommand extends CommandRunner {
     super();
   }
 
-  async run(_params: string[], options: { file?: string[] } = {}): Promise<void> {
+  async run(
+    _params: string[] = [],
+    options: { file?: string[]; json?: boolean } = {},
+  ): Promise<void> {
     if (options.file && options.file.length > 0) {
-      const result = await verifyFiles(options.file, this.auditOptions, this.audit);
-      process.stdout.write(`${fileVerificationLines(result).join('\n')}\n`);
+      const result = await verifyFiles(options.file, this.auditOptions.sealKey, this.audit);
       if (!result.ok) process.exitCode = EXIT_INTEGRITY_BROKEN;
+      if (options.json) printJson(result);
+      else printLines(fileVerificationLines(result));
       return;
     }
     const report = await this.reviews.verifyIntegrity();
+    if (!report.ok) process.exitCode = EXIT_INTEGRITY_BROKEN;
+    if (options.json) {
+      printJson(report);
+      return;
+    }
     if (report.ok) {
       process.stdout.write(
         `OK: ${report.seals} seal${report.seals === 1 ? '' : 's'} verified${report.retiredSeals > 0 ? ` (${report.retiredSeals} past retention, chain only)` : ''}; sealed through ${report.sealedThrough ?? 'nothing yet'}\n`,
@@ -215,7 +367,6 @@ export class AuditVerifyCommand extends CommandRunner {
     process.stdout.write(
       `BROKEN: seal #${report.firstBrokenSeal?.id} (${report.firstBrokenSeal?.reason})\n`,
     );
-    process.exitCode = EXIT_INTEGRITY_BROKEN;
   }
 
   @Option({
@@ -225,6 +376,11 @@ export class AuditVerifyCommand extends CommandRunner {
   })
   parseFile(value: string, previous: string[] = []): string[] {
     return [...previous, value];
+  }
+
+  @Option(JSON_OPTION)
+  parseJson(): boolean {
+    return true;
   }
 }
 

@@ -1,16 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsInt,
-  IsISO8601,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsBoolean, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsQueryInt } from '../../common';
 
 export const REVIEW_LIST_DEFAULT_LIMIT = 50;
 export const REVIEW_LIST_MAX_LIMIT = 500;
@@ -47,10 +37,7 @@ export class ReviewListQueryDto {
     default: REVIEW_LIST_DEFAULT_LIMIT,
   })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(REVIEW_LIST_MAX_LIMIT)
+  @IsQueryInt(1, REVIEW_LIST_MAX_LIMIT)
   limit: number = REVIEW_LIST_DEFAULT_LIMIT;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiError, runWithRequestContext, systemContext } from '../../common';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
@@ -10,7 +10,7 @@ import { AuditSealService, IntegrityReport, SealDigest } from './audit-seal.serv
 import { ReviewDetectorRegistry } from './review-detector.registry';
 import { reviewEvents, ReviewOutcome, sortFindings } from './review-engine';
 import { ReviewMeasuresService } from './review-measures.service';
-import { renderReport, reportFileName } from './review-report';
+import { renderReport, reportFileName, writeReportAtomically } from './review-report';
 import { ResolvedReviewOptions, resolveReviewOptions } from './review.options';
 import { ReviewClock } from './review.clock';
 import { ReviewRepository, RunRecord, StoredFinding } from './review.repository';
@@ -362,10 +362,10 @@ export class ReviewService {
     const path = join(this.settings.reportDir, reportFileName(view.id));
     try {
       await mkdir(this.settings.reportDir, { recursive: true });
-      // `wx`: never replace a file, even one another instance wrote (run ids are unique).
-      await writeFile(path, renderReport(view, this.settings.timeZone), {
-        mode: 0o640,
-        flag: 'wx',
+      // Never replaces a file, even one another instance wrote (run ids are unique); an
+      // interrupted run leaves no half-written report.
+      await writeReportAtomically(path, renderReport(view, this.settings.timeZone), {
+        replace: false,
       });
       return path;
     } catch (error) {

@@ -29,6 +29,16 @@ export class LoginAuditLedger {
     return event;
   }
 
+  /**
+   * Like `record`, but never holds the request past `budgetMs`: an event the database does not
+   * take in time is deferred (in the file at once, in the database when it answers).
+   */
+  async recordWithin(input: AuditEventInput, budgetMs: number): Promise<void> {
+    const context = currentRequestContext();
+    if (context) this.recorded.add(context);
+    await this.audit.recordWithin(input, budgetMs);
+  }
+
   hasRecorded(): boolean {
     const context = currentRequestContext();
     return context !== undefined && this.recorded.has(context);

@@ -155,9 +155,13 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
    * Settle it with `failed`, `succeeded` or `released`. A process that dies in between leaves
    * the attempt counted as a failure: the error is towards a lock, never towards a guess.
    */
-  async reserve(usernameNormalized: string, ip: string): Promise<LoginReservation> {
+  async reserve(
+    usernameNormalized: string,
+    ip: string,
+    knownPair?: boolean,
+  ): Promise<LoginReservation> {
+    knownPair ??= await this.isKnownPair(usernameNormalized, ip);
     const now = Date.now();
-    const knownPair = await this.store.isKnownIp(usernameNormalized, ip);
     const requests = this.subjectsOf(usernameNormalized, ip).map((subject): ReservationRequest => ({
       subject,
       policy: this.policies[subject.kind],
@@ -185,6 +189,11 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
       reason: refusal.reason,
       retryAfterSeconds: Math.max(1, Math.ceil((refusal.until - now) / 1000)),
     };
+  }
+
+  /** This (username, IP) pair has logged in successfully before. */
+  isKnownPair(usernameNormalized: string, ip: string): Promise<boolean> {
+    return this.store.isKnownIp(usernameNormalized, ip);
   }
 
   /** A failed credential check: the attempt stays counted; says which locks it took. */

@@ -1,4 +1,5 @@
-import { Command, CommandRunner } from 'nest-commander';
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { JSON_OPTION, printJson, printLines } from '../../cli/output';
 import { Kysely } from 'kysely';
 import { migrateToLatest } from '../database.factory';
 import { InjectKysely } from '../database.module';
@@ -10,10 +11,17 @@ export class MigrateCommand extends CommandRunner {
     super();
   }
 
-  async run(): Promise<void> {
+  async run(_params: string[] = [], options: { json?: boolean } = {}): Promise<void> {
     const applied = await migrateToLatest(this.db);
-    process.stdout.write(
-      applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n',
-    );
+    if (options.json) printJson({ applied });
+    else
+      printLines([
+        applied.length > 0 ? `Applied ${applied.join(', ')}` : 'The database is up to date.',
+      ]);
+  }
+
+  @Option(JSON_OPTION)
+  parseJson(): boolean {
+    return true;
   }
 }

@@ -7,7 +7,9 @@ import {
   QuestionSet,
 } from 'nest-commander';
 import { ROLES, Role } from '../../common';
-import { toAdminUserView } from '../user';
+import { UsageError } from '../../cli/exit-codes';
+import { JSON_OPTION, formatTable, printJson, printLines } from '../../cli/output';
+import { AdminUserView, toAdminUserView, User } from '../user';
 import { UsersService } from '../users.service';
 import { readPasswordFromStdin } from './read-password';
 
@@ -36,6 +38,37 @@ function parseRoles(value: string): Role[] {
 interface CreateOptions {
   username?: string;
   roles?: Role[];
+  json?: boolean;
+}
+
+interface JsonOption {
+  json?: boolean;
+}
+
+function userRows(users: AdminUserView[]): string[] {
+  return formatTable(
+    ['USERNAME', 'ROLES', 'STATUS', 'ID'],
+    users.map((user) => [
+      user.username,
+      user.roles.join(','),
+      user.disabled ? 'disabled' : 'active',
+      user.id,
+    ]),
+    'No users.',
+  );
+}
+
+/** Prints one user, as JSON or as the sentence `<verb> <username> (roles …)`. */
+function printUser(user: User, json: boolean | undefined, verb: string): void {
+  const view = toAdminUserView(user);
+  if (json) printJson(view);
+  else printLines([`${verb} ${view.username} (roles ${view.roles.join(', ')}; id ${view.id})`]);
+}
+
+async function userNamed(users: UsersService, username: string): Promise<User> {
+  const user = await users.findByUsername(username);
+  if (!user) throw new Error(`no user named "${username}"`);
+  return user;
 }
 
 /** The password never comes from argv (it would sit in shell history and `ps`). */
@@ -61,7 +94,7 @@ export class UsersCreateCommand extends CommandRunner {
       password,
       roles: options.roles,
     });
-    process.stdout.write(`${JSON.stringify(toAdminUserView(user))}\n`);
+    printUser(user, options.json, 'Created');
   }
 
   @Option({ flags: '-u, --username <username>', description: 'the username', required: true })
@@ -76,22 +109,35 @@ export class UsersCreateCommand extends CommandRunner {
   parseRoles(value: string): Role[] {
     return parseRoles(value);
   }
+
+  @Option(JSON_OPTION)
+  parseJson(): boolean {
+    return true;
+  }
 }
 
-@Command({ name: 'users:list', description: 'List users as JSON lines' })
+@Command({ name: 'users:list', description: 'List users (a table, or --json)' })
 export class UsersListCommand extends CommandRunner {
   constructor(private readonly users: UsersService) {
     super();
   }
 
-  async run(): Promise<void> {
+  async run(_params: string[], options: JsonOption = {}): Promise<void> {
+    const all: AdminUserView[] = [];
     let after: string | undefined;
     for (;;) {
       const page = await this.users.list(500, after);
-      for (const user of page) process.stdout.write(`${JSON.stringify(toAdminUserView(user))}\n`);
-      if (page.length < 500) return;
+      all.push(...page.map(toAdminUserView));
+      if (page.length < 500) break;
       after = page[page.length - 1].usernameNormalized;
     }
+    if (options.json) printJson({ items: all });
+    else printLines(userRows(all));
+  }
+
+  @Option(JSON_OPTION)
+  parseJson(): boolean {
+    return true;
   }
 }
 
@@ -105,17 +151,77 @@ export class UsersDisableCommand extends CommandRunner {
     super();
   }
 
-  async run([username]: string[]): Promise<void> {
-    const user = await this.users.findByUsername(username);
-    if (!user) throw new Error(`no user named "${username}"`);
-    await this.users.update(user.id, { disabled: true });
-    process.stdout.write(`disabled ${user.username}\n`);
+  async run([username]: string[], options: JsonOption = {}): Promise<void> {
+    const user = await userNamed(this.users, username);
+    printUser(await this.users.update(user.id, { disabled: true }), options.json, 'Disabled');
+  }
+
+  @Option(JSON_OPTION)
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+/** Same service call (and audit event) as `POST /users/{id}/unlock`. */
+@Command({
+  name: 'users:unlock',
+  description: 'Lift the login lockout of a user (as POST /users/{id}/unlock)',
+  arguments: '<username>',
+})
+export class UsersUnlockCommand extends CommandRunner {
+  constructor(private readonly users: UsersService) {
+    super();
+  }
+
+  async run([username]: string[], options: JsonOption = {}): Promise<void> {
+    const user = await userNamed(this.users, username);
+    await this.users.unlock(user.id);
+    if (options.json) printJson({ unlocked: toAdminUserView(user) });
+    else printLines([`Unlocked ${user.username}`]);
+  }
+
+  @Option(JSON_OPTION)
+  parseJson(): boolean {
+    return true;
+  }
+}
+
+/**
+ * Same service call (and audit event, and refusals such as LAST_ADMIN) as
+ * `PATCH /users/{id}` with `roles`.
+ */
+@Command({
+  name: 'users:roles',
+  description: `Replace the roles of a user (${ROLES.join(', ')}), as PATCH /users/{id}`,
+  arguments: '<username> <roles...>',
+})
+export class UsersRolesCommand extends CommandRunner {
+  constructor(private readonly users: UsersService) {
+    super();
+  }
+
+  async run([username, ...roles]: string[], options: JsonOption = {}): Promise<void> {
+    let wanted: Role[];
+    try {
+      wanted = parseRoles(roles.join(','));
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (wanted.length === 0) throw new UsageError('give at least one role');
+    const user = await userNamed(this.users, username);
+    printUser(await this.users.update(user.id, { roles: wanted }), options.json, 'Updated');
+  }
+
+  @Option(JSON_OPTION)
+  parseJson(): boolean {
+    return true;
   }
 }
 
 export const USERS_COMMANDS = [
-  PasswordQuestions,
   UsersCreateCommand,
   UsersListCommand,
   UsersDisableCommand,
+  UsersUnlockCommand,
+  UsersRolesCommand,
 ];

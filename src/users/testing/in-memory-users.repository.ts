@@ -1,5 +1,12 @@
 import type { User } from '../user';
-import { NewUser, UsernameTakenError, UserPatch, UsersRepository } from '../users.repository';
+import {
+  isEnabledAdminAfter,
+  LastAdminError,
+  NewUser,
+  UsernameTakenError,
+  UserPatch,
+  UsersRepository,
+} from '../users.repository';
 
 /** A hand-written fake of the user store for unit specs (and an example of a custom store). */
 export class InMemoryUsersRepository extends UsersRepository {
@@ -37,6 +44,12 @@ export class InMemoryUsersRepository extends UsersRepository {
   update(id: string, patch: UserPatch, now: number): Promise<User | undefined> {
     const user = this.users.get(id);
     if (!user) return Promise.resolve(undefined);
+    if (patch.keepAnEnabledAdmin) {
+      const admins = [...this.users.values()].filter((other) => isEnabledAdminAfter(other, {}));
+      if (admins.length === 1 && admins[0].id === id && !isEnabledAdminAfter(user, patch)) {
+        return Promise.reject(new LastAdminError());
+      }
+    }
     const at = new Date(now).toISOString();
     const updated: User = {
       ...user,

@@ -32,3 +32,14 @@ export const BUILT_IN_DETECTORS = [
   RefreshTokenReuseDetector,
   LockoutBurstDetector,
 ] as const;
+
+/** The helpers the built-in rules use, so a host's detector is as short as theirs. */
+export {
+  isFailedLogin,
+  isCredentialFailure,
+  isAccountFailure,
+  isUnknownUserFailure,
+  isSuccessfulLogin,
+  isLoginLockout,
+  Span,
+} from './login-events';

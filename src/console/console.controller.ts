@@ -1,0 +1,76 @@
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { notFound, Public } from '../common';
+import type { ConsoleFile } from './console-files';
+
+export const CONSOLE_FILES = Symbol('CONSOLE_FILES');
+
+/** Paths that belong to the API: an unknown one keeps the JSON 404, never the console's page. */
+const API_PREFIXES = ['/auth', '/users', '/audit', '/health', '/metrics', '/docs'];
+
+export function isApiPath(path: string): boolean {
+  return API_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+}
+
+/**
+ * The console's own paths. Named, not a catch-all: Nest registers routes module by module in
+ * an order a host does not control, and a catch-all registered early would shadow API routes
+ * (`GET /audit/blocks`). Any other unknown path keeps the API's JSON 404.
+ */
+const CONSOLE_ROUTES = [
+  '/',
+  '/login',
+  '/account',
+  '/account/{*rest}',
+  '/admin',
+  '/admin/{*rest}',
+  '/assets/{*file}',
+];
+
+/**
+ * The browser console (API.md "The web console"). A controller rather than static middleware,
+ * so the general rate limit (a guard) covers these files like every other path.
+ */
+@ApiExcludeController()
+@Public()
+@Controller()
+export class ConsoleController {
+  constructor(@Inject(CONSOLE_FILES) private readonly files: Map<string, ConsoleFile>) {}
+
+  // Express answers HEAD with the GET route (no body).
+  @Get(CONSOLE_ROUTES)
+  get(@Req() request: Request, @Res() response: Response): void {
+    this.serve(request, response);
+  }
+
+  private serve(request: Request, response: Response): void {
+    const path = request.path;
+    if (isApiPath(path)) throw notFound();
+    let file = this.files.get(path);
+    if (file === undefined) {
+      // A missing asset is a 404 (a stale tab must not get HTML as script); any other path is
+      // a route of the single-page app.
+      if (path.startsWith('/assets/') || /\.[a-z0-9]+$/i.test(path)) throw notFound();
+      file = this.files.get('/index.html');
+      if (file === undefined) throw notFound();
+    }
+    response.setHeader('Content-Type', file.type);
+    response.setHeader(
+      'Cache-Control',
+      file.immutable ? 'public, max-age=31536000, immutable' : 'no-store',
+    );
+    response.setHeader('Vary', 'Accept-Encoding');
+    response.setHeader('ETag', file.etag);
+    if (file.immutable && request.headers['if-none-match'] === file.etag) {
+      response.status(304).end();
+      return;
+    }
+    const gzip =
+      file.gzip !== undefined && /\bgzip\b/.test(request.headers['accept-encoding'] ?? '');
+    const body = gzip ? file.gzip! : file.body;
+    if (gzip) response.setHeader('Content-Encoding', 'gzip');
+    response.setHeader('Content-Length', String(body.length));
+    response.status(200).end(request.method === 'HEAD' ? undefined : body);
+  }
+}
