@@ -26,6 +26,8 @@ export async function renderOpenApi(): Promise<string> {
       DATABASE_URL: `sqlite:${join(dir, 'data', 'gatehouse.db')}`,
       AUDIT_LOG_DIR: join(dir, 'logs'),
       REPORT_DIR: join(dir, 'reports'),
+      // The console is static files, not part of the API document.
+      WEB_ENABLED: 'false',
       JWT_SECRET: randomBytes(32).toString('base64url'),
       AUDIT_SEAL_KEY: randomBytes(32).toString('base64url'),
     });

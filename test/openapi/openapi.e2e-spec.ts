@@ -118,6 +118,10 @@ const CONTRACT: Record<string, { route: string; errors: Record<number, string[]>
   listBlocks: { route: 'get /audit/blocks', errors: { 403: ['FORBIDDEN'] } },
   liftBlock: { route: 'delete /audit/blocks/{id}', errors: { 403: CSRF, 404: ['NOT_FOUND'] } },
   getIntegrity: { route: 'get /audit/integrity', errors: { 401: TOKEN, 403: ['FORBIDDEN'] } },
+  getAuditStats: {
+    route: 'get /audit/stats',
+    errors: { 400: ['VALIDATION_FAILED'], 401: TOKEN, 403: ['FORBIDDEN'] },
+  },
   health: { route: 'get /health', errors: {} },
   ready: { route: 'get /health/ready', errors: {} },
 };
