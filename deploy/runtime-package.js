@@ -7,8 +7,13 @@
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
+// The image runs Node 24, where better-sqlite3 12 aborts the process when the garbage collector
+// finalizes a statement (a known 12.x bug); the peer range allows 13, which fixes it and which
+// CI's Node 24 pass (.ci/node-lts) tests. The repository itself pins 12 for its Node 20 machine.
+const NODE_24_PINS = { 'better-sqlite3': '13.2.0' };
+
 function runtimePackage(pkg, tarball) {
-  const pinned = { ...pkg.dependencies, ...pkg.devDependencies };
+  const pinned = { ...pkg.dependencies, ...pkg.devDependencies, ...NODE_24_PINS };
   const dependencies = { [pkg.name]: `file:./${tarball.split('/').pop()}` };
   for (const [name, range] of Object.entries(pkg.peerDependencies ?? {})) {
     dependencies[name] = pinned[name] ?? range;
@@ -32,4 +37,4 @@ if (require.main === module) {
   process.stdout.write(`${JSON.stringify(runtimePackage(pkg, tarball), null, 2)}\n`);
 }
 
-module.exports = { runtimePackage };
+module.exports = { runtimePackage, NODE_24_PINS };
