@@ -88,7 +88,10 @@ describe('gatehouse users:disable of the last admin', () => {
     const refused = runCli(['users:disable', 'root'], env);
     expect(refused.status).toBe(1);
     expect(refused.stderr.trim()).toBe('gatehouse: This change would leave no enabled admin');
-    expect(runCli(['users:list'], env).stdout).toContain('"disabled":false');
+    const listed = JSON.parse(runCli(['users:list', '--json'], env).stdout) as {
+      items: { username: string; disabled: boolean }[];
+    };
+    expect(listed.items).toEqual([expect.objectContaining({ username: 'root', disabled: false })]);
     runCli(['users:create', '--username', 'deputy', '--roles', 'admin'], env, `${PASSWORD}\n`);
     expect(runCli(['users:disable', 'root'], env).status).toBe(0);
   }, 180_000);
