@@ -1,5 +1,5 @@
 import { ADMIN_PASSWORD, ADMIN_USERNAME, createTestApp, LoginResult, TestApp } from './support/app';
-import { EventScript, toAuditEvents } from './support/review-events';
+import { EventScript, storeReviewEvents } from './support/review-events';
 import type { ReviewRunView } from '../src/audit/review/review.view';
 
 /*
@@ -68,27 +68,7 @@ describe('the review cannot be used to lock a victim out (e2e)', () => {
     const script = new EventScript(new Date(Date.now() - 60_000).toISOString());
     for (let i = 0; i < 25; i += 1)
       script.fail('victim-b', `198.18.11.${i % 15}`, 'bad_password', 1);
-    await t.db
-      .insertInto('audit_events')
-      .values(
-        toAuditEvents(script.events).map((event) => ({
-          ts: event.ts,
-          type: event.type,
-          level: event.level,
-          outcome: event.outcome,
-          username: event.username ?? null,
-          user_id: null,
-          reason: event.reason ?? null,
-          ip: event.ip,
-          user_agent: event.userAgent,
-          request_id: event.requestId,
-          method: event.method,
-          path: event.path,
-          session_ref: null,
-          details: null,
-        })),
-      )
-      .execute();
+    await storeReviewEvents(t.db, script.events);
     const run = await review({ from: new Date(Date.parse(from) - 120_000).toISOString() });
     const finding = run.findings.find((f) => f.subject === 'victim-b');
     expect(finding).toMatchObject({ rule: 'distributed-attack', evidence: { failures: 25 } });

@@ -26,34 +26,12 @@ import { DatabaseModule, DB, KYSELY } from '../src/database';
 import { createTestApp, TestApp } from './support/app';
 import { createPostgresSchema, postgresUrl } from './support/database';
 import { ReviewClock } from '../src/audit/review/review.clock';
-import { benignDay, EventScript, toAuditEvents } from './support/review-events';
+import { benignDay, EventScript, storeReviewEvents } from './support/review-events';
 
 // Hooks boot a whole app; on a loaded two-core machine that can pass Jest's 5 s default.
 jest.setTimeout(60_000);
 
-async function store(db: Kysely<DB>, events: ReviewEvent[]): Promise<void> {
-  const rows = toAuditEvents(events).map((event) => ({
-    ts: event.ts,
-    type: event.type,
-    level: event.level,
-    outcome: event.outcome,
-    username: event.username ?? null,
-    user_id: null,
-    reason: event.reason ?? null,
-    ip: event.ip,
-    user_agent: event.userAgent,
-    request_id: event.requestId,
-    method: event.method,
-    path: event.path,
-    session_ref: null,
-    details: null,
-  }));
-  for (let i = 0; i < rows.length; i += 500)
-    await db
-      .insertInto('audit_events')
-      .values(rows.slice(i, i + 500))
-      .execute();
-}
+const store = storeReviewEvents;
 
 /** A detector a team adds by writing one class: every login from a `.onion`-looking IP. */
 @Injectable()

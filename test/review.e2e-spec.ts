@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, createTestApp, LoginResult, TestApp } from './support/app';
-import { EventScript, toAuditEvents } from './support/review-events';
+import { EventScript, storeReviewEvents, toAuditEvents } from './support/review-events';
 import { ReviewClock } from '../src/audit/review/review.clock';
 import { ReviewService } from '../src/audit/review/review.service';
 import type { ReviewRunView } from '../src/audit/review/review.view';
@@ -11,30 +11,7 @@ const PASSWORD = 'a long and unusual passphrase 77';
 // Hooks boot a whole app; on a loaded two-core machine that can pass Jest's 5 s default.
 jest.setTimeout(60_000);
 
-/** Stores synthetic events as real rows (ids come from the table, in order). */
-async function store(t: TestApp, events: ReviewEvent[]): Promise<void> {
-  const rows = toAuditEvents(events).map((event) => ({
-    ts: event.ts,
-    type: event.type,
-    level: event.level,
-    outcome: event.outcome,
-    username: event.username ?? null,
-    user_id: null,
-    reason: event.reason ?? null,
-    ip: event.ip,
-    user_agent: event.userAgent,
-    request_id: event.requestId,
-    method: event.method,
-    path: event.path,
-    session_ref: null,
-    details: null,
-  }));
-  for (let i = 0; i < rows.length; i += 500)
-    await t.db
-      .insertInto('audit_events')
-      .values(rows.slice(i, i + 500))
-      .execute();
-}
+const store = (t: TestApp, events: ReviewEvent[]) => storeReviewEvents(t.db, events);
 
 async function count(
   t: TestApp,

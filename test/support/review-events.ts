@@ -1,5 +1,7 @@
 import type { AuditEvent } from '../../src/audit/audit-event';
 import type { ReviewEvent } from '../../src/audit/review/review.types';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../src/database';
 
 export interface EventSpec {
   type: string;
@@ -154,4 +156,29 @@ export function benignDay(script: EventScript, users = 500, logins = 10_000, see
   // One user forgot the password: five failures, a pair lock, and no success today.
   for (let t = 0; t < 5; t += 1) script.fail('forgetful', '203.0.113.77', 'bad_password', 60_000);
   script.lock('forgetful', '203.0.113.77', 1000);
+}
+
+/** Stores synthetic events as real `audit_events` rows (ids come from the table, in order). */
+export async function storeReviewEvents(db: Kysely<DB>, events: ReviewEvent[]): Promise<void> {
+  const rows = toAuditEvents(events).map((event) => ({
+    ts: event.ts,
+    type: event.type,
+    level: event.level,
+    outcome: event.outcome,
+    username: event.username ?? null,
+    user_id: null,
+    reason: event.reason ?? null,
+    ip: event.ip,
+    user_agent: event.userAgent,
+    request_id: event.requestId,
+    method: event.method,
+    path: event.path,
+    session_ref: null,
+    details: null,
+  }));
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('audit_events')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
