@@ -1,6 +1,8 @@
 import type { Request } from 'express';
 import { AuthCookies } from '../auth-cookies';
 import type { AuthModuleOptions } from '../auth.options';
+import { JwtService } from '@nestjs/jwt';
+import { accessTokenJwtOptions } from '../tokens/access-token.jwt-options';
 import { AuthKeys } from '../tokens/auth-keys';
 import { TokenService } from '../tokens/token.service';
 import { CsrfService } from './csrf.service';
@@ -31,7 +33,8 @@ function request(
 }
 
 describe('CsrfService', () => {
-  const tokens = new TokenService(new AuthKeys(options.jwt.secret), options);
+  const keys = new AuthKeys(options.jwt.secret);
+  const tokens = new TokenService(new JwtService(accessTokenJwtOptions(keys, options)), keys, options);
   const csrf = new CsrfService(tokens, new AuthCookies(false), options);
 
   it.each([

@@ -1,5 +1,7 @@
 import type { AuditEventInput, AuditService } from '../../audit';
 import type { AuthModuleOptions } from '../auth.options';
+import { JwtService } from '@nestjs/jwt';
+import { accessTokenJwtOptions } from '../tokens/access-token.jwt-options';
 import { AuthKeys } from '../tokens/auth-keys';
 import { TokenService } from '../tokens/token.service';
 import { LocalRevocationNotifier } from './revocation-notifier';
@@ -106,7 +108,12 @@ describe('SessionService', () => {
     const audit = {
       record: (input: AuditEventInput) => Promise.resolve(recorded.push(input)),
     } as unknown as AuditService;
-    tokens = new TokenService(new AuthKeys(options.jwt.secret), options);
+    const keys = new AuthKeys(options.jwt.secret);
+    tokens = new TokenService(
+      new JwtService(accessTokenJwtOptions(keys, options)),
+      keys,
+      options,
+    );
     service = new SessionService(
       repository,
       new SessionStateCache(),

@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { AuthCookies } from '../auth-cookies';
 import { AUTH_MODULE_OPTIONS, SessionsConfigurableModule } from '../auth.module-definition';
 import type { AuthModuleOptions } from '../auth.options';
-import { AuthKeys } from '../tokens/auth-keys';
 import { TokenService } from '../tokens/token.service';
 import { RevocationNotifier } from './revocation-notifier';
 import { DEFAULT_SESSION_CACHE_SIZE, SessionStateCache } from './session-state.cache';
@@ -10,17 +9,12 @@ import { SessionService } from './session.service';
 import { KyselySessionsRepository, SessionsRepository } from './sessions.repository';
 
 /**
- * Sessions, tokens and cookies: the part of authentication that does not need the user store,
+ * Sessions, tokens (JwtService from `@nestjs/jwt` for the access token) and cookies: the part of authentication that does not need the user store,
  * so that the users module (lifecycle hooks) and the review (session revoker) can import it
  * without a cycle. Needs AuditService from its `imports`.
  */
 @Module({
   providers: [
-    {
-      provide: AuthKeys,
-      useFactory: (options: AuthModuleOptions) => new AuthKeys(options.jwt.secret),
-      inject: [AUTH_MODULE_OPTIONS],
-    },
     {
       provide: AuthCookies,
       useFactory: (options: AuthModuleOptions) => new AuthCookies(options.cookies.secure),
@@ -36,9 +30,8 @@ import { KyselySessionsRepository, SessionsRepository } from './sessions.reposit
     TokenService,
     SessionService,
   ],
+  // The options, AuthKeys and JwtService are exported by the definition (auth.module-definition).
   exports: [
-    AUTH_MODULE_OPTIONS,
-    AuthKeys,
     AuthCookies,
     TokenService,
     SessionService,

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { PassportStrategy } from '@nestjs/passport';
+import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
-import jwt, { type Jwt, type JwtPayload } from 'jsonwebtoken';
-import passport from 'passport';
-import { Strategy } from 'passport-jwt';
+import type { Jwt, JwtPayload } from 'jsonwebtoken';
 import { AuthenticatedUser, normalizeUsername, Role, ROLES } from '../../common';
 import { AuthCookies } from '../auth-cookies';
 import { tokenFailure } from '../auth.errors';
@@ -11,11 +9,9 @@ import { InjectAuthOptions } from '../auth.module-definition';
 import type { AuthModuleOptions } from '../auth.options';
 import type { SessionState } from '../sessions/session';
 import { SessionService } from '../sessions/session.service';
-import { ACCESS_TOKEN_ALGORITHM, ACCESS_TOKEN_TYPE } from './token.service';
-import { AuthKeys } from './auth-keys';
+import { ACCESS_TOKEN_TYPE } from './access-token.jwt-options';
 import { VerifiedTokenCache } from './verified-token.cache';
 
-export const JWT_STRATEGY = 'gatehouse-jwt';
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 
 /**
@@ -43,72 +39,71 @@ function isRoleList(value: unknown): value is Role[] {
 }
 
 /**
- * passport-jwt with the algorithm pinned to HS256 and the key given as a KeyObject
- * (RFC 8725 §3.1, §3.11). jsonwebtoken checks signature, `iss`, `aud` and `exp`; this
- * strategy adds what it does not: `typ: at+jwt` (RFC 9068 / RFC 8725 §3.11), a required
- * `exp`, an `iat` not in the future, the claim shapes, and the session's liveness.
+ * Turns a request's access token into its user, or throws one of the four 401s of API.md
+ * (`TOKEN_MISSING`, `TOKEN_EXPIRED`, `TOKEN_INVALID`, `SESSION_REVOKED`), in three explicit
+ * steps: read the token (cookie, or Bearer when enabled), verify it, check its claims and its
+ * session.
+ *
+ * Verification is `JwtService.verify` from `@nestjs/jwt`, configured once by SessionsModule
+ * (`accessTokenJwtOptions`): HS256 pinned, the key a KeyObject, `iss` and `aud` checked, `exp`
+ * checked when present. `validate()` adds what jsonwebtoken does not check: `typ: at+jwt`
+ * (RFC 9068, RFC 8725 §3.11), only known header members (RFC 7515 §4.1.11, RFC 8725 §3.10), a
+ * required `exp`, an `iat` not in the future, the claim shapes, and the session's liveness.
+ *
+ * Why not a passport strategy behind `@nestjs/passport`'s `AuthGuard`: passport reports a
+ * failure as an opaque `info` that the guard then has to map back to the four codes, and it
+ * drives the strategy through a per-request object whose `success`/`fail` callbacks had to be
+ * swapped to put the verified-token cache in front of the signature check. One awaited call
+ * that either returns the user or throws the exact 401 says the same with nothing hidden.
  */
 @Injectable()
-export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
-  constructor(
-    @InjectAuthOptions() options: AuthModuleOptions,
-    keys: AuthKeys,
-    cookies: AuthCookies,
-    private readonly sessions: SessionService,
-  ) {
-    const tokenFrom = accessTokenExtractor(cookies, options.jwt.allowBearer);
-    super({
-      jwtFromRequest: tokenFrom,
-      // A KeyObject, made once; @types/passport-jwt only lists string | Buffer, but
-      // passport-jwt hands it to jsonwebtoken.verify, which takes a KeyObject.
-      secretOrKey: keys.accessToken as unknown as Buffer,
-      algorithms: [ACCESS_TOKEN_ALGORITHM],
-      issuer: options.jwt.issuer,
-      audience: options.jwt.audience,
-      jsonWebTokenOptions: { complete: true },
-    });
-    this.tokenFrom = tokenFrom;
-  }
-
+export class JwtStrategy {
   private readonly tokenFrom: (request: Request) => string | null;
   private readonly verifiedTokens = new VerifiedTokenCache();
 
-  /**
-   * A token seen before skips jsonwebtoken (signature, alg, iss, aud were checked the first
-   * time; `exp` is checked by the cache) but still goes through `validate()`, so claims and
-   * session liveness (revocation) are checked on every request. `this` is the guard's
-   * per-request attempt object, whose success/error actions end the attempt.
-   */
-  override authenticate(request: Request, options?: unknown): void {
+  constructor(
+    @InjectAuthOptions() options: AuthModuleOptions,
+    cookies: AuthCookies,
+    private readonly jwt: JwtService,
+    private readonly sessions: SessionService,
+  ) {
+    this.tokenFrom = accessTokenExtractor(cookies, options.jwt.allowBearer);
+  }
+
+  /** The request's user; throws `tokenFailure(...)` (401) or a storage error (500). */
+  async authenticate(request: Request): Promise<AuthenticatedUser> {
     const token = this.tokenFrom(request);
-    const cached = token === null ? undefined : this.verifiedTokens.get(token);
-    if (cached !== undefined) {
-      this.validate(cached).then(
-        (user) => this.success(user),
-        (error: unknown) => this.error(error as Error),
-      );
-      return;
-    }
-    if (token !== null) {
-      const succeed = this.success.bind(this);
-      this.success = (user: AuthenticatedUser, info?: object) => {
-        const decoded = jwt.decode(token, { complete: true });
-        if (decoded !== null) this.verifiedTokens.remember(token, decoded);
-        succeed(user, info);
-      };
-    }
-    super.authenticate(request, options);
+    // An empty cookie counts as no token.
+    if (!token) throw tokenFailure('TOKEN_MISSING');
+    return this.validate(this.verify(token));
   }
 
   /**
-   * Registers the strategy on a passport instance of its own, not the process-wide one, so
-   * two applications in one process (tests, embedding) never swap each other's keys. The
-   * guard calls the strategy directly.
+   * Signature, algorithm, `iss`, `aud` and `exp`, through JwtService. A token that passed
+   * before is answered by the cache (the signature check is the largest cost of a protected
+   * request); the cache drops an entry at the token's `exp`, and `validate()` still runs on
+   * every request, so claims and revocation are never cached.
    */
-  getPassportInstance(): passport.PassportStatic {
-    return new passport.Passport() as passport.PassportStatic;
+  verify(token: string): Jwt {
+    const cached = this.verifiedTokens.get(token);
+    if (cached !== undefined) return cached;
+    let decoded: Jwt;
+    try {
+      decoded = this.jwt.verify<Jwt>(token, { complete: true });
+    } catch (error) {
+      // jsonwebtoken's own error names; anything else it throws (malformed, bad signature,
+      // wrong alg/iss/aud, not yet valid) is one TOKEN_INVALID.
+      throw tokenFailure(
+        error instanceof Error && error.name === 'TokenExpiredError'
+          ? 'TOKEN_EXPIRED'
+          : 'TOKEN_INVALID',
+      );
+    }
+    this.verifiedTokens.remember(token, decoded);
+    return decoded;
   }
 
+  /** The claims and the session of a token whose signature checked out. */
   async validate(decoded: Jwt): Promise<AuthenticatedUser> {
     if (
       decoded.header.typ !== ACCESS_TOKEN_TYPE ||

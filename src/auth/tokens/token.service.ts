@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import jwt from 'jsonwebtoken';
+import { JwtService } from '@nestjs/jwt';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Role } from '../../common';
 import { InjectAuthOptions } from '../auth.module-definition';
 import type { AuthModuleOptions } from '../auth.options';
 import { AuthKeys } from './auth-keys';
 
-export const ACCESS_TOKEN_TYPE = 'at+jwt';
-export const ACCESS_TOKEN_ALGORITHM = 'HS256';
 const REFRESH_TOKEN_FORMAT =
   /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{1,9})\.[A-Za-z0-9_-]{43}$/;
 
@@ -28,7 +26,8 @@ export interface IssuedAccessToken {
 
 /**
  * Makes the three tokens of a session:
- * - the access token, a JWT (RFC 9068 profile: `typ: at+jwt`, HS256 pinned);
+ * - the access token, a JWT (RFC 9068 profile: `typ: at+jwt`, HS256 pinned), signed by
+ *   `JwtService` with the options of `accessTokenJwtOptions`;
  * - the refresh token, `sid.generation.HMAC(refreshKey, sid.generation.salt)`: 256 bits that
  *   only the server can compute, stored as a SHA-256 hash, and recomputable from the row so a
  *   racing tab can be handed the current token again without storing it in clear;
@@ -37,6 +36,7 @@ export interface IssuedAccessToken {
 @Injectable()
 export class TokenService {
   constructor(
+    private readonly jwt: JwtService,
     private readonly keys: AuthKeys,
     @InjectAuthOptions() private readonly options: AuthModuleOptions,
   ) {}
@@ -45,24 +45,16 @@ export class TokenService {
     const secondsLeftInSession = Math.floor((subject.sessionExpiresAt - now) / 1000);
     const maxAge = Math.max(1, Math.min(this.options.jwt.accessTtl, secondsLeftInSession));
     const iat = Math.floor(now / 1000);
-    const token = jwt.sign(
-      {
-        sub: subject.userId,
-        sid: subject.sessionId,
-        username: subject.username,
-        roles: subject.roles,
-        iat,
-        exp: iat + maxAge,
-        jti: randomBytes(16).toString('base64url'),
-      },
-      this.keys.accessToken,
-      {
-        algorithm: ACCESS_TOKEN_ALGORITHM,
-        header: { alg: ACCESS_TOKEN_ALGORITHM, typ: ACCESS_TOKEN_TYPE },
-        issuer: this.options.jwt.issuer,
-        audience: this.options.jwt.audience,
-      },
-    );
+    // alg, typ, iss, aud and the key come from the module's signOptions.
+    const token = this.jwt.sign({
+      sub: subject.userId,
+      sid: subject.sessionId,
+      username: subject.username,
+      roles: subject.roles,
+      iat,
+      exp: iat + maxAge,
+      jti: randomBytes(16).toString('base64url'),
+    });
     return { token, maxAge };
   }
 
