@@ -12,6 +12,8 @@ export interface EventSpec {
   /** Milliseconds after the previous event (default 1000). */
   after?: number;
   path?: string;
+  /** Default `test-agent/1.0`. */
+  userAgent?: string;
 }
 
 /**
@@ -38,6 +40,7 @@ export class EventScript {
       username: spec.username,
       reason: spec.reason,
       ip: spec.ip,
+      userAgent: spec.userAgent ?? 'test-agent/1.0',
       method: 'POST',
       path: spec.path ?? '/auth/login',
     };
@@ -108,7 +111,7 @@ export function toAuditEvents(events: ReviewEvent[]): Omit<AuditEvent, 'id'>[] {
       level: event.outcome === 'failure' ? 'WARN' : 'INFO',
       outcome: event.outcome as AuditEvent['outcome'],
       ip: event.ip,
-      userAgent: 'test-agent/1.0',
+      userAgent: event.userAgent,
       requestId: `req-${event.id}`,
       method: event.method,
       path: event.path,

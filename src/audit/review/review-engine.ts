@@ -127,6 +127,7 @@ export function reviewEventFrom(value: unknown): ReviewEvent | undefined {
     username: typeof record.username === 'string' ? record.username : undefined,
     reason: typeof record.reason === 'string' ? record.reason : undefined,
     ip: text(record.ip),
+    userAgent: text(record.userAgent),
     method: text(record.method),
     path: text(record.path),
   };

@@ -56,6 +56,11 @@ export interface ReviewOptions {
   pageSize?: number;
 }
 
+/**
+ * The thresholds every review uses unless configured otherwise; the same defaults as the
+ * service's `REVIEW_*` settings (docs/configuration.md). A detector reads the configured ones
+ * from `DetectorContext.thresholds`.
+ */
 export const DEFAULT_REVIEW_THRESHOLDS: Required<ReviewThresholds> = {
   bruteForceFailures: 20,
   sprayingUsernames: 10,

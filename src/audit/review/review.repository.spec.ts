@@ -96,7 +96,15 @@ describeEachDialect('KyselyReviewRepository', (database) => {
   it('reads a window of events by id, with only the review columns', async () => {
     const script = new EventScript('2026-01-31T10:00:00.000Z');
     script.succeed('alice', '192.0.2.1');
-    script.fail('bob', '192.0.2.2', 'unknown_user', 3600_000);
+    script.add({
+      type: 'authn_login_fail',
+      outcome: 'failure',
+      username: 'bob',
+      reason: 'unknown_user',
+      ip: '192.0.2.2',
+      after: 3600_000,
+      userAgent: 'python-requests/2.32',
+    });
     script.succeed('carol', '192.0.2.3', 3600_000);
     for (const event of toAuditEvents(script.events)) await events.insert(event);
     const range = await repository.eventIdRange(
@@ -105,9 +113,9 @@ describeEachDialect('KyselyReviewRepository', (database) => {
     );
     expect(range).toBeDefined();
     const page = await repository.listEventsForReview(range!.firstId - 1, range!.lastId, 10);
-    expect(page.map((e) => [e.type, e.username, e.reason, e.ip])).toEqual([
-      ['authn_login_fail', 'bob', 'unknown_user', '192.0.2.2'],
-      ['authn_login_success', 'carol', undefined, '192.0.2.3'],
+    expect(page.map((e) => [e.type, e.username, e.reason, e.ip, e.userAgent])).toEqual([
+      ['authn_login_fail', 'bob', 'unknown_user', '192.0.2.2', 'python-requests/2.32'],
+      ['authn_login_success', 'carol', undefined, '192.0.2.3', 'test-agent/1.0'],
     ]);
     expect(page[0].time).toBe(Date.parse(page[0].ts));
     expect(
@@ -186,8 +194,8 @@ describeEachDialect('KyselyReviewRepository', (database) => {
     // The review's own pass: every event for the detectors, only those after the seal for the seal.
     const firstId = Number(rows[0].id);
     const combined = await repository.listEventsForReviewAndSeal(0, 1e12, 10, firstId);
-    expect(combined.events.map((e) => [e.id, e.username, e.type])).toEqual(
-      rows.map((row) => [Number(row.id), 'zoë', 'authn_login_success']),
+    expect(combined.events.map((e) => [e.id, e.username, e.type, e.userAgent])).toEqual(
+      rows.map((row) => [Number(row.id), 'zoë', 'authn_login_success', 'test-agent/1.0']),
     );
     expect(combined.sealed).toEqual({
       chunks: [`${canonical[1].text}\n`],

@@ -157,6 +157,7 @@ function reviewEventOf(v: EventValues): ReviewEvent {
     v[5] ?? undefined,
     v[7] ?? undefined,
     v[8],
+    v[9],
     v[11],
     v[12],
   );
@@ -339,7 +340,7 @@ export class KyselyReviewRepository extends ReviewRepository {
       // The positions of EVENT_COLUMNS, with NULL for the columns the review never reads.
       review: sqlite
         .prepare(
-          `select id, ts, type, NULL, outcome, username, NULL, reason, ip, NULL, NULL, method, path, NULL, NULL ${where}`,
+          `select id, ts, type, NULL, outcome, username, NULL, reason, ip, user_agent, NULL, method, path, NULL, NULL ${where}`,
         )
         .raw(true),
     };
@@ -524,7 +525,18 @@ export class KyselyReviewRepository extends ReviewRepository {
     // never trades the id range for the ts index and sorts a whole window per page.
     const rows = await this.db
       .selectFrom('audit_events')
-      .select(['id', 'ts', 'type', 'outcome', 'username', 'reason', 'ip', 'method', 'path'])
+      .select([
+        'id',
+        'ts',
+        'type',
+        'outcome',
+        'username',
+        'reason',
+        'ip',
+        'user_agent',
+        'method',
+        'path',
+      ])
       .where('id', '>', afterId)
       .where('id', '<=', throughId)
       .orderBy('id', 'asc')
@@ -540,6 +552,7 @@ export class KyselyReviewRepository extends ReviewRepository {
           row.username ?? undefined,
           row.reason ?? undefined,
           row.ip,
+          row.user_agent,
           row.method,
           row.path,
         ),

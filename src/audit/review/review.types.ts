@@ -14,6 +14,8 @@ export interface ReviewEvent {
   username?: string;
   reason?: string;
   ip: string;
+  /** The request's `User-Agent` as the audit event recorded it (`-` when there was none). */
+  userAgent: string;
   method: string;
   path: string;
 }
@@ -34,6 +36,7 @@ export class StoredReviewEvent implements ReviewEvent {
     readonly username: string | undefined,
     readonly reason: string | undefined,
     readonly ip: string,
+    readonly userAgent: string,
     readonly method: string,
     readonly path: string,
   ) {}

@@ -143,6 +143,7 @@ describe('review detectors', () => {
         username: `u${i}`,
         reason: 'unknown_user',
         ip: `ip${i}`,
+        userAgent: 'bot/1.0',
         method: 'POST',
         path: '/auth/login',
       });

@@ -33,7 +33,12 @@ export const BUILT_IN_DETECTORS = [
   LockoutBurstDetector,
 ] as const;
 
-/** The helpers the built-in rules use, so a host's detector is as short as theirs. */
+/**
+ * The helpers the built-in rules use, so a host's detector is as short as theirs: the event
+ * classifiers (`isFailedLogin`, …: which events count as evidence, refusals excluded), `Span`
+ * (first/last seen and up to 10 sample ids, what every finding reports) and `entry` (per-subject
+ * state). Thresholds and their defaults: `ReviewThresholds`, `DEFAULT_REVIEW_THRESHOLDS`.
+ */
 export {
   isFailedLogin,
   isCredentialFailure,
@@ -42,4 +47,5 @@ export {
   isSuccessfulLogin,
   isLoginLockout,
   Span,
+  entry,
 } from './login-events';

@@ -30,10 +30,12 @@ export function isAccountFailure(event: ReviewEvent): boolean {
   return isCredentialFailure(event) && event.username !== undefined;
 }
 
+/** A failed login for a username that does not exist (enumeration, stuffing with stale lists). */
 export function isUnknownUserFailure(event: ReviewEvent): boolean {
   return isFailedLogin(event) && event.reason === 'unknown_user';
 }
 
+/** A login that succeeded: `authn_login_success`, or `authn_login_successafterfail`. */
 export function isSuccessfulLogin(event: ReviewEvent): boolean {
   return event.outcome === 'success' && SUCCESS_TYPES.has(event.type);
 }
@@ -106,7 +108,10 @@ export class Span {
   }
 }
 
-/** Map get-or-create, kept tiny because it runs once per event per detector. */
+/**
+ * Map get-or-create, kept tiny because it runs once per event per detector: the per-subject
+ * state of a detector is `entry(bySubject, event.ip, () => new Span())`.
+ */
 export function entry<K, V>(map: Map<K, V>, key: K, create: () => V): V {
   let value = map.get(key);
   if (value === undefined) {
