@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { adminRoutesNotice } from '../common';
 import { PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
 import {
@@ -7,6 +9,7 @@ import {
   UsersModuleOptions,
 } from './users.module-definition';
 import { UsersBootstrapService } from './users-bootstrap.service';
+import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
 /**
@@ -14,6 +17,7 @@ import { UsersService } from './users.service';
  * default); `UsersModule.forRoot(options, { store: LdapUsers })`-style extras bind another.
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     {
       provide: PasswordHasher,
@@ -24,6 +28,7 @@ import { UsersService } from './users.service';
     PasswordPolicy,
     UsersService,
     UsersBootstrapService,
+    adminRoutesNotice('UsersModule', '/users', [UsersController]),
   ],
   exports: [UsersService, PasswordHasher, PasswordPolicy],
 })

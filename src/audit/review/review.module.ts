@@ -1,7 +1,7 @@
 import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { missingBinding } from '../../common';
+import { adminRoutesNotice, missingBinding } from '../../common';
 import { SessionRevoker } from '../session-revoker.port';
 import { AuditSealService } from './audit-seal.service';
 import { BUILT_IN_DETECTORS } from './detectors';
@@ -10,6 +10,7 @@ import { ReviewDetectorRegistry } from './review-detector.registry';
 import { ReviewMeasuresService } from './review-measures.service';
 import { ReviewClock } from './review.clock';
 import { KyselyReviewRepository, ReviewRepository } from './review.repository';
+import { ReviewController } from './review.controller';
 import { ReviewScheduler } from './review.scheduler';
 import { KyselySealsRepository, SealsRepository } from './seals.repository';
 import { ReviewService } from './review.service';
@@ -58,6 +59,9 @@ export class ReviewModule {
         OfflineReviewService,
         ReviewScheduler,
         revoker,
+        adminRoutesNotice('ReviewModule', '/audit/reviews, /audit/blocks and /audit/integrity', [
+          ReviewController,
+        ]),
         ...BUILT_IN_DETECTORS,
         ...(wiring.detectors ?? []),
       ],
