@@ -1,5 +1,5 @@
 import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import { Kysely, MigrationResultSet, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Pool, types as pgTypes } from 'pg';
@@ -132,12 +132,25 @@ async function migrationTableSchema(db: Kysely<DB>): Promise<string | undefined>
 }
 
 export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
-  const migrator = new Migrator({
+  const migrator = await migratorFor(db);
+  return applied(await migrator.migrateToLatest());
+}
+
+/** Migrates up to and including `name` (tests of a migration on an older schema use this). */
+export async function migrateUpTo(db: Kysely<DB>, name: string): Promise<string[]> {
+  const migrator = await migratorFor(db);
+  return applied(await migrator.migrateTo(name));
+}
+
+async function migratorFor(db: Kysely<DB>): Promise<Migrator> {
+  return new Migrator({
     db,
     provider: new StaticMigrationProvider(),
     migrationTableSchema: await migrationTableSchema(db),
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+function applied({ error, results }: MigrationResultSet): string[] {
   if (error) {
     const failed = results?.find((result) => result.status === 'Error');
     const message = error instanceof Error ? error.message : JSON.stringify(error);

@@ -1,0 +1,104 @@
+import { Kysely } from 'kysely';
+import { createPostgresSchema, postgresUrl } from '../../../test/support/database';
+import { migrateToLatest, migrateUpTo, openDatabase } from '../database.factory';
+import type { DB } from '../database.types';
+
+const NOW = 1_800_000_000_000;
+
+function session(id: string, userId: string, revoked = false) {
+  return {
+    id,
+    user_id: userId,
+    created_at: NOW,
+    last_seen_at: NOW + 1,
+    expires_at: NOW + 86_400_000,
+    refresh_expires_at: NOW + 3_600_000,
+    refresh_hash: `hash-${id}`,
+    refresh_generation: 3,
+    refresh_salt: `salt-${id}`,
+    previous_refresh_hash: revoked ? null : `previous-${id}`,
+    rotated_at: revoked ? null : NOW + 2,
+    revoked_at: revoked ? NOW + 5 : null,
+    revoked_reason: revoked ? 'logout' : null,
+    ip: '192.0.2.1',
+    user_agent: 'Mozilla/5.0',
+  };
+}
+
+function user(id: string) {
+  return {
+    id,
+    username: id,
+    username_normalized: id,
+    password_hash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA',
+    roles: '["user"]',
+    disabled: 0,
+    created_at: NOW,
+    updated_at: NOW,
+    password_changed_at: NOW,
+  };
+}
+
+const allSessions = (db: Kysely<DB>) =>
+  db.selectFrom('sessions').selectAll().orderBy('id').execute();
+
+const dialects = [
+  {
+    name: 'sqlite',
+    enabled: true,
+    open: () => Promise.resolve({ url: 'sqlite::memory:', drop: () => Promise.resolve() }),
+  },
+  { name: 'postgres', enabled: Boolean(postgresUrl), open: createPostgresSchema },
+];
+
+describe.each(dialects)(
+  'migration 0005 on an existing database [$name]',
+  ({ name, enabled, open }) => {
+    (enabled ? it : it.skip)(
+      enabled
+        ? 'keeps every session and then accepts sessions of users outside the users table'
+        : `skipped: TEST_POSTGRES_URL not set (${name})`,
+      async () => {
+        const target = await open();
+        const connection = openDatabase({ url: target.url, timeoutMs: 5000, poolSize: 1 });
+        const { db } = connection;
+        try {
+          expect((await migrateUpTo(db, '0004_review_window_advance')).at(-1)).toBe(
+            '0004_review_window_advance',
+          );
+          await db
+            .insertInto('users')
+            .values([user('u-1'), user('u-2')])
+            .execute();
+          await db
+            .insertInto('sessions')
+            .values([session('s-1', 'u-1'), session('s-2', 'u-1', true), session('s-3', 'u-2')])
+            .execute();
+          const before = await allSessions(db);
+          // Before 0005 the users foreign key refuses a host store's user.
+          await expect(
+            db.insertInto('sessions').values(session('s-ext', 'ldap:carol')).execute(),
+          ).rejects.toThrow(/foreign key/i);
+
+          expect(await migrateToLatest(db)).toContain('0005_sessions_without_users_fk');
+
+          expect(await allSessions(db)).toEqual(before);
+          await db.insertInto('sessions').values(session('s-ext', 'ldap:carol')).execute();
+          expect(
+            await db.selectFrom('sessions').select('user_id').where('id', '=', 's-ext').execute(),
+          ).toEqual([{ user_id: 'ldap:carol' }]);
+          // The rebuilt table keeps its unique refresh hash.
+          await expect(
+            db
+              .insertInto('sessions')
+              .values({ ...session('s-dup', 'u-2'), refresh_hash: 'hash-s-1' })
+              .execute(),
+          ).rejects.toThrow(/unique/i);
+        } finally {
+          await connection.close();
+          await target.drop();
+        }
+      },
+    );
+  },
+);
