@@ -59,6 +59,7 @@ describe('admin routes at boot', () => {
       .compile();
     const app = moduleRef.createNestApplication();
     await app.init();
+    const server = app.getHttpServer() as Parameters<typeof request>[0];
     try {
       const notices = logger.lines.filter((line) => line.includes('not mounted'));
       expect(notices).toEqual([
@@ -70,8 +71,8 @@ describe('admin routes at boot', () => {
         ),
       ]);
       // Absent, as the line says: not open.
-      await request(app.getHttpServer()).post('/audit/reviews').send({}).expect(404);
-      await request(app.getHttpServer()).get('/audit/events').expect(404);
+      await request(server).post('/audit/reviews').send({}).expect(404);
+      await request(server).get('/audit/events').expect(404);
     } finally {
       await app.close();
     }
@@ -102,7 +103,9 @@ describe('admin routes at boot', () => {
       expect(logger.lines).toContain(
         '[Gatehouse] Admin routes /users and /audit mounted behind AuthGuard (role checks per route)',
       );
-      await request(app.getHttpServer()).get('/audit/events').expect(401);
+      await request(app.getHttpServer() as Parameters<typeof request>[0])
+        .get('/audit/events')
+        .expect(401);
     } finally {
       await app.close();
     }

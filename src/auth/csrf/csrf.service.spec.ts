@@ -34,7 +34,11 @@ function request(
 
 describe('CsrfService', () => {
   const keys = new AuthKeys(options.jwt.secret);
-  const tokens = new TokenService(new JwtService(accessTokenJwtOptions(keys, options)), keys, options);
+  const tokens = new TokenService(
+    new JwtService(accessTokenJwtOptions(keys, options)),
+    keys,
+    options,
+  );
   const csrf = new CsrfService(tokens, new AuthCookies(false), options);
 
   it.each([

@@ -109,11 +109,7 @@ describe('SessionService', () => {
       record: (input: AuditEventInput) => Promise.resolve(recorded.push(input)),
     } as unknown as AuditService;
     const keys = new AuthKeys(options.jwt.secret);
-    tokens = new TokenService(
-      new JwtService(accessTokenJwtOptions(keys, options)),
-      keys,
-      options,
-    );
+    tokens = new TokenService(new JwtService(accessTokenJwtOptions(keys, options)), keys, options);
     service = new SessionService(
       repository,
       new SessionStateCache(),

@@ -31,11 +31,6 @@ import { KyselySessionsRepository, SessionsRepository } from './sessions.reposit
     SessionService,
   ],
   // The options, AuthKeys and JwtService are exported by the definition (auth.module-definition).
-  exports: [
-    AuthCookies,
-    TokenService,
-    SessionService,
-    RevocationNotifier,
-  ],
+  exports: [AuthCookies, TokenService, SessionService, RevocationNotifier],
 })
 export class SessionsModule extends SessionsConfigurableModule {}

@@ -83,11 +83,11 @@ describe('JwtService from @nestjs/jwt, as GatehouseModule configures it', () => 
       algorithm: 'HS512',
       header: { alg: 'HS512', typ: 'at+jwt' },
     });
-    expect(() => jwt.verify(hs512)).toThrow(/invalid algorithm/);
-    expect(() => jwt.verify(jwt.sign(claims, { issuer: 'someone-else' }))).toThrow(
+    expect(() => jwt.verify<Jwt>(hs512)).toThrow(/invalid algorithm/);
+    expect(() => jwt.verify<Jwt>(jwt.sign(claims, { issuer: 'someone-else' }))).toThrow(
       /jwt issuer invalid/,
     );
-    expect(() => jwt.verify(jwt.sign(claims, { audience: 'another-api' }))).toThrow(
+    expect(() => jwt.verify<Jwt>(jwt.sign(claims, { audience: 'another-api' }))).toThrow(
       /jwt audience invalid/,
     );
   });

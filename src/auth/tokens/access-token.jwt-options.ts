@@ -17,7 +17,10 @@ export const ACCESS_TOKEN_ALGORITHM = 'HS256';
  * - `complete: true`: verification returns the header too, so `typ` and the other header
  *   members can be checked.
  */
-export function accessTokenJwtOptions(keys: AuthKeys, options: AuthModuleOptions): JwtModuleOptions {
+export function accessTokenJwtOptions(
+  keys: AuthKeys,
+  options: AuthModuleOptions,
+): JwtModuleOptions {
   return {
     secret: keys.accessToken,
     signOptions: {
