@@ -99,6 +99,8 @@ describe.each(dialects)(
           await target.drop();
         }
       },
+      // Two full migration runs; on a loaded two-core machine that can pass Jest's 5 s default.
+      30_000,
     );
   },
 );
