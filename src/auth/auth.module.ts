@@ -30,7 +30,7 @@ export interface AuthModuleWiring {
 }
 
 /**
- * Cookie login, the passport-jwt strategy, CSRF, the login audit and the guard (closed by
+ * Cookie login, the cookie JwtStrategy, CSRF, the login audit and the guard (closed by
  * default). It provides ErrorResponseHook (the login audit of refusals before the handler).
  * Exports AuthGuard and what it needs, so a host module can apply it per controller.
  */

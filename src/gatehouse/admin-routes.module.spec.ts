@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { AuditModule, SessionRevoker } from '../audit';
 import { ReviewModule } from '../audit/review';
-import { loadAppConfig } from '../config';
-import { gatehouseOptionsFrom } from '../core.modules';
+import { testGatehouseOptions } from '../../test/support/gatehouse-options';
 import { DatabaseModule } from '../database';
 import { GatehouseModule } from './gatehouse.module';
 
@@ -80,19 +79,8 @@ describe('admin routes at boot', () => {
 
   it('says they are mounted behind the guard, and nothing else, with GatehouseModule', async () => {
     const logger = new CapturingLogger();
-    const config = loadAppConfig({
-      NODE_ENV: 'test',
-      DATA_DIR: dir,
-      DATABASE_URL: 'sqlite::memory:',
-      AUDIT_LOG_DIR: join(dir, 'audit'),
-      REPORT_DIR: join(dir, 'reports'),
-      JWT_SECRET: randomBytes(48).toString('base64url'),
-      AUDIT_SEAL_KEY: KEY,
-      ARGON2_MEMORY_KIB: '19456',
-      ARGON2_ITERATIONS: '2',
-    });
     const moduleRef = await Test.createTestingModule({
-      imports: [GatehouseModule.forRoot(gatehouseOptionsFrom(config, 'cli'))],
+      imports: [GatehouseModule.forRoot(testGatehouseOptions(dir))],
     })
       .setLogger(logger)
       .compile();

@@ -12,29 +12,17 @@ import { ReviewService } from '../audit/review/review.service';
 import type { DetectorPass, ReviewDetectorRule } from '../audit/review/review.types';
 import { AuthGuard, SessionService } from '../auth';
 import { MissingBindingError } from '../common';
-import { loadAppConfig } from '../config';
-import { gatehouseOptionsFrom } from '../core.modules';
 import { DatabaseModule } from '../database';
 import { UsersModule, UsersRepository, UsersService } from '../users';
 import { InMemoryUsersRepository } from '../users/testing/in-memory-users.repository';
+import { testGatehouseOptions } from '../../test/support/gatehouse-options';
 import { GatehouseModule } from './gatehouse.module';
 import type { GatehouseModuleOptions } from './gatehouse.options';
 
 const KEY = randomBytes(48).toString('base64url');
 
 function options(dir: string): GatehouseModuleOptions {
-  const config = loadAppConfig({
-    NODE_ENV: 'test',
-    DATA_DIR: dir,
-    DATABASE_URL: 'sqlite::memory:',
-    AUDIT_LOG_DIR: join(dir, 'audit'),
-    REPORT_DIR: join(dir, 'reports'),
-    JWT_SECRET: randomBytes(48).toString('base64url'),
-    AUDIT_SEAL_KEY: KEY,
-    ARGON2_MEMORY_KIB: '19456',
-    ARGON2_ITERATIONS: '2',
-  });
-  return gatehouseOptionsFrom(config, 'cli');
+  return testGatehouseOptions(dir, { AUDIT_SEAL_KEY: KEY });
 }
 
 /** A host's detector: one finding whatever the events, so the test sees it ran. */

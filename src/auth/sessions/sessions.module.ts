@@ -9,9 +9,10 @@ import { SessionService } from './session.service';
 import { KyselySessionsRepository, SessionsRepository } from './sessions.repository';
 
 /**
- * Sessions, tokens (JwtService from `@nestjs/jwt` for the access token) and cookies: the part of authentication that does not need the user store,
- * so that the users module (lifecycle hooks) and the review (session revoker) can import it
- * without a cycle. Needs AuditService from its `imports`.
+ * Sessions, tokens (the access token through `JwtService` of `@nestjs/jwt`) and cookies: the
+ * part of authentication that does not need the user store, so that the users module
+ * (lifecycle hooks) and the review (session revoker) can import it without a cycle. Needs
+ * AuditService from its `imports`.
  */
 @Module({
   providers: [

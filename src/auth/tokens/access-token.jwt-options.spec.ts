@@ -2,12 +2,11 @@ import { Injectable, Module } from '@nestjs/common';
 import { JwtModuleOptions, JwtService } from '@nestjs/jwt';
 import { Test, TestingModule } from '@nestjs/testing';
 import type { Jwt } from 'jsonwebtoken';
-import { KeyObject, randomBytes } from 'node:crypto';
+import { KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadAppConfig } from '../../config';
-import { gatehouseOptionsFrom } from '../../core.modules';
+import { testGatehouseOptions } from '../../../test/support/gatehouse-options';
 import { GatehouseModule } from '../../gatehouse';
 import { TokenService } from './token.service';
 
@@ -23,20 +22,11 @@ describe('JwtService from @nestjs/jwt, as GatehouseModule configures it', () => 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-jwt-'));
-    const config = loadAppConfig({
-      NODE_ENV: 'test',
-      DATA_DIR: dir,
-      DATABASE_URL: 'sqlite::memory:',
-      AUDIT_LOG_DIR: join(dir, 'audit'),
-      REPORT_DIR: join(dir, 'reports'),
-      JWT_SECRET: randomBytes(48).toString('base64url'),
-      AUDIT_SEAL_KEY: randomBytes(48).toString('base64url'),
+    const options = testGatehouseOptions(dir, {
       JWT_ISSUER: 'issuer-under-test',
       JWT_AUDIENCE: 'audience-under-test',
-      ARGON2_MEMORY_KIB: '19456',
-      ARGON2_ITERATIONS: '2',
     });
-    const gatehouse = GatehouseModule.forRoot(gatehouseOptionsFrom(config, 'cli'));
+    const gatehouse = GatehouseModule.forRoot(options);
     @Module({ imports: [gatehouse], providers: [HostTokenReader] })
     class HostModule {}
     moduleRef = await Test.createTestingModule({ imports: [HostModule] }).compile();
