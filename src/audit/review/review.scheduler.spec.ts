@@ -14,10 +14,10 @@ class FakeReviews {
   }
 }
 
-function scheduler(review: AuditModuleOptions['review']) {
+function scheduler(review?: Partial<NonNullable<AuditModuleOptions['review']>>) {
   const registry = new SchedulerRegistry();
   const reviews = new FakeReviews();
-  const options = { review } as AuditModuleOptions;
+  const options = { review } as unknown as AuditModuleOptions;
   const instance = new ReviewScheduler(reviews as unknown as ReviewService, registry, options);
   instance.onApplicationBootstrap();
   const job = registry.getCronJob(REVIEW_JOB_NAME);
