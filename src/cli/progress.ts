@@ -8,9 +8,9 @@ export interface Progress {
    * Work done so far (not an increment); `total` when it is known only once the command has
    * started (after a COUNT), `step` names the part under way (a migration).
    */
-  update(done: number, more?: { total?: number; step?: string }): void;
-  /** Draws the last state and ends the bar; safe to call twice. */
-  stop(): void;
+  readonly update: (done: number, more?: { total?: number; step?: string }) => void;
+  /** Draws the last state and ends the bar; safe to call twice, and to pass as a callback. */
+  readonly stop: () => void;
 }
 
 export interface ProgressOptions {
@@ -180,13 +180,13 @@ function trackProgress(initialTotal: number | undefined, display: ProgressDispla
   };
   show();
   return {
-    update(value, more = {}) {
+    update: (value, more = {}) => {
       done = value;
       if ('step' in more) step = more.step;
       if (more.total !== undefined) total = Math.max(more.total, value);
       show();
     },
-    stop() {
+    stop: () => {
       if (stopped) return;
       stopped = true;
       if (started) display.stop();
