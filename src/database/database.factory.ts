@@ -131,15 +131,45 @@ async function migrationTableSchema(db: Kysely<DB>): Promise<string | undefined>
   return result.rows[0]?.schema;
 }
 
-export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
+export interface MigrationProgress {
+  applied: number;
+  /** Migrations pending when the command started. */
+  total: number;
+  /** The migration under way; absent once all are applied. */
+  running?: string;
+}
+
+/**
+ * Applies the pending migrations. With `onProgress` (`gatehouse db:migrate`), one at a time,
+ * so the bar can say which one runs: a migration over a large table (0006 fills its rollup
+ * from every event) is one statement, so the unit of progress is the migration.
+ */
+export async function migrateToLatest(
+  db: Kysely<DB>,
+  onProgress?: (progress: MigrationProgress) => void,
+): Promise<string[]> {
   const migrator = await migratorFor(db);
-  return applied(await migrator.migrateToLatest());
+  if (!onProgress) return migrationNames(await migrator.migrateToLatest());
+  const pending = (await migrator.getMigrations())
+    .filter((migration) => migration.executedAt === undefined)
+    .map((migration) => migration.name);
+  const applied: string[] = [];
+  for (;;) {
+    onProgress({
+      applied: applied.length,
+      total: pending.length,
+      running: pending[applied.length],
+    });
+    const step = migrationNames(await migrator.migrateUp());
+    if (step.length === 0) return applied;
+    applied.push(...step);
+  }
 }
 
 /** Migrates up to and including `name` (tests of a migration on an older schema use this). */
 export async function migrateUpTo(db: Kysely<DB>, name: string): Promise<string[]> {
   const migrator = await migratorFor(db);
-  return applied(await migrator.migrateTo(name));
+  return migrationNames(await migrator.migrateTo(name));
 }
 
 async function migratorFor(db: Kysely<DB>): Promise<Migrator> {
@@ -150,7 +180,7 @@ async function migratorFor(db: Kysely<DB>): Promise<Migrator> {
   });
 }
 
-function applied({ error, results }: MigrationResultSet): string[] {
+function migrationNames({ error, results }: MigrationResultSet): string[] {
   if (error) {
     const failed = results?.find((result) => result.status === 'Error');
     const message = error instanceof Error ? error.message : JSON.stringify(error);
