@@ -1,4 +1,4 @@
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { createPostgresSchema, postgresUrl } from '../../../test/support/database';
 import { migrateToLatest, migrateUpTo, openDatabase } from '../database.factory';
 import type { DB } from '../database.types';
@@ -37,6 +37,22 @@ function user(id: string) {
     updated_at: NOW,
     password_changed_at: NOW,
   };
+}
+
+/** The tables the `sessions` foreign keys point at, read from the schema itself. */
+async function sessionsReferences(db: Kysely<DB>, dialect: string): Promise<string[]> {
+  const { rows } =
+    dialect === 'sqlite'
+      ? await sql<{
+          target: string;
+        }>`select "table" as target from pragma_foreign_key_list('sessions')`.execute(db)
+      : await sql<{ target: string }>`select ccu.table_name as target
+          from information_schema.table_constraints tc
+          join information_schema.constraint_column_usage ccu
+            on ccu.constraint_name = tc.constraint_name and ccu.table_schema = tc.table_schema
+          where tc.table_name = 'sessions' and tc.constraint_type = 'FOREIGN KEY'
+            and tc.table_schema = current_schema()`.execute(db);
+  return rows.map((row) => row.target);
 }
 
 const allSessions = (db: Kysely<DB>) =>
@@ -82,6 +98,7 @@ describe.each(dialects)(
 
           expect(await migrateToLatest(db)).toContain('0005_sessions_without_users_fk');
 
+          expect(await sessionsReferences(db, name)).toEqual([]);
           expect(await allSessions(db)).toEqual(before);
           await db.insertInto('sessions').values(session('s-ext', 'ldap:carol')).execute();
           expect(
