@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { RateLimitModule } from './auth/throttle';
-import { APP_CONFIG, AppConfig } from './config';
+import type { AppConfig } from './config';
 import { ConsoleModule } from './console';
 import { gatehouseFromConfig } from './core.modules';
 import { HealthModule } from './health/health.module';
@@ -32,8 +32,6 @@ export class AppModule {
         // Last: its catch-all route serves the console's pages for what no API route matched.
         ...(config.web.enabled ? [ConsoleModule.forRoot()] : []),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
     };
   }
 }

@@ -3,7 +3,7 @@ import { CommandRunner } from 'nest-commander';
 import { BLOCKS_COMMANDS } from './audit/blocks/blocks.commands';
 import { AUDIT_COMMANDS } from './audit/audit.commands';
 import { REVIEW_COMMANDS } from './audit/review/review.commands';
-import { APP_CONFIG, AppConfig } from './config';
+import type { AppConfig } from './config';
 import { gatehouseFromConfig } from './core.modules';
 import { MigrateCommand } from './database/cli/migrate.command';
 import { sharedStateBindings } from './redis';
@@ -26,8 +26,7 @@ export class CliModule {
     return {
       module: CliModule,
       imports: [...shared.imports, gatehouseFromConfig(config, shared, 'cli', options)],
-      providers: [{ provide: APP_CONFIG, useValue: config }, PasswordQuestions, ...CLI_COMMANDS],
-      exports: [APP_CONFIG],
+      providers: [PasswordQuestions, ...CLI_COMMANDS],
     };
   }
 }

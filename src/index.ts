@@ -9,8 +9,6 @@ export {
   ConfigError,
   parseDurationSeconds,
   generatedSecretWarnings,
-  APP_CONFIG,
-  InjectAppConfig,
 } from './config';
 export type { AppConfig } from './config';
 export * from './database';

@@ -245,10 +245,6 @@ export abstract class ReviewRepository {
     exceptRunId: string,
   ): Promise<string | undefined>;
   /**
-   * Events `afterId < id <= throughId`, oldest first, each as its canonical JSON text (the
-   * line of the JSON-lines file): the input of a seal.
-   */
-  /**
    * Both at once, for a review that also seals: the review fields of each event, and the
    * canonical lines of those with `id > sealAfterId` as one batch.
    */
@@ -258,6 +254,10 @@ export abstract class ReviewRepository {
     limit: number,
     sealAfterId: number,
   ): Promise<{ events: ReviewEvent[]; sealed: CanonicalBatch }>;
+  /**
+   * Events `afterId < id <= throughId`, oldest first, each as its canonical JSON text (the
+   * line of the JSON-lines file): the input of a seal.
+   */
   abstract listCanonicalEvents(
     afterId: number,
     throughId: number,
