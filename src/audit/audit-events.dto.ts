@@ -11,14 +11,17 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { isIPv4 } from 'node:net';
-import { canonicalIp, IsIsoTime, IsQueryInt, isoTimeToUtc } from '../common';
 import {
   AUDIT_EVENT_TYPES,
   AUDIT_OUTCOMES,
-  type AuditEvent,
   type AuditEventType,
   type AuditOutcome,
-} from './audit-event';
+  canonicalIp,
+  IsIsoTime,
+  IsQueryInt,
+  isoTimeToUtc,
+} from '../common';
+import type { AuditEvent } from './audit-event';
 import type { AuditEventFilter } from './audit.repository';
 
 export const AUDIT_EVENTS_DEFAULT_LIMIT = 50;

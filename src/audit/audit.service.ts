@@ -13,7 +13,8 @@ import {
   publishAuditWrite,
   systemContext,
 } from '../common';
-import type { AuditEvent, AuditEventInput, AuditLevel } from './audit-event';
+import type { AuditLevel } from '../common';
+import type { AuditEvent, AuditEventInput } from './audit-event';
 import { sanitizeAuditEvent } from './audit-event.sanitizer';
 import { AuditEventFilter, AuditRepository } from './audit.repository';
 import { AuditFileSink } from './audit-file.sink';

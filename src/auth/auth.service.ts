@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { BlocksService } from '../audit';
-import { ApiError, AuthenticatedUser } from '../common';
+import { ApiError, AuthenticatedUser, LoginFailureReason } from '../common';
 import {
   CredentialCheck,
   HashQueueFullError,
@@ -84,7 +84,7 @@ export class AuthService implements OnApplicationBootstrap {
     const usernameNormalized = normalizeUsername(username);
     const block = await this.blocks.findActiveForLogin(client.ip, usernameNormalized);
     if (block) {
-      const reason = block.kind === 'ip' ? 'ip_blocked' : 'locked';
+      const reason = block.kind === 'ip' ? LoginFailureReason.IpBlocked : LoginFailureReason.Locked;
       await this.recordLoginFailure(usernameNormalized, reason, undefined, { blockId: block.id });
       throw tooManyAttempts((Date.parse(block.expiresAt) - Date.now()) / 1000);
     }
@@ -335,7 +335,7 @@ export class AuthService implements OnApplicationBootstrap {
         username: user.usernameNormalized,
         userId: user.id,
         sessionId: user.sessionId,
-        reason: 'busy',
+        reason: LoginFailureReason.Busy,
       });
       throw loginBusy(LOGIN_BUSY_RETRY_AFTER_SECONDS);
     }
@@ -369,7 +369,7 @@ export class AuthService implements OnApplicationBootstrap {
 
   /** `503 LOGIN_BUSY`: audited with reason `busy`, counted as no failure. */
   private async loginBusy(usernameNormalized: string): Promise<never> {
-    await this.recordLoginFailure(usernameNormalized, 'busy', undefined, {
+    await this.recordLoginFailure(usernameNormalized, LoginFailureReason.Busy, undefined, {
       retryAfterSeconds: LOGIN_BUSY_RETRY_AFTER_SECONDS,
     });
     throw loginBusy(LOGIN_BUSY_RETRY_AFTER_SECONDS);
@@ -377,7 +377,7 @@ export class AuthService implements OnApplicationBootstrap {
 
   private async recordLoginFailure(
     usernameNormalized: string,
-    reason: string,
+    reason: LoginFailureReason,
     userId?: string,
     details?: Record<string, unknown>,
   ): Promise<void> {

@@ -29,3 +29,15 @@ export { gatehouseValidationPipe, requestContextMiddleware } from './gatehouse-h
 export { canonicalForwardedIp, canonicalIp, resolveClientIp } from './client-address';
 export type { ClientAddressSource, ClientIpResolution } from './client-address';
 export { IsIsoTime, IsQueryInt, isoTimeToUtc } from './query-values';
+export {
+  AUDIT_EVENT_TYPES,
+  AUDIT_LEVELS,
+  AUDIT_OUTCOMES,
+  AuditEventType,
+  AuditLevel,
+  AuditOutcome,
+  LOGIN_EVENT_TYPES,
+  LOGIN_FAILURE_REASONS,
+  LoginFailureReason,
+  ReviewRuleId,
+} from './audit-vocabulary';

@@ -10,6 +10,7 @@ import {
   ReviewFindingsTable,
   ReviewRunsTable,
 } from '../../database';
+import { AuditEventType } from '../../common';
 import { StoredReviewEvent } from './review.types';
 import type { Finding, ReviewEvent, ReviewWindow } from './review.types';
 
@@ -190,7 +191,7 @@ function valuesOfRow(row: Selectable<AuditEventsTable>): EventValues {
  */
 const REVIEW_LOCK_CLASS = 0x6761_7465; // "gate"
 
-const SUCCESS_TYPES = ['authn_login_success', 'authn_login_successafterfail'];
+const SUCCESS_TYPES = [AuditEventType.LoginSuccess, AuditEventType.LoginSuccessAfterFail];
 
 /**
  * All I/O of the nightly review: the run ledger, findings, and its reads of events (the seal

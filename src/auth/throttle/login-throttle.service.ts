@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { LoginFailureReason } from '../../common';
 import {
   InjectLoginThrottleOptions,
   LoginThrottleOptions,
@@ -20,7 +21,7 @@ import {
  * - `ip_blocked`: the IP is blocked for every username.
  * They are also the audit `reason` values of API.md.
  */
-export type LoginRefusalReason = 'locked' | 'ip_blocked' | 'throttled';
+export type LoginRefusalReason = Extract<LoginFailureReason, 'locked' | 'ip_blocked' | 'throttled'>;
 
 export type LoginThrottleDecision =
   { allowed: true } | { allowed: false; retryAfterSeconds: number; reason: LoginRefusalReason };

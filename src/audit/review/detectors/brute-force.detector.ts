@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
 import type {
   DetectorContext,
@@ -29,7 +30,7 @@ interface AccountState {
 @Injectable()
 @ReviewDetector()
 export class BruteForceDetector implements ReviewDetectorRule {
-  readonly rule = 'brute-force';
+  readonly rule = ReviewRuleId.BruteForce;
   readonly description = 'Many failed logins on one account from a few IPs';
 
   start({ thresholds, history, window }: DetectorContext): DetectorPass {
@@ -90,7 +91,7 @@ export class BruteForceDetector implements ReviewDetectorRule {
             (ip) => !isOwnerIp(username, ip) && !before.get(username)?.has(ip),
           );
           findings.push({
-            rule: 'brute-force',
+            rule: ReviewRuleId.BruteForce,
             severity: 'high',
             subjectKind: 'username',
             subject: username,

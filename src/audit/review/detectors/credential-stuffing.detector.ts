@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ReviewRuleId } from '../../../common';
 import { DistinctCounter, HyperLogLog } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
 import type {
@@ -33,7 +34,7 @@ export const STUFFING_TRACKED_IPS = 100_000;
 @Injectable()
 @ReviewDetector()
 export class CredentialStuffingDetector implements ReviewDetectorRule {
-  readonly rule = 'credential-stuffing';
+  readonly rule = ReviewRuleId.CredentialStuffing;
   readonly description = 'Many IPs, each trying a few accounts, failing across many usernames';
 
   start({ thresholds }: DetectorContext): DetectorPass {
@@ -92,7 +93,7 @@ export class CredentialStuffingDetector implements ReviewDetectorRule {
           return [];
         return [
           {
-            rule: 'credential-stuffing',
+            rule: ReviewRuleId.CredentialStuffing,
             severity: 'critical',
             subjectKind: 'campaign',
             subject: `stuffing:${span.firstSeen}`,

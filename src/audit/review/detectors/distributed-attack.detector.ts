@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ReviewRuleId } from '../../../common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
 import type {
@@ -26,7 +27,7 @@ interface AccountState {
 @Injectable()
 @ReviewDetector()
 export class DistributedAttackDetector implements ReviewDetectorRule {
-  readonly rule = 'distributed-attack';
+  readonly rule = ReviewRuleId.DistributedAttack;
   readonly description = 'Failed logins on one account from many IPs';
 
   start({ thresholds }: DetectorContext): DetectorPass {
@@ -52,7 +53,7 @@ export class DistributedAttackDetector implements ReviewDetectorRule {
           )
             continue;
           findings.push({
-            rule: 'distributed-attack',
+            rule: ReviewRuleId.DistributedAttack,
             severity: 'high',
             subjectKind: 'username',
             subject: username,

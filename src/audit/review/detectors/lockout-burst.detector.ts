@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ReviewRuleId } from '../../../common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
 import type {
@@ -25,7 +26,7 @@ interface Burst {
 @Injectable()
 @ReviewDetector()
 export class LockoutBurstDetector implements ReviewDetectorRule {
-  readonly rule = 'lockout-burst';
+  readonly rule = ReviewRuleId.LockoutBurst;
   readonly description = 'Many accounts locked out within a short time';
 
   start({ thresholds }: DetectorContext): DetectorPass {
@@ -69,7 +70,7 @@ export class LockoutBurstDetector implements ReviewDetectorRule {
       },
       findings(): Finding[] {
         return bursts.map((burst) => ({
-          rule: 'lockout-burst',
+          rule: ReviewRuleId.LockoutBurst,
           severity: 'high' as const,
           subjectKind: 'campaign' as const,
           subject: `lockout:${burst.span.firstSeen}`,

@@ -1,9 +1,19 @@
+import { AuditEventType, AuditOutcome, LoginFailureReason } from '../../../common';
 import type { ReviewEvent } from '../review.types';
 
-const FAILURE_TYPES = new Set(['authn_login_fail', 'authn_login_fail_max']);
-const SUCCESS_TYPES = new Set(['authn_login_success', 'authn_login_successafterfail']);
+const FAILURE_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
+  AuditEventType.LoginFail,
+  AuditEventType.LoginFailMax,
+]);
+const SUCCESS_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
+  AuditEventType.LoginSuccess,
+  AuditEventType.LoginSuccessAfterFail,
+]);
 /** Reasons of a failure whose credentials were really checked (API.md, the review's measures). */
-const CHECKED_REASONS = new Set(['bad_password', 'unknown_user']);
+const CHECKED_REASONS: ReadonlySet<string> = new Set<LoginFailureReason>([
+  LoginFailureReason.BadPassword,
+  LoginFailureReason.UnknownUser,
+]);
 
 /**
  * A checked credential that failed: `authn_login_fail` (or the `authn_login_fail_max` of the
@@ -14,7 +24,7 @@ const CHECKED_REASONS = new Set(['bad_password', 'unknown_user']);
  */
 export function isFailedLogin(event: ReviewEvent): boolean {
   return (
-    event.outcome === 'failure' &&
+    event.outcome === AuditOutcome.Failure &&
     FAILURE_TYPES.has(event.type) &&
     CHECKED_REASONS.has(event.reason ?? '')
   );
@@ -22,7 +32,7 @@ export function isFailedLogin(event: ReviewEvent): boolean {
 
 /** A failed password check on an account that exists (not an unknown name, not a refusal). */
 export function isCredentialFailure(event: ReviewEvent): boolean {
-  return isFailedLogin(event) && event.reason === 'bad_password';
+  return isFailedLogin(event) && event.reason === LoginFailureReason.BadPassword;
 }
 
 /** A failed password check that names an existing account. */
@@ -31,11 +41,11 @@ export function isAccountFailure(event: ReviewEvent): boolean {
 }
 
 export function isUnknownUserFailure(event: ReviewEvent): boolean {
-  return isFailedLogin(event) && event.reason === 'unknown_user';
+  return isFailedLogin(event) && event.reason === LoginFailureReason.UnknownUser;
 }
 
 export function isSuccessfulLogin(event: ReviewEvent): boolean {
-  return event.outcome === 'success' && SUCCESS_TYPES.has(event.type);
+  return event.outcome === AuditOutcome.Success && SUCCESS_TYPES.has(event.type);
 }
 
 /**
@@ -45,9 +55,9 @@ export function isSuccessfulLogin(event: ReviewEvent): boolean {
  */
 export function isLoginLockout(event: ReviewEvent): boolean {
   return (
-    event.outcome === 'failure' &&
+    event.outcome === AuditOutcome.Failure &&
     event.username !== undefined &&
-    (event.type === 'authn_login_fail_max' || event.type === 'authn_login_lock')
+    (event.type === AuditEventType.LoginFailMax || event.type === AuditEventType.LoginLock)
   );
 }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
 import type {
   DetectorContext,
@@ -37,7 +38,7 @@ const HISTORY_BATCH = 500;
 @Injectable()
 @ReviewDetector()
 export class NewIpSuccessDetector implements ReviewDetectorRule {
-  readonly rule = 'new-ip-success';
+  readonly rule = ReviewRuleId.NewIpSuccess;
   readonly description = 'A successful login from an IP never seen for that user';
 
   start({ thresholds, history, window }: DetectorContext): DetectorPass {
@@ -78,7 +79,7 @@ export class NewIpSuccessDetector implements ReviewDetectorRule {
             if (fresh.length === 0) continue;
             const times = fresh.map((first) => first.time);
             findings.push({
-              rule: 'new-ip-success',
+              rule: ReviewRuleId.NewIpSuccess,
               severity: 'medium',
               subjectKind: 'username',
               subject: username,

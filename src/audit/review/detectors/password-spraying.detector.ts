@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ReviewRuleId } from '../../../common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
 import type {
@@ -35,7 +36,7 @@ interface IpState {
 @Injectable()
 @ReviewDetector()
 export class PasswordSprayingDetector implements ReviewDetectorRule {
-  readonly rule = 'password-spraying';
+  readonly rule = ReviewRuleId.PasswordSpraying;
   readonly description = 'One IP failing to log into many existing accounts';
 
   start({ thresholds }: DetectorContext): DetectorPass {
@@ -110,7 +111,7 @@ export class PasswordSprayingDetector implements ReviewDetectorRule {
                     .slice(0, 10)
                 : [];
           findings.push({
-            rule: 'password-spraying',
+            rule: ReviewRuleId.PasswordSpraying,
             severity: 'high',
             subjectKind: 'ip',
             subject: ip,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditEventType, ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
 import type { DetectorPass, Finding, ReviewDetectorRule, ReviewEvent } from '../review.types';
 import { entry, Span } from './login-events';
@@ -10,14 +11,14 @@ import { entry, Span } from './login-events';
 @Injectable()
 @ReviewDetector()
 export class RefreshTokenReuseDetector implements ReviewDetectorRule {
-  readonly rule = 'refresh-token-reuse';
+  readonly rule = ReviewRuleId.RefreshTokenReuse;
   readonly description = 'A rotated refresh token presented again (token theft)';
 
   start(): DetectorPass {
     const users = new Map<string, { reuses: number; ips: Set<string>; span: Span }>();
     return {
       observe(event: ReviewEvent): void {
-        if (event.type !== 'authn_token_reuse') return;
+        if (event.type !== AuditEventType.TokenReuse) return;
         const subject = event.username ?? `ip:${event.ip}`;
         const state = entry(users, subject, () => ({
           reuses: 0,
@@ -32,7 +33,7 @@ export class RefreshTokenReuseDetector implements ReviewDetectorRule {
         return [...users].map(([subject, state]) => {
           const known = !subject.startsWith('ip:');
           return {
-            rule: 'refresh-token-reuse',
+            rule: ReviewRuleId.RefreshTokenReuse,
             severity: 'critical' as const,
             subjectKind: known ? ('username' as const) : ('ip' as const),
             subject: known ? subject : subject.slice(3),

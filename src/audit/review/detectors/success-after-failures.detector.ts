@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ReviewRuleId } from '../../../common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
 import type {
@@ -46,7 +47,7 @@ const SUCCESS_IPS_PER_USER = 32;
 @Injectable()
 @ReviewDetector()
 export class SuccessAfterFailuresDetector implements ReviewDetectorRule {
-  readonly rule = 'success-after-failures';
+  readonly rule = ReviewRuleId.SuccessAfterFailures;
   readonly description = 'A successful login right after many failed ones (possible compromise)';
 
   start({ thresholds, history, window }: DetectorContext): DetectorPass {
@@ -122,7 +123,7 @@ export class SuccessAfterFailuresDetector implements ReviewDetectorRule {
           const span = new Span();
           for (const hit of suspicious) span.merge(hit.span);
           findings.push({
-            rule: 'success-after-failures',
+            rule: ReviewRuleId.SuccessAfterFailures,
             severity: 'critical',
             subjectKind: 'username',
             subject: username,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ReviewRuleId } from '../../../common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
 import type {
@@ -20,7 +21,7 @@ interface IpState {
 @Injectable()
 @ReviewDetector()
 export class UsernameEnumerationDetector implements ReviewDetectorRule {
-  readonly rule = 'username-enumeration';
+  readonly rule = ReviewRuleId.UsernameEnumeration;
   readonly description = 'One IP trying many unknown usernames';
 
   start({ thresholds }: DetectorContext): DetectorPass {
@@ -42,7 +43,7 @@ export class UsernameEnumerationDetector implements ReviewDetectorRule {
         for (const [ip, state] of ips) {
           if (state.usernames.size < thresholds.enumerationUnknown) continue;
           findings.push({
-            rule: 'username-enumeration',
+            rule: ReviewRuleId.UsernameEnumeration,
             severity: 'medium',
             subjectKind: 'ip',
             subject: ip,
