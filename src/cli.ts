@@ -9,7 +9,7 @@ import { AuditReviewCommand, runOfflineReview, verifyFiles } from './audit/revie
 import { CLI_COMMANDS, CliModule } from './cli.module';
 import { parseCommandLine } from './cli/command-line';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './cli/exit-codes';
-import { runWithRequestContext, systemContext } from './common';
+import { errorMessage, runWithRequestContext, systemContext } from './common';
 import { loadReviewOptions } from './config/app-config';
 import { loadConfigOrExit } from './config/load-config-or-exit';
 
@@ -67,7 +67,7 @@ async function reviewFilesOffline(options: Record<string, unknown>): Promise<voi
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   process.stderr.write(`gatehouse: ${message.split('\n')[0]}\n`);
   process.exitCode = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
 });

@@ -13,5 +13,4 @@ export type { AuditFileSinkOptions } from './audit-file.sink';
 export type { AuditModuleExtras } from './audit.module-definition';
 export type { AuditEventFilter } from './audit.repository';
 export { AuditRepository, orderEventKeys } from './audit.repository';
-export { PRUNE_BATCH_SIZE } from './audit.service';
-export type { AuditEventPage } from './audit.service';
+export { AUDIT_EVENTS_CURSOR, PRUNE_BATCH_SIZE } from './audit.service';

@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { BlocksService } from '../audit';
-import { ApiError, AuthenticatedUser, LoginFailureReason } from '../common';
+import { AuthenticatedUser, isDomainError, LoginFailureReason } from '../common';
 import {
   CredentialCheck,
   HashQueueFullError,
@@ -326,7 +326,7 @@ export class AuthService implements OnApplicationBootstrap {
       updated = await this.users.changePassword(user.id, currentPassword, newPassword);
     } catch (error) {
       // A wrong current password stays counted; anything else checked no credential or passed.
-      if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') throw error;
+      if (isDomainError(error, 'INVALID_CREDENTIALS')) throw error;
       await this.throttle.released(decision.attempt);
       if (!(error instanceof HashQueueFullError)) throw error;
       await this.ledger.record({

@@ -11,7 +11,6 @@ export { RevocationNotifier, LocalRevocationNotifier } from './sessions/revocati
 export type { RevocationEvent, RevocationListener } from './sessions/revocation-notifier';
 export { TokenService, ACCESS_TOKEN_TYPE, ACCESS_TOKEN_ALGORITHM } from './tokens/token.service';
 export { LoginAuditLedger, isLoginRequest, LOGIN_PATH } from './login/login-audit.ledger';
-export { WWW_AUTHENTICATE } from './auth.errors';
 export * from './throttle';
 export { SessionsModule } from './sessions/sessions.module';
 export type { SessionsModuleExtras } from './auth.module-definition';

@@ -2,6 +2,8 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Request, Response } from 'express';
 import { isDatabaseUnavailable } from '../database/database-errors';
 import { ApiError } from './api-error';
+import { DomainError, DomainErrorCode } from './domain-error';
+import { errorMessage } from './error-message';
 
 export interface ErrorBody {
   statusCode: number;
@@ -23,6 +25,48 @@ const CODES_BY_STATUS: Record<number, [string, string]> = {
   503: ['SERVICE_UNAVAILABLE', 'Service unavailable'],
 };
 
+/** RFC 6750-style challenge for a cookie carrier; every 401 of a protected route carries it. */
+export const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'Cookie realm="gatehouse"' };
+
+/**
+ * The one mapping from the domain's refusals to HTTP: each code's status, and whether it
+ * carries the challenge (token and refresh failures, API.md "Token failures"). A new code
+ * does not compile until it has a row here.
+ */
+const DOMAIN_ERRORS: Record<DomainErrorCode, { status: number; challenge?: true }> = {
+  VALIDATION_FAILED: { status: 400 },
+  PASSWORD_POLICY: { status: 400 },
+  INVALID_CREDENTIALS: { status: 401 },
+  REFRESH_INVALID: { status: 401, challenge: true },
+  REFRESH_REUSED: { status: 401, challenge: true },
+  TOKEN_MISSING: { status: 401, challenge: true },
+  TOKEN_EXPIRED: { status: 401, challenge: true },
+  TOKEN_INVALID: { status: 401, challenge: true },
+  SESSION_REVOKED: { status: 401, challenge: true },
+  CSRF_TOKEN: { status: 403 },
+  CSRF_ORIGIN: { status: 403 },
+  FORBIDDEN: { status: 403 },
+  NOT_FOUND: { status: 404 },
+  USERNAME_TAKEN: { status: 409 },
+  LAST_ADMIN: { status: 409 },
+  REVIEW_RUNNING: { status: 409 },
+  TOO_MANY_ATTEMPTS: { status: 429 },
+  LOGIN_BUSY: { status: 503 },
+  SERVICE_UNAVAILABLE: { status: 503 },
+};
+
+function fromDomainError(error: DomainError): { body: ErrorBody; headers: Record<string, string> } {
+  const { status, challenge } = DOMAIN_ERRORS[error.code];
+  const { errors, retryAfterSeconds } = error.details;
+  const headers: Record<string, string> = challenge ? { ...WWW_AUTHENTICATE } : {};
+  if (retryAfterSeconds !== undefined) {
+    headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
+  }
+  const body: ErrorBody = { statusCode: status, code: error.code, message: error.message };
+  if (errors !== undefined) body.errors = errors;
+  return { body, headers };
+}
+
 /** body-parser errors carry a `type`; they become the codes of API.md. */
 function fromBodyParser(error: { type?: string; status?: number }): ErrorBody | undefined {
   switch (error.type) {
@@ -43,6 +87,7 @@ export function toErrorBody(exception: unknown): {
   body: ErrorBody;
   headers: Record<string, string>;
 } {
+  if (exception instanceof DomainError) return fromDomainError(exception);
   if (exception instanceof ApiError) {
     return { body: exception.getResponse() as ErrorBody, headers: exception.headers };
   }
@@ -110,9 +155,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       try {
         await hook.beforeErrorResponse(request, body);
       } catch (error) {
-        this.logger.error(
-          `Error response hook failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        this.logger.error(`Error response hook failed: ${errorMessage(error)}`);
       }
     }
     if (response.headersSent) return;
@@ -126,7 +169,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       this.unavailableSuppressed++;
       return;
     }
-    const reason = exception instanceof Error ? exception.message : String(exception);
+    const reason = errorMessage(exception);
     const suppressed =
       this.unavailableSuppressed > 0
         ? ` (${this.unavailableSuppressed} more since the last line)`

@@ -1,5 +1,13 @@
-export { ApiError, notFound } from './api-error';
-export { ErrorResponseHook, HttpExceptionFilter, toErrorBody } from './http-exception.filter';
+export { ApiError } from './api-error';
+export { DomainError, isDomainError, notFound, validationFailed } from './domain-error';
+export type { DomainErrorCode, DomainErrorDetails } from './domain-error';
+export { errorMessage } from './error-message';
+export {
+  ErrorResponseHook,
+  HttpExceptionFilter,
+  toErrorBody,
+  WWW_AUTHENTICATE,
+} from './http-exception.filter';
 export type { ErrorBody } from './http-exception.filter';
 export {
   acceptRequestId,
@@ -41,3 +49,5 @@ export {
   LoginFailureReason,
   ReviewRuleId,
 } from './audit-vocabulary';
+export { CursorCodec, INVALID_CURSOR_MESSAGE, IsCursor, readPage } from './paging';
+export type { Page } from './paging';

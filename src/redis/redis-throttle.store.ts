@@ -12,7 +12,7 @@ import {
   ThrottleStore,
   ThrottleSubject,
 } from '../auth';
-import { ApiError } from '../common';
+import { DomainError } from '../common';
 import { DB, InjectKysely } from '../database';
 import { RedisOutage } from './redis-outage';
 import { RedisConnections } from './redis.connections';
@@ -297,13 +297,9 @@ export class RedisThrottleStore extends ThrottleStore {
       );
     } catch (error) {
       this.outage.failed(error);
-      throw new ApiError(
-        503,
-        'SERVICE_UNAVAILABLE',
-        'Service unavailable',
-        {},
-        { 'Retry-After': '5' },
-      );
+      throw new DomainError('SERVICE_UNAVAILABLE', 'Service unavailable', {
+        retryAfterSeconds: 5,
+      });
     }
   }
 

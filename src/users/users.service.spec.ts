@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEventInput, AuditService } from '../audit';
-import { ApiError } from '../common';
+import { DomainError, ErrorBody, toErrorBody } from '../common';
 import { MINIMUM_ARGON2_PARAMETERS, PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
 import { InMemoryUsersRepository } from './testing/in-memory-users.repository';
@@ -49,14 +49,15 @@ function setup() {
   return { repository, audit, lifecycle, hasher, service };
 }
 
-async function apiErrorOf(promise: Promise<unknown>): Promise<ApiError> {
+/** The answer the exception filter makes of the domain error the promise rejects with. */
+async function errorBodyOf(promise: Promise<unknown>): Promise<ErrorBody> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof ApiError) return error;
+    if (error instanceof DomainError) return toErrorBody(error).body;
     throw error;
   }
-  throw new Error('expected an ApiError');
+  throw new Error('expected a DomainError');
 }
 
 describe('UsersService', () => {
@@ -76,20 +77,20 @@ describe('UsersService', () => {
     async (variant) => {
       const { service } = setup();
       await service.create({ username: 'Alice', password: GOOD_PASSWORD });
-      const error = await apiErrorOf(
+      const body = await errorBodyOf(
         service.create({ username: variant, password: GOOD_PASSWORD }),
       );
-      expect(error.getStatus()).toBe(409);
-      expect(error.code).toBe('USERNAME_TAKEN');
+      expect(body.statusCode).toBe(409);
+      expect(body.code).toBe('USERNAME_TAKEN');
     },
   );
 
   it('answers 400 PASSWORD_POLICY with the reasons, before hashing anything', async () => {
     const { service, repository } = setup();
-    const error = await apiErrorOf(service.create({ username: 'bob', password: 'password' }));
-    expect(error.getStatus()).toBe(400);
-    expect(error.code).toBe('PASSWORD_POLICY');
-    expect(error.extra.errors).toEqual(expect.arrayContaining(['password is too common']));
+    const body = await errorBodyOf(service.create({ username: 'bob', password: 'password' }));
+    expect(body.statusCode).toBe(400);
+    expect(body.code).toBe('PASSWORD_POLICY');
+    expect(body.errors).toEqual(expect.arrayContaining(['password is too common']));
     expect(repository.users.size).toBe(0);
   });
 
@@ -137,12 +138,12 @@ describe('UsersService', () => {
     const user = await service.create({ username: 'frank', password: GOOD_PASSWORD });
     expect(
       (
-        await apiErrorOf(
+        await errorBodyOf(
           service.changePassword(user.id, 'wrong-current-pass', 'another-fine-pass-42'),
         )
       ).code,
     ).toBe('INVALID_CREDENTIALS');
-    expect((await apiErrorOf(service.changePassword(user.id, GOOD_PASSWORD, 'short'))).code).toBe(
+    expect((await errorBodyOf(service.changePassword(user.id, GOOD_PASSWORD, 'short'))).code).toBe(
       'PASSWORD_POLICY',
     );
     await service.changePassword(user.id, GOOD_PASSWORD, 'another-fine-pass-42');
@@ -153,7 +154,7 @@ describe('UsersService', () => {
 
   it('answers 404 for an unknown id', async () => {
     const { service } = setup();
-    expect((await apiErrorOf(service.update('nope', { disabled: true }))).getStatus()).toBe(404);
+    expect((await errorBodyOf(service.update('nope', { disabled: true }))).statusCode).toBe(404);
   });
 });
 

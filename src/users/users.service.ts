@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit';
-import { ApiError, Role } from '../common';
+import {
+  CursorCodec,
+  DomainError,
+  notFound,
+  Page,
+  readPage,
+  Role,
+  validationFailed,
+} from '../common';
 import { HashPriority, PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
 import type { User } from './user';
@@ -28,6 +36,13 @@ export interface UpdateUserRequest {
 }
 
 /** Every rule about users: creation, credentials, roles, disabling, password changes. */
+/** The cursor of a users page: the normalised username of its last user. */
+const USERS_CURSOR = new CursorCodec<string>(
+  'us1:',
+  (username) => username,
+  (text) => (text.length > 0 ? text : undefined),
+);
+
 @Injectable()
 export class UsersService {
   constructor(
@@ -48,7 +63,7 @@ export class UsersService {
 
   async getById(id: string): Promise<User> {
     const user = await this.users.findById(id);
-    if (!user) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+    if (!user) throw notFound('User not found');
     return user;
   }
 
@@ -60,10 +75,20 @@ export class UsersService {
     return this.users.list(limit, after);
   }
 
+  /** One page of users by normalised username, for `GET /users`. */
+  page(limit: number, cursor?: string): Promise<Page<User>> {
+    const after = USERS_CURSOR.decodeOptional(cursor);
+    return readPage(
+      limit,
+      (take) => this.users.list(take, after),
+      (last) => USERS_CURSOR.encode(last.usernameNormalized),
+    );
+  }
+
   assertPasswordAllowed(password: string, username: string): void {
     const violations = this.policy.violations(password, username);
     if (violations.length > 0) {
-      throw new ApiError(400, 'PASSWORD_POLICY', 'Password does not meet the policy', {
+      throw new DomainError('PASSWORD_POLICY', 'Password does not meet the policy', {
         errors: violations,
       });
     }
@@ -74,9 +99,7 @@ export class UsersService {
     const usernameNormalized = normalizeUsername(username);
     const length = codePointLength(usernameNormalized);
     if (length < 1 || length > USERNAME_MAX_LENGTH) {
-      throw new ApiError(400, 'VALIDATION_FAILED', 'Validation failed', {
-        errors: [`username must be 1 to ${USERNAME_MAX_LENGTH} characters`],
-      });
+      throw validationFailed(`username must be 1 to ${USERNAME_MAX_LENGTH} characters`);
     }
     this.assertPasswordAllowed(request.password, username);
     if (await this.users.findByNormalizedUsername(usernameNormalized)) throw usernameTaken();
@@ -155,11 +178,11 @@ export class UsersService {
       );
     } catch (error) {
       if (error instanceof LastAdminError) {
-        throw new ApiError(409, 'LAST_ADMIN', 'This change would leave no enabled admin');
+        throw new DomainError('LAST_ADMIN', 'This change would leave no enabled admin');
       }
       throw error;
     }
-    if (!user) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+    if (!user) throw notFound('User not found');
     await this.audit.record({
       type: 'user_updated',
       outcome: 'success',
@@ -201,7 +224,7 @@ export class UsersService {
         userId: user.id,
         reason: 'bad_password',
       });
-      throw new ApiError(401, 'INVALID_CREDENTIALS', 'Invalid credentials');
+      throw new DomainError('INVALID_CREDENTIALS', 'Invalid credentials');
     }
     this.assertPasswordAllowed(newPassword, user.username);
     const passwordHash = await this.hasher.hash(newPassword);
@@ -220,6 +243,6 @@ export class UsersService {
   }
 }
 
-function usernameTaken(): ApiError {
-  return new ApiError(409, 'USERNAME_TAKEN', 'Username is taken');
+function usernameTaken(): DomainError {
+  return new DomainError('USERNAME_TAKEN', 'Username is taken');
 }

@@ -1,5 +1,6 @@
 import type { DetectorContext, Finding, ReviewDetectorRule, ReviewEvent } from './review.types';
 import { isCanonicalTs, SEVERITY_ORDER } from './review.types';
+import { errorMessage } from '../../common';
 
 export interface ReviewOutcome {
   eventsReviewed: number;
@@ -64,7 +65,7 @@ export async function reviewEvents(
           entry.pass.observe(event);
         } catch (error) {
           entry.failed = true;
-          errors.push(`${entry.detector.rule}: ${describe(error)}`);
+          errors.push(`${entry.detector.rule}: ${errorMessage(error)}`);
         }
       }
     }
@@ -77,7 +78,7 @@ export async function reviewEvents(
     try {
       findings.push(...(await entry.pass.findings()));
     } catch (error) {
-      errors.push(`${entry.detector.rule}: ${describe(error)}`);
+      errors.push(`${entry.detector.rule}: ${errorMessage(error)}`);
     }
   }
   return {
@@ -98,10 +99,6 @@ export function sortFindings<T extends Finding>(findings: T[]): T[] {
       a.rule.localeCompare(b.rule) ||
       a.subject.localeCompare(b.subject),
   );
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -4,15 +4,12 @@ import { BlocksService } from '../blocks/blocks.service';
 import { SessionRevoker } from '../session-revoker.port';
 import type { MeasureRequest } from './review.types';
 import type { FindingView, MeasureRecord } from './review.view';
+import { errorMessage } from '../../common';
 
 export interface MeasureDurations {
   ipBlockBase: number;
   ipBlockMax: number;
   accountLock: number;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -145,7 +142,7 @@ export class ReviewMeasuresService {
       }
     } catch (error) {
       record.result = 'failed';
-      record.detail = describe(error);
+      record.detail = errorMessage(error);
       this.logger.error(`Measure ${request.kind} on ${target} failed: ${record.detail}`);
     }
     return record;

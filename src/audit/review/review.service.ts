@@ -2,7 +2,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiError, runWithRequestContext, systemContext } from '../../common';
+import {
+  CursorCodec,
+  DomainError,
+  errorMessage,
+  Page,
+  readPage,
+  runWithRequestContext,
+  systemContext,
+} from '../../common';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
 import { AuditService } from '../audit.service';
 import { BlocksService } from '../blocks/blocks.service';
@@ -44,10 +52,6 @@ interface StoredCounts extends RunCounts {
   durationMs: number;
   errors: string[];
   seal: SealView | null;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
@@ -103,7 +107,7 @@ export class ReviewService {
     try {
       blocksDeleted = await this.blocks.deleteExpired(now);
     } catch (error) {
-      this.logger.error(`Deleting expired blocks failed: ${describe(error)}`);
+      this.logger.error(`Deleting expired blocks failed: ${errorMessage(error)}`);
     }
     try {
       eventsPruned = await this.audit.pruneOlderThan(
@@ -112,7 +116,7 @@ export class ReviewService {
         now,
       );
     } catch (error) {
-      this.logger.error(`Pruning audit events failed: ${describe(error)}`);
+      this.logger.error(`Pruning audit events failed: ${errorMessage(error)}`);
     }
     return { blocksDeleted, eventsPruned };
   }
@@ -139,12 +143,12 @@ export class ReviewService {
       },
       startedAt,
     );
-    if (!window) throw new ApiError(409, 'REVIEW_RUNNING', 'A review is already running');
+    if (!window) throw new DomainError('REVIEW_RUNNING', 'A review is already running');
 
     try {
       return await this.execute(id, window, dryRun, request, startedAt);
     } catch (error) {
-      const message = describe(error);
+      const message = errorMessage(error);
       this.logger.error(`Review ${id} failed: ${message}`);
       await this.repository.finish(id, {
         status: 'failed',
@@ -353,7 +357,7 @@ export class ReviewService {
         hash: seal.hash,
       };
     } catch (error) {
-      errors.push(`seal: ${describe(error)}`);
+      errors.push(`seal: ${errorMessage(error)}`);
       return null;
     }
   }
@@ -369,7 +373,7 @@ export class ReviewService {
       });
       return path;
     } catch (error) {
-      errors.push(`report: ${describe(error)}`);
+      errors.push(`report: ${errorMessage(error)}`);
       return null;
     }
   }
@@ -390,14 +394,14 @@ export class ReviewService {
     };
   }
 
-  async listRuns(
-    limit: number,
-    cursor?: string,
-  ): Promise<{ items: ReviewRunSummary[]; nextCursor: string | null }> {
-    const before = cursor === undefined ? undefined : decodeRunCursor(cursor);
-    const runs = await this.repository.listRuns(limit + 1, before);
-    const page = runs.slice(0, limit);
-    const items = page.map((run) => {
+  async listRuns(limit: number, cursor?: string): Promise<Page<ReviewRunSummary>> {
+    const before = RUNS_CURSOR.decodeOptional(cursor);
+    const page = await readPage(
+      limit,
+      (take) => this.repository.listRuns(take, before),
+      (last) => RUNS_CURSOR.encode(last),
+    );
+    const items = page.items.map((run) => {
       const parts = this.summaryParts(run);
       const findingCount = Object.values(parts.counts.findingsBySeverity).reduce(
         (sum, n) => sum + (n ?? 0),
@@ -405,8 +409,7 @@ export class ReviewService {
       );
       return { ...parts, findingCount, measureCount: (run.measures ?? []).length };
     });
-    const last = page[page.length - 1];
-    return { items, nextCursor: runs.length > limit && last ? encodeRunCursor(last) : null };
+    return { items, nextCursor: page.nextCursor };
   }
 
   verifyIntegrity(): Promise<IntegrityReport> {
@@ -448,7 +451,7 @@ function explicitBounds(
   request: RunRequest,
   now: number,
 ): { from?: string; to: string; scheduled: boolean } {
-  const invalid = (message: string) => new ApiError(400, 'VALIDATION_FAILED', message);
+  const invalid = (message: string) => new DomainError('VALIDATION_FAILED', message);
   const parse = (name: string, value: string): number => {
     const time = Date.parse(value);
     if (Number.isNaN(time)) throw invalid(`"${name}" must be an ISO 8601 time`);
@@ -466,14 +469,12 @@ function explicitBounds(
   };
 }
 
-function encodeRunCursor(run: RunRecord): string {
-  return Buffer.from(`${run.startedAt}:${run.id}`).toString('base64url');
-}
-
-/** A cursor that does not decode is a bad request, not an empty page. */
-export function decodeRunCursor(cursor: string): { startedAt: number; id: string } {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^(\d{1,16}):([0-9a-f-]{36})$/.exec(text);
-  if (!match) throw new ApiError(400, 'VALIDATION_FAILED', 'Invalid cursor');
-  return { startedAt: Number(match[1]), id: match[2] };
-}
+/** The cursor of a runs page (newest first): the start and id of its last run. */
+const RUNS_CURSOR = new CursorCodec<{ startedAt: number; id: string }>(
+  'rv1:',
+  (run) => `${run.startedAt}:${run.id}`,
+  (text) => {
+    const match = /^(\d{1,16}):([0-9a-f-]{36})$/.exec(text);
+    return match ? { startedAt: Number(match[1]), id: match[2] } : undefined;
+  },
+);

@@ -2,14 +2,19 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import {
-  ApiError,
   AuthenticatedUser,
   IS_PUBLIC_KEY,
   publishTokenRejected,
   Role,
   ROLES_KEY,
 } from '../../common';
-import { csrfOriginRefused, csrfTokenRefused, forbidden, tokenFailure } from '../auth.errors';
+import {
+  csrfOriginRefused,
+  csrfTokenRefused,
+  forbidden,
+  isTokenFailure,
+  tokenFailure,
+} from '../auth.errors';
 import { CsrfService, isUnsafeMethod } from '../csrf/csrf.service';
 import { LoginAuditLedger } from '../login/login-audit.ledger';
 import { JwtStrategy } from '../tokens/jwt.strategy';
@@ -107,11 +112,10 @@ export class AuthGuard implements CanActivate {
   /** Runs the passport-jwt strategy and maps its `info` to the four 401s. */
   protected async authenticate(request: Request): Promise<AuthenticatedUser> {
     const outcome = await this.runStrategy(request);
-    // An ApiError (SESSION_REVOKED, TOKEN_INVALID) from validate(), or a database failure (500).
+    // A token failure (SESSION_REVOKED, TOKEN_INVALID) from validate(), or a database failure (500).
     if (outcome.error !== undefined) {
       // Counted by the metrics (token verification failures by code), with no dependency on them.
-      if (outcome.error instanceof ApiError && outcome.error.getStatus() === 401)
-        publishTokenRejected(outcome.error.code);
+      if (isTokenFailure(outcome.error)) publishTokenRejected(outcome.error.code);
       throw outcome.error;
     }
     if (outcome.user) return outcome.user;

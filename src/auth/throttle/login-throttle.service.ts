@@ -1,5 +1,4 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import type { LoginFailureReason } from '../../common';
 import {
   InjectLoginThrottleOptions,
   LoginThrottleOptions,
@@ -13,6 +12,7 @@ import {
   ThrottleStore,
   ThrottleSubject,
 } from './throttle.store';
+import { errorMessage, type LoginFailureReason } from '../../common';
 
 /**
  * Why a login is refused before its password is looked at:
@@ -110,7 +110,7 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
   onApplicationBootstrap(): void {
     this.purgeTimer = setInterval(() => {
       this.purgeStale().catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         this.logger.warn(`Could not purge stale login throttle counters: ${message}`);
       });
     }, PURGE_INTERVAL_MS);
