@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { RateLimitModule } from './auth/throttle';
+import { RateLimitModule } from './auth';
 import type { AppConfig } from './config';
 import { ConsoleModule } from './console';
 import { gatehouseFromConfig } from './core.modules';
-import { HealthModule } from './health/health.module';
+import { HealthModule } from './health';
 import { MetricsModule } from './metrics';
 import { sharedStateBindings } from './redis';
 

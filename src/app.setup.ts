@@ -12,8 +12,8 @@ import {
   rejectPrototypeKeys,
   requestContextMiddleware,
 } from './common';
-import { RateLimitMiddleware } from './auth/throttle';
-import { buildOpenApiDocument, packageVersion } from './openapi/openapi.document';
+import { RateLimitMiddleware } from './auth';
+import { buildOpenApiDocument, packageVersion } from './openapi';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SENSITIVE_PREFIXES = ['/auth', '/users', '/audit'];

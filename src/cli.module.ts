@@ -1,13 +1,13 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { CommandRunner } from 'nest-commander';
-import { BLOCKS_COMMANDS } from './audit/blocks/blocks.commands';
-import { AUDIT_COMMANDS } from './audit/audit.commands';
-import { REVIEW_COMMANDS } from './audit/review/review.commands';
+import { BLOCKS_COMMANDS } from './audit';
+import { AUDIT_COMMANDS } from './audit';
+import { REVIEW_COMMANDS } from './audit/review';
 import type { AppConfig } from './config';
 import { gatehouseFromConfig } from './core.modules';
-import { MigrateCommand } from './database/cli/migrate.command';
+import { MigrateCommand } from './database';
 import { sharedStateBindings } from './redis';
-import { PasswordQuestions, USERS_COMMANDS } from './users/cli/users.commands';
+import { PasswordQuestions, USERS_COMMANDS } from './users';
 
 /** Every `gatehouse` command; `cli.ts` parses argv against these before any of them is built. */
 export const CLI_COMMANDS: Type<CommandRunner>[] = [

@@ -3,15 +3,14 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
 import { CommandFactory, CommandRunner } from 'nest-commander';
-import { OfflineReviewModule } from './audit/review/offline-review.module';
-import { OfflineReviewService } from './audit/review/offline-review.service';
-import { AuditReviewCommand, runOfflineReview, verifyFiles } from './audit/review/review.commands';
+import { OfflineReviewModule } from './audit/review';
+import { OfflineReviewService } from './audit/review';
+import { AuditReviewCommand, runOfflineReview, verifyFiles } from './audit/review';
 import { CLI_COMMANDS, CliModule } from './cli.module';
-import { parseCommandLine } from './cli/command-line';
-import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './cli/exit-codes';
+import { EXIT_FAILURE, EXIT_USAGE, parseCommandLine, UsageError } from './cli/index';
 import { errorMessage, runWithRequestContext, systemContext } from './common';
-import { loadReviewOptions } from './config/app-config';
-import { loadConfigOrExit } from './config/load-config-or-exit';
+import { loadReviewOptions } from './config';
+import { loadConfigOrExit } from './config';
 
 /**
  * `gatehouse <command>` (also `npm run cli -- <command>`). Exit codes: docs/cli.md.

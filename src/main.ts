@@ -6,7 +6,7 @@ import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
 import { createAppLogger } from './common';
 import { generatedSecretWarnings } from './config';
-import { loadConfigOrExit } from './config/load-config-or-exit';
+import { loadConfigOrExit } from './config';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();

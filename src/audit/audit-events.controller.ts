@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiContract } from '../common/openapi.decorators';
+import { ApiContract } from '../common';
 import { AuditEventPageDto } from './audit.responses';
 import { Roles } from '../common';
 // A pure function with no module behind it; audit imports no users provider.

@@ -1,5 +1,5 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { JSON_OPTION, plural, printJson, printLines } from '../cli/output';
+import { JSON_OPTION, plural, printJson, printLines } from '../cli/index';
 import { AuditService, PRUNE_BATCH_SIZE } from './audit.service';
 
 interface PruneOptions {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PageOf } from '../common/openapi.decorators';
+import { PageOf } from '../common';
 import { AUDIT_EVENT_TYPES, AUDIT_LEVELS, AUDIT_OUTCOMES } from '../common';
 
 /** The audit event of API.md, for the OpenAPI document. */

@@ -14,3 +14,7 @@ export type { AuditModuleExtras } from './audit.module-definition';
 export type { AuditEventFilter } from './audit.repository';
 export { AuditRepository, orderEventKeys } from './audit.repository';
 export { AUDIT_EVENTS_CURSOR, PRUNE_BATCH_SIZE } from './audit.service';
+export { AuditEventsController } from './audit-events.controller';
+export { AuditStatsController } from './stats/audit-stats.controller';
+export { AUDIT_COMMANDS } from './audit.commands';
+export { BLOCKS_COMMANDS } from './blocks/blocks.commands';

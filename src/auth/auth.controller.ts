@@ -13,8 +13,8 @@ import {
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthenticatedUser, CurrentUser, Public } from '../common';
-import { ApiContract } from '../common/openapi.decorators';
-import { PublicUserDto } from '../users/dto/user.response';
+import { ApiContract } from '../common';
+import { PublicUserDto } from '../users';
 import type { PublicUser } from '../users';
 import { AuthCookies } from './auth-cookies';
 import { SessionPageDto, SignedInDto } from './auth.responses';

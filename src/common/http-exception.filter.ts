@@ -1,9 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { isDatabaseUnavailable } from '../database/database-errors';
 import { ApiError } from './api-error';
 import { DomainError, DomainErrorCode } from './domain-error';
 import { errorMessage } from './error-message';
+import { isDatabaseUnavailable } from './unavailable-errors';
 
 export interface ErrorBody {
   statusCode: number;

@@ -2,6 +2,7 @@ export { ApiError } from './api-error';
 export { DomainError, isDomainError, notFound, validationFailed } from './domain-error';
 export type { DomainErrorCode, DomainErrorDetails } from './domain-error';
 export { errorMessage } from './error-message';
+export { isDatabaseUnavailable } from './unavailable-errors';
 export {
   ErrorResponseHook,
   HttpExceptionFilter,
@@ -51,3 +52,16 @@ export {
 } from './audit-vocabulary';
 export { CursorCodec, INVALID_CURSOR_MESSAGE, IsCursor, readPage } from './paging';
 export type { Page } from './paging';
+export {
+  ACCESS_COOKIE_SCHEME,
+  ApiAccessCookie,
+  ApiContract,
+  ApiCsrfHeader,
+  ApiErrorBody,
+  ApiErrors,
+  ApiRefreshCookie,
+  PageOf,
+  REFRESH_COOKIE_SCHEME,
+  TOKEN_ERRORS,
+} from './openapi.decorators';
+export type { ApiContractOptions } from './openapi.decorators';

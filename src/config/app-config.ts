@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 // The module options are the schema: config maps the environment onto them, nothing more.
-import type { ReviewOptions } from '../audit/review/review.options';
-import type { LoginThrottleOptions } from '../auth/throttle/login-throttle.module-definition';
+import type { ReviewOptions } from '../audit/review';
+import type { LoginThrottleOptions } from '../auth';
 import { SETTINGS as S } from './config.schema';
 import { ConfigError, Env, EnvReader } from './env.parsers';
 import { resolveSecret } from './secrets';

@@ -7,11 +7,11 @@ import {
   NestModule,
   OnModuleInit,
 } from '@nestjs/common';
-import { AuditEventsController } from '../audit/audit-events.controller';
-import { ReviewController } from '../audit/review/review.controller';
-import { AuditStatsController } from '../audit/stats/audit-stats.controller';
-import { applyGatehouseMiddleware, gatehouseController } from '../auth/gatehouse-routes';
-import { UsersController } from '../users/users.controller';
+import { AuditEventsController } from '../audit';
+import { ReviewController } from '../audit/review';
+import { AuditStatsController } from '../audit';
+import { applyGatehouseMiddleware, gatehouseController } from '../auth';
+import { UsersController } from '../users';
 
 const ADMIN_CONTROLLERS = [
   UsersController,

@@ -2,10 +2,10 @@ import { ConfigurableModuleBuilder, DynamicModule, Inject, Module } from '@nestj
 import { AuditModule } from '../audit';
 import { ReviewModule } from '../audit/review';
 import { AuthModule } from '../auth';
-import { AuthSessionRevoker } from '../auth/ports/auth-session-revoker';
-import { AuthUserLifecycle } from '../auth/ports/auth-user-lifecycle';
-import { SessionsModule } from '../auth/sessions/sessions.module';
-import { LoginThrottleModule } from '../auth/throttle';
+import { AuthSessionRevoker } from '../auth';
+import { AuthUserLifecycle } from '../auth';
+import { SessionsModule } from '../auth';
+import { LoginThrottleModule } from '../auth';
 import { DatabaseModule } from '../database';
 import { UsersModule } from '../users';
 import { AdminRoutesModule } from './admin-routes.module';

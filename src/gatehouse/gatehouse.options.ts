@@ -1,7 +1,7 @@
 import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { AuditModuleOptions, AuditSink } from '../audit';
 import type { AuthModuleOptions, RevocationNotifier, ThrottleStore } from '../auth';
-import type { LoginThrottleOptions } from '../auth/throttle';
+import type { LoginThrottleOptions } from '../auth';
 import type { DatabaseModuleOptions } from '../database';
 import type { UsersModuleOptions, UsersRepository } from '../users';
 

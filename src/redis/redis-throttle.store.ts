@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Kysely } from 'kysely';
 import {
   FailureOutcome,
   FailurePolicy,
@@ -13,7 +12,6 @@ import {
   ThrottleSubject,
 } from '../auth';
 import { DomainError } from '../common';
-import { DB, InjectKysely } from '../database';
 import { RedisOutage } from './redis-outage';
 import { RedisConnections } from './redis.connections';
 import {
@@ -94,17 +92,16 @@ function integers(reply: unknown): number[] {
  */
 @Injectable()
 export class RedisThrottleStore extends ThrottleStore {
-  private readonly fallback: ThrottleStore;
   private readonly outage = new RedisOutage(new Logger('LoginThrottle'), 'Login throttle');
   /** Until then, counters written to the database during an outage may still hold a lock. */
   private databaseCountersMatterUntil = 0;
 
   constructor(
     private readonly redis: RedisConnections,
-    @InjectKysely() db: Kysely<DB>,
+    /** The database store, bound by LoginThrottleModule: the counters while Redis is down. */
+    private readonly fallback: KyselyThrottleStore,
   ) {
     super();
-    this.fallback = new KyselyThrottleStore(db);
     redis.client.on('ready', () => this.outage.retryNow());
   }
 

@@ -1,5 +1,5 @@
-import type { AuditEvent } from '../audit/audit-event';
-import type { AuditSink } from '../audit/audit-sink';
+import type { AuditEvent } from '../audit';
+import type { AuditSink } from '../audit';
 
 /** How the contract drives a sink: make a fresh one, then read back what it kept. */
 export interface AuditSinkHarness<S extends AuditSink = AuditSink> {

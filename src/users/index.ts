@@ -27,3 +27,6 @@ export { normalizeUsername, codePointLength } from './username';
 export { toPublicUser, toAdminUserView } from './user';
 export type { User, PublicUser, AdminUserView } from './user';
 export { INITIAL_ADMIN_PASSWORD_FILE } from './users-bootstrap.service';
+export { UsersController } from './users.controller';
+export { AdminUserDto, AdminUserPageDto, PublicUserDto } from './dto/user.response';
+export { PASSWORD_QUESTIONS, PasswordQuestions, USERS_COMMANDS } from './cli/users.commands';

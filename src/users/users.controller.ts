@@ -6,7 +6,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiContract } from '../common/openapi.decorators';
+import { ApiContract } from '../common';
 import { AdminUserDto, AdminUserPageDto, PublicUserDto } from './dto/user.response';
 import { Page, Roles } from '../common';
 import { CreateUserDto } from './dto/create-user.dto';

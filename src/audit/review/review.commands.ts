@@ -1,8 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { EXIT_INTEGRITY_BROKEN } from '../../cli/exit-codes';
-import { JSON_OPTION, formatTable, plural, printJson, printLines } from '../../cli/output';
+import {
+  EXIT_INTEGRITY_BROKEN,
+  formatTable,
+  JSON_OPTION,
+  plural,
+  printJson,
+  printLines,
+} from '../../cli/index';
 import { fileChainKey, FileVerification, verifyAuditFiles } from '../audit-file-chain';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
 import { AuditService } from '../audit.service';

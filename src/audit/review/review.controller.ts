@@ -6,10 +6,10 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiContract } from '../../common/openapi.decorators';
+import { ApiContract } from '../../common';
 import { BlockPageDto, IntegrityDto, ReviewRunDto, ReviewRunPageDto } from '../audit.responses';
 import { notFound, Page } from '../../common';
-import { Roles } from '../../common/auth-metadata';
+import { Roles } from '../../common';
 import type { Block } from '../blocks/block';
 import { BlocksService } from '../blocks/blocks.service';
 import type { IntegrityReport } from './audit-seal.service';

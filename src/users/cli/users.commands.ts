@@ -7,8 +7,7 @@ import {
   QuestionSet,
 } from 'nest-commander';
 import { ROLES, Role } from '../../common';
-import { UsageError } from '../../cli/exit-codes';
-import { JSON_OPTION, formatTable, printJson, printLines } from '../../cli/output';
+import { formatTable, JSON_OPTION, printJson, printLines, UsageError } from '../../cli/index';
 import { AdminUserView, toAdminUserView, User } from '../user';
 import { UsersService } from '../users.service';
 import { readPasswordFromStdin } from './read-password';
