@@ -12,24 +12,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { failedLoginFields } from '../testing';
 import type { AuditEvent } from './audit-event';
 import { AuditFileSink } from './audit-file.sink';
 
 function event(id: number, overrides: Partial<AuditEvent> = {}): AuditEvent {
   return {
     id,
-    ts: '2026-01-31T23:00:00.000Z',
-    type: 'authn_login_fail',
-    level: 'WARN',
-    outcome: 'failure',
-    username: 'alice',
-    reason: 'bad_password',
-    ip: '203.0.113.7',
-    userAgent: 'curl/8.5',
-    requestId: `req-${id}`,
-    method: 'POST',
-    path: '/auth/login',
-    details: { attempt: id },
+    ...failedLoginFields({ requestId: `req-${id}`, details: { attempt: id } }),
     ...overrides,
   };
 }

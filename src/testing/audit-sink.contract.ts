@@ -10,6 +10,26 @@ export interface AuditSinkHarness<S extends AuditSink = AuditSink> {
   dispose?(sink: S): Promise<void>;
 }
 
+/** A failed login as AuditService records it, without its id: the specs' base event. */
+export function failedLoginFields(
+  overrides: Partial<Omit<AuditEvent, 'id'>> = {},
+): Omit<AuditEvent, 'id'> {
+  return {
+    ts: '2026-01-31T23:00:00.000Z',
+    type: 'authn_login_fail',
+    level: 'WARN',
+    outcome: 'failure',
+    username: 'alice',
+    reason: 'bad_password',
+    ip: '203.0.113.7',
+    userAgent: 'curl/8.5',
+    requestId: 'req-1',
+    method: 'POST',
+    path: '/auth/login',
+    ...overrides,
+  };
+}
+
 /** A full event (every optional key set), as AuditService hands it to the sinks. */
 export function sampleAuditEvent(id: number, overrides: Partial<AuditEvent> = {}): AuditEvent {
   return {

@@ -1,14 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
-import type {
-  DetectorContext,
-  DetectorPass,
-  Finding,
-  ReviewDetectorRule,
-  ReviewEvent,
-} from '../review.types';
-import { isAccountFailure, isSuccessfulLogin, Span } from './login-events';
+import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
+import { isAccountFailure, isSuccessfulLogin, LoginIps, Span } from './login-events';
 
 interface AccountState {
   failures: number;
@@ -35,15 +29,11 @@ export class BruteForceDetector implements ReviewDetectorRule {
 
   start({ thresholds, history, window }: DetectorContext): DetectorPass {
     const accounts = new Map<string, AccountState>();
-    /** Each user's own login IPs (one string until there are two): never blocked for its typos. */
-    const ownerIps = new Map<string, string | Set<string>>();
     const ipLimit = thresholds.distributedIps;
-    const isOwnerIp = (username: string, ip: string): boolean => {
-      const known = ownerIps.get(username);
-      return known === ip || (typeof known === 'object' && known.has(ip));
-    };
+    /** Each user's own login IPs: never blocked for its typos. */
+    const ownerIps = new LoginIps(ipLimit);
     return {
-      observe(event: ReviewEvent): void {
+      observe(event): void {
         const username = event.username;
         if (username === undefined) return;
         if (isAccountFailure(event)) {
@@ -66,11 +56,7 @@ export class BruteForceDetector implements ReviewDetectorRule {
             }
           }
         } else if (isSuccessfulLogin(event)) {
-          const known = ownerIps.get(username);
-          if (known === undefined) ownerIps.set(username, event.ip);
-          else if (typeof known === 'string') {
-            if (known !== event.ip) ownerIps.set(username, new Set([known, event.ip]));
-          } else if (known.size < ipLimit) known.add(event.ip);
+          ownerIps.add(username, event.ip);
         }
       },
       async findings(): Promise<Finding[]> {
@@ -88,7 +74,7 @@ export class BruteForceDetector implements ReviewDetectorRule {
         for (const [username, state] of found) {
           const ips = typeof state.ips === 'string' ? [state.ips] : [...(state.ips ?? [])];
           const attackers = ips.filter(
-            (ip) => !isOwnerIp(username, ip) && !before.get(username)?.has(ip),
+            (ip) => !ownerIps.has(username, ip) && !before.get(username)?.has(ip),
           );
           findings.push({
             rule: ReviewRuleId.BruteForce,
@@ -100,9 +86,7 @@ export class BruteForceDetector implements ReviewDetectorRule {
               distinctIps: ips.length,
               ips: attackers,
             },
-            firstSeen: state.span.firstSeen,
-            lastSeen: state.span.lastSeen,
-            sampleEventIds: state.span.samples,
+            ...state.span.seen(),
             measures: attackers.map((ip) => ({ kind: 'block_ip' as const, ip })),
           });
         }

@@ -2,13 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ReviewRuleId } from '../../../common';
 import { DistinctCounter, HyperLogLog } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
-import type {
-  DetectorContext,
-  DetectorPass,
-  Finding,
-  ReviewDetectorRule,
-  ReviewEvent,
-} from '../review.types';
+import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
 import { isFailedLogin, isSuccessfulLogin, Span } from './login-events';
 
 interface IpState {
@@ -44,7 +38,7 @@ export class CredentialStuffingDetector implements ReviewDetectorRule {
     let overflowed = false;
     const span = new Span();
     return {
-      observe(event: ReviewEvent): void {
+      observe(event): void {
         const failed = isFailedLogin(event) && event.username !== undefined;
         if (!failed && !isSuccessfulLogin(event)) return;
         let state = ips.get(event.ip);
@@ -103,9 +97,7 @@ export class CredentialStuffingDetector implements ReviewDetectorRule {
               failures,
               sampleIps,
             },
-            firstSeen: span.firstSeen,
-            lastSeen: span.lastSeen,
-            sampleEventIds: span.samples,
+            ...span.seen(),
           },
         ];
       },

@@ -37,7 +37,7 @@ export class LockoutBurstDetector implements ReviewDetectorRule {
     const bursts: Burst[] = [];
     let open: Burst | undefined;
     return {
-      observe(event: ReviewEvent): void {
+      observe(event): void {
         if (!isLoginLockout(event)) return;
         recent.push(event);
         perAccount.set(event.username!, (perAccount.get(event.username!) ?? 0) + 1);
@@ -80,9 +80,7 @@ export class LockoutBurstDetector implements ReviewDetectorRule {
             distinctIps: burst.ips.size,
             sampleIps: burst.ips.values().slice(0, 10),
           },
-          firstSeen: burst.span.firstSeen,
-          lastSeen: burst.span.lastSeen,
-          sampleEventIds: burst.span.samples,
+          ...burst.span.seen(),
         }));
       },
     };

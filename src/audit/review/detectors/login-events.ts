@@ -1,5 +1,6 @@
 import { AuditEventType, AuditOutcome, LoginFailureReason } from '../../../common';
-import type { ReviewEvent } from '../review.types';
+import { DistinctCounter } from '../distinct-counter';
+import type { Finding, ReviewEvent } from '../review.types';
 
 const FAILURE_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
   AuditEventType.LoginFail,
@@ -113,6 +114,50 @@ export class Span {
 
   get lastSeen(): string {
     return new Date(this.last).toISOString();
+  }
+
+  /** The fields every finding takes from its span. */
+  seen(): Pick<Finding, 'firstSeen' | 'lastSeen' | 'sampleEventIds'> {
+    return { firstSeen: this.firstSeen, lastSeen: this.lastSeen, sampleEventIds: this.samples };
+  }
+}
+
+/**
+ * What most detectors keep per subject (an IP, an account): how many matching events, how many
+ * distinct values among them (IPs of an account, usernames of an IP), and when.
+ */
+export class Tally {
+  count = 0;
+  readonly distinct = new DistinctCounter();
+  readonly span = new Span();
+
+  see(event: ReviewEvent, value: string | undefined): void {
+    this.count += 1;
+    if (value !== undefined) this.distinct.add(value);
+    this.span.see(event);
+  }
+}
+
+/**
+ * The IPs each user logged in from, up to `limit` per user: one string until there are two,
+ * since most users have one IP and there is one entry per user of the window.
+ */
+export class LoginIps {
+  private readonly ips = new Map<string, string | Set<string>>();
+
+  constructor(private readonly limit: number) {}
+
+  add(username: string, ip: string): void {
+    const known = this.ips.get(username);
+    if (known === undefined) this.ips.set(username, ip);
+    else if (typeof known === 'string') {
+      if (known !== ip) this.ips.set(username, new Set([known, ip]));
+    } else if (known.size < this.limit) known.add(ip);
+  }
+
+  has(username: string, ip: string): boolean {
+    const known = this.ips.get(username);
+    return known === ip || (typeof known === 'object' && known.has(ip));
   }
 }
 

@@ -1,13 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
-import type {
-  DetectorContext,
-  DetectorPass,
-  Finding,
-  ReviewDetectorRule,
-  ReviewEvent,
-} from '../review.types';
+import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
 import { isSuccessfulLogin } from './login-events';
 
 interface FirstSuccess {
@@ -44,7 +38,7 @@ export class NewIpSuccessDetector implements ReviewDetectorRule {
   start({ thresholds, history, window }: DetectorContext): DetectorPass {
     const users = new Map<string, UserState>();
     return {
-      observe(event: ReviewEvent): void {
+      observe(event): void {
         if (event.username === undefined || !isSuccessfulLogin(event)) return;
         let state = users.get(event.username);
         if (state === undefined) {

@@ -2,13 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ReviewRuleId } from '../../../common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
-import type {
-  DetectorContext,
-  DetectorPass,
-  Finding,
-  ReviewDetectorRule,
-  ReviewEvent,
-} from '../review.types';
+import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
 import { isAccountFailure, isSuccessfulLogin, Span } from './login-events';
 
 /** Usernames tracked exactly per IP; beyond this an IP is spraying anyway and is only counted. */
@@ -42,7 +36,7 @@ export class PasswordSprayingDetector implements ReviewDetectorRule {
   start({ thresholds }: DetectorContext): DetectorPass {
     const ips = new Map<string, IpState>();
     return {
-      observe(event: ReviewEvent): void {
+      observe(event): void {
         if (isSuccessfulLogin(event)) {
           const state = ips.get(event.ip);
           if (state === undefined || event.username === undefined) return;
@@ -120,9 +114,7 @@ export class PasswordSprayingDetector implements ReviewDetectorRule {
               distinctUsernames: distinct,
               sampleUsernames: sample,
             },
-            firstSeen: state.span.firstSeen,
-            lastSeen: state.span.lastSeen,
-            sampleEventIds: state.span.samples,
+            ...state.span.seen(),
             measures: [{ kind: 'block_ip', ip }],
           });
         }

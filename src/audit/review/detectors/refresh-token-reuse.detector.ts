@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditEventType, ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
-import type { DetectorPass, Finding, ReviewDetectorRule, ReviewEvent } from '../review.types';
+import type { DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
 import { entry, Span } from './login-events';
 
 /**
@@ -17,7 +17,7 @@ export class RefreshTokenReuseDetector implements ReviewDetectorRule {
   start(): DetectorPass {
     const users = new Map<string, { reuses: number; ips: Set<string>; span: Span }>();
     return {
-      observe(event: ReviewEvent): void {
+      observe(event): void {
         if (event.type !== AuditEventType.TokenReuse) return;
         const subject = event.username ?? `ip:${event.ip}`;
         const state = entry(users, subject, () => ({
@@ -38,9 +38,7 @@ export class RefreshTokenReuseDetector implements ReviewDetectorRule {
             subjectKind: known ? ('username' as const) : ('ip' as const),
             subject: known ? subject : subject.slice(3),
             evidence: { reuses: state.reuses, ips: [...state.ips] },
-            firstSeen: state.span.firstSeen,
-            lastSeen: state.span.lastSeen,
-            sampleEventIds: state.span.samples,
+            ...state.span.seen(),
             measures: known ? [{ kind: 'revoke_sessions' as const, username: subject }] : [],
           };
         });
