@@ -1,5 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, createTestApp, LoginResult, TestApp } from './support/app';
+import {
+  ADMIN_PASSWORD,
+  ADMIN_USERNAME,
+  createTestApp,
+  LENIENT_LOGIN_THROTTLE,
+  LoginResult,
+  TestApp,
+} from './support/app';
 import { EventScript, storeReviewEvents, toAuditEvents } from './support/review-events';
 import { ReviewClock } from '../src/audit/review/review.clock';
 import { ReviewService } from '../src/audit/review/review.service';
@@ -53,11 +60,7 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
   const get = (path: string) => t.http.get(path).set('Cookie', admin.cookies);
 
   beforeAll(async () => {
-    t = await createTestApp({
-      LOGIN_PAIR_MAX_FAILURES: '100',
-      LOGIN_USER_MAX_FAILURES: '100',
-      LOGIN_IP_MAX_FAILURES: '1000',
-    });
+    t = await createTestApp(LENIENT_LOGIN_THROTTLE);
     admin = await t.login(ADMIN_USERNAME, ADMIN_PASSWORD);
     expect(admin.status).toBe(200);
     reviews = t.app.get(ReviewService);

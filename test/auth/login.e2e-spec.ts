@@ -1,4 +1,10 @@
-import { ADMIN_PASSWORD, createTestApp, parseSetCookies, TestApp } from '../support/app';
+import {
+  ADMIN_PASSWORD,
+  createTestApp,
+  LENIENT_LOGIN_THROTTLE,
+  parseSetCookies,
+  TestApp,
+} from '../support/app';
 
 const USER_PASSWORD = 'correct horse battery staple 42';
 
@@ -17,11 +23,7 @@ describe('POST /auth/login (e2e)', () => {
 
   beforeAll(async () => {
     // Generous lockout thresholds: this suite is about login answers, not the throttle rules.
-    t = await createTestApp({
-      LOGIN_PAIR_MAX_FAILURES: '100',
-      LOGIN_USER_MAX_FAILURES: '100',
-      LOGIN_IP_MAX_FAILURES: '1000',
-    });
+    t = await createTestApp(LENIENT_LOGIN_THROTTLE);
     await t.createUser('alice', USER_PASSWORD);
     const disabled = await t.createUser('dora', USER_PASSWORD);
     await t.app

@@ -1,4 +1,10 @@
-import { ADMIN_PASSWORD, createTestApp, parseSetCookies, TestApp } from '../support/app';
+import {
+  ADMIN_PASSWORD,
+  createTestApp,
+  LENIENT_LOGIN_THROTTLE,
+  parseSetCookies,
+  TestApp,
+} from '../support/app';
 
 const PASSWORD = 'a long and unusual passphrase 77';
 const NEW_PASSWORD = 'another long unusual passphrase 88';
@@ -13,11 +19,7 @@ describe('sessions: refresh, reuse, logout, revocation (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({
-      LOGIN_PAIR_MAX_FAILURES: '100',
-      LOGIN_USER_MAX_FAILURES: '100',
-      LOGIN_IP_MAX_FAILURES: '1000',
-    });
+    t = await createTestApp(LENIENT_LOGIN_THROTTLE);
     await t.createUser('sam', PASSWORD);
   });
   afterAll(async () => {
