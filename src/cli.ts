@@ -7,10 +7,16 @@ import { OfflineReviewModule } from './audit/review';
 import { OfflineReviewService } from './audit/review';
 import { AuditReviewCommand, runOfflineReview, verifyFiles } from './audit/review';
 import { CLI_COMMANDS, CliModule } from './cli.module';
-import { EXIT_FAILURE, EXIT_USAGE, parseCommandLine, UsageError } from './cli/index';
+import {
+  EXIT_FAILURE,
+  EXIT_INTERRUPTED,
+  EXIT_USAGE,
+  Interrupted,
+  parseCommandLine,
+  UsageError,
+} from './cli/index';
 import { errorMessage, runWithRequestContext, systemContext } from './common';
-import { loadReviewOptions } from './config';
-import { loadConfigOrExit } from './config';
+import { loadConfigOrExit, loadReviewOptions } from './config';
 
 /**
  * `gatehouse <command>` (also `npm run cli -- <command>`). Exit codes: docs/cli.md.
@@ -68,5 +74,10 @@ async function reviewFilesOffline(options: Record<string, unknown>): Promise<voi
 main().catch((error: unknown) => {
   const message = errorMessage(error);
   process.stderr.write(`gatehouse: ${message.split('\n')[0]}\n`);
-  process.exitCode = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+  process.exitCode =
+    error instanceof UsageError
+      ? EXIT_USAGE
+      : error instanceof Interrupted
+        ? EXIT_INTERRUPTED
+        : EXIT_FAILURE;
 });
