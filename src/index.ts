@@ -22,3 +22,5 @@ export * from './audit/review/detectors';
 export * from './redis';
 export * from './metrics';
 export * from './gatehouse';
+export { runGatehouseCli } from './cli/run-gatehouse-cli';
+export type { GatehouseCliModule, GatehouseCliOptions } from './cli/run-gatehouse-cli';

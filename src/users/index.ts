@@ -4,6 +4,7 @@ export type { UsersModuleOptions, UsersModuleExtras } from './users.module-defin
 export { UsersService, USERNAME_MAX_LENGTH } from './users.service';
 export type { CredentialCheck, CreateUserRequest, UpdateUserRequest } from './users.service';
 export { UsersRepository, UsernameTakenError } from './users.repository';
+export { DeclaredRoles, ROLE_NAME } from './declared-roles';
 export type { NewUser, UserPatch } from './users.repository';
 export { UserLifecycleHooks } from './user-lifecycle.port';
 export {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit';
 import { ApiError, Role } from '../common';
+import { DeclaredRoles } from './declared-roles';
 import { HashPriority, PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
 import type { User } from './user';
@@ -36,7 +37,13 @@ export class UsersService {
     private readonly policy: PasswordPolicy,
     private readonly audit: AuditService,
     private readonly lifecycle: UserLifecycleHooks,
+    private readonly roles: DeclaredRoles,
   ) {}
+
+  /** The roles this application declares (the `roles` option). */
+  get declaredRoles(): readonly Role[] {
+    return this.roles.list;
+  }
 
   findById(id: string): Promise<User | undefined> {
     return this.users.findById(id);
@@ -78,6 +85,7 @@ export class UsersService {
         errors: [`username must be 1 to ${USERNAME_MAX_LENGTH} characters`],
       });
     }
+    this.roles.assertDeclared(request.roles);
     this.assertPasswordAllowed(request.password, username);
     if (await this.users.findByNormalizedUsername(usernameNormalized)) throw usernameTaken();
     const passwordHash = await this.hasher.hash(request.password);
@@ -141,6 +149,7 @@ export class UsersService {
    * decided by the store atomically with the write.
    */
   async update(id: string, request: UpdateUserRequest): Promise<User> {
+    this.roles.assertDeclared(request.roles);
     const before = await this.getById(id);
     let user: User | undefined;
     try {

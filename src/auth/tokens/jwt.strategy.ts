@@ -4,7 +4,8 @@ import type { Request } from 'express';
 import jwt, { type Jwt, type JwtPayload } from 'jsonwebtoken';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
-import { AuthenticatedUser, normalizeUsername, Role, ROLES } from '../../common';
+import { AuthenticatedUser, normalizeUsername, Role } from '../../common';
+import { ROLE_NAME } from '../../users';
 import { AuthCookies } from '../auth-cookies';
 import { tokenFailure } from '../auth.errors';
 import { InjectAuthOptions } from '../auth.module-definition';
@@ -36,9 +37,14 @@ export function accessTokenExtractor(
   };
 }
 
+/**
+ * The shape of the roles claim. Which names exist is the host's `roles` option; a signed token
+ * only ever carries roles the store held, and the guard compares them with the route's.
+ */
 function isRoleList(value: unknown): value is Role[] {
   return (
-    Array.isArray(value) && value.every((role) => (ROLES as readonly unknown[]).includes(role))
+    Array.isArray(value) &&
+    value.every((role) => typeof role === 'string' && ROLE_NAME.test(role))
   );
 }
 
