@@ -33,7 +33,9 @@ function compose(definition: DynamicModule, extras: GatehouseModuleExtras): Dyna
     providers: definition.providers ?? [],
     exports: [GATEHOUSE_OPTIONS],
   };
-  const host = extras.imports ?? [];
+  // forRootAsync hands `imports` to the options provider only (Nest keeps it out of the
+  // extras); the host's modules must also reach its classes (a detector's dependencies).
+  const host = [...new Set([...(extras.imports ?? []), ...(definition.imports ?? [])])];
   const from = <T>(pick: (options: GatehouseModuleOptions) => T) => ({
     imports: [optionsModule, ...host],
     inject: [GATEHOUSE_OPTIONS],
