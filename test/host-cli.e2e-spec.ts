@@ -150,7 +150,11 @@ describe('the Gatehouse CLI over a host module (e2e)', () => {
   const auditFileLines = (): number =>
     readdirSync(join(dir, 'audit'))
       .filter((name) => name.startsWith('audit-'))
-      .map((name) => readFileSync(join(dir, 'audit', name), 'utf8').split('\n').filter(Boolean))
+      .map((name) =>
+        readFileSync(join(dir, 'audit', name), 'utf8')
+          .split('\n')
+          .filter(Boolean),
+      )
       .flat().length;
 
   it("runs the host's detector in `audit:review` over the database", async () => {

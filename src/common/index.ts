@@ -10,7 +10,14 @@ export {
 export type { RequestContext } from './request-context';
 export { createAppLogger } from './logger';
 export type { AppLoggerOptions } from './logger';
-export { Public, Roles, CurrentUser, IS_PUBLIC_KEY, ROLES_KEY, DEFAULT_ROLES } from './auth-metadata';
+export {
+  Public,
+  Roles,
+  CurrentUser,
+  IS_PUBLIC_KEY,
+  ROLES_KEY,
+  DEFAULT_ROLES,
+} from './auth-metadata';
 export type { AuthenticatedUser, GatehouseRoles, Role } from './auth-metadata';
 export { rejectPrototypeKeys } from './prototype-keys.middleware';
 export { MAX_JSON_DEPTH, nestsDeeperThan, rejectDeepJson } from './json-depth.middleware';

@@ -165,7 +165,11 @@ describe('UsersService', () => {
     });
     expect(created.roles).toEqual(['auditor']);
     const refused = await apiErrorOf(
-      service.create({ username: 'pat', password: GOOD_PASSWORD, roles: hostRoles('auditor', 'owner') }),
+      service.create({
+        username: 'pat',
+        password: GOOD_PASSWORD,
+        roles: hostRoles('auditor', 'owner'),
+      }),
     );
     expect(refused.getStatus()).toBe(400);
     expect(refused.getResponse()).toEqual({

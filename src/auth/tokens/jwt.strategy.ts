@@ -43,8 +43,7 @@ export function accessTokenExtractor(
  */
 function isRoleList(value: unknown): value is Role[] {
   return (
-    Array.isArray(value) &&
-    value.every((role) => typeof role === 'string' && ROLE_NAME.test(role))
+    Array.isArray(value) && value.every((role) => typeof role === 'string' && ROLE_NAME.test(role))
   );
 }
 
