@@ -35,7 +35,7 @@ export class DeclaredRoles {
         throw new InvalidOptionError(option, `must include "${required}", ${why}`);
       }
     }
-    this.list = [...roles] as Role[];
+    this.list = [...(roles as readonly string[])] as Role[];
   }
 
   has(role: string): role is Role {
