@@ -7,7 +7,8 @@ import { markCliProcess } from '../gatehouse/cli-process';
 import { PasswordQuestions } from '../users/cli/users.commands';
 import { CLI_COMMANDS } from './commands';
 import { parseCommandLine, ParsedInvocation } from './command-line';
-import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './exit-codes';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, UsageError } from './exit-codes';
+import { Interrupted } from './interrupt';
 
 /** A module that imports GatehouseModule (directly or through its imports): the host's own. */
 export type GatehouseCliModule = Type | DynamicModule;
@@ -74,7 +75,12 @@ export async function runCommandLine(
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`gatehouse: ${message.split('\n')[0]}\n`);
-    process.exitCode = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+    process.exitCode =
+      error instanceof UsageError
+        ? EXIT_USAGE
+        : error instanceof Interrupted
+          ? EXIT_INTERRUPTED
+          : EXIT_FAILURE;
   }
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
