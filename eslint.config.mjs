@@ -14,6 +14,9 @@ export default tseslint.config(
       'bench/.work/**',
       // Compiled by test/openapi against the client it generates (strict tsc, own tsconfig).
       'test/openapi/client/**',
+      // A separate app on the packed package (own package.json, tsconfig and node_modules),
+      // compiled with strict tsc by its own build in .ci/consumer.
+      'examples/**',
     ],
   },
   js.configs.recommended,

@@ -2,54 +2,24 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
-import { CommandFactory, CommandRunner } from 'nest-commander';
-import { OfflineReviewModule } from './audit/review';
-import { OfflineReviewService } from './audit/review';
-import { AuditReviewCommand, runOfflineReview, verifyFiles } from './audit/review';
-import { CLI_COMMANDS, CliModule } from './cli.module';
-import {
-  EXIT_FAILURE,
-  EXIT_INTERRUPTED,
-  EXIT_USAGE,
-  Interrupted,
-  parseCommandLine,
-  UsageError,
-} from './cli/index';
-import { errorMessage, runWithRequestContext, systemContext } from './common';
+import { OfflineReviewModule, OfflineReviewService, runOfflineReview, verifyFiles } from './audit/review';
+import { CliModule } from './cli.module';
+import { runCommandLine } from './cli-runner';
 import { loadConfigOrExit, loadReviewOptions } from './config';
 
 /**
- * `gatehouse <command>` (also `npm run cli -- <command>`). Exit codes: docs/cli.md.
+ * `gatehouse <command>` (also `npm run cli -- <command>`): the service's command line. Exit
+ * codes: docs/cli.md. A host runs the same commands over its own module with
+ * `runGatehouseCli(AppModule)` (docs/extending.md).
  *
- * Two steps, so that `--help`, `--version` and usage errors need no configuration, no secret
- * and create no file: argv is parsed against the commands' metadata alone; only a command
- * that actually runs loads the config and opens the database. Commands run in a CLI request
- * context, so their audit events say so.
+ * `--help`, `--version` and usage errors need no configuration, no secret and create no file:
+ * argv is parsed against the commands' metadata alone; only a command that actually runs loads
+ * the config and opens the database.
  */
-async function main(): Promise<void> {
-  const parsed = await parseCommandLine(CLI_COMMANDS);
-  if (parsed.kind === 'exit') {
-    process.exitCode = parsed.code;
-    return;
-  }
-  const { command, name, params, options } = parsed.invocation;
-  if (command === AuditReviewCommand && Array.isArray(options.file)) {
-    await reviewFilesOffline(options);
-    return;
-  }
-  const config = loadConfigOrExit();
-  await runWithRequestContext(systemContext('CLI', name), async () => {
-    const app = await CommandFactory.createWithoutRunning(
-      CliModule.forRoot(config, { migrate: name !== 'db:migrate' }),
-      { logger: ['error'], cliName: 'gatehouse' },
-    );
-    try {
-      await app.get<CommandRunner>(command).run(params, options);
-    } finally {
-      await app.close();
-    }
-  });
-}
+void runCommandLine({
+  module: ({ name }) => CliModule.forRoot(loadConfigOrExit(), { migrate: name !== 'db:migrate' }),
+  offlineFileReview: reviewFilesOffline,
+});
 
 /** `audit:review --file`: the review engine alone; no config secrets, no database, no file. */
 async function reviewFilesOffline(options: Record<string, unknown>): Promise<void> {
@@ -70,14 +40,3 @@ async function reviewFilesOffline(options: Record<string, unknown>): Promise<voi
     await app.close();
   }
 }
-
-main().catch((error: unknown) => {
-  const message = errorMessage(error);
-  process.stderr.write(`gatehouse: ${message.split('\n')[0]}\n`);
-  process.exitCode =
-    error instanceof UsageError
-      ? EXIT_USAGE
-      : error instanceof Interrupted
-        ? EXIT_INTERRUPTED
-        : EXIT_FAILURE;
-});

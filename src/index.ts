@@ -20,3 +20,5 @@ export * from './audit/review/detectors';
 export * from './redis';
 export * from './metrics';
 export * from './gatehouse';
+export { runGatehouseCli } from './cli-runner';
+export type { GatehouseCliModule, GatehouseCliOptions } from './cli-runner';

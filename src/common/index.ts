@@ -19,8 +19,15 @@ export {
 export type { RequestContext } from './request-context';
 export { createAppLogger } from './logger';
 export type { AppLoggerOptions } from './logger';
-export { Public, Roles, CurrentUser, IS_PUBLIC_KEY, ROLES_KEY, ROLES } from './auth-metadata';
-export type { AuthenticatedUser, Role } from './auth-metadata';
+export {
+  Public,
+  Roles,
+  CurrentUser,
+  IS_PUBLIC_KEY,
+  ROLES_KEY,
+  DEFAULT_ROLES,
+} from './auth-metadata';
+export type { AuthenticatedUser, GatehouseRoles, Role } from './auth-metadata';
 export { rejectPrototypeKeys } from './prototype-keys.middleware';
 export { MAX_JSON_DEPTH, nestsDeeperThan, rejectDeepJson } from './json-depth.middleware';
 export { CodePointLength } from './code-point-length.validator';
@@ -33,7 +40,7 @@ export {
 } from './instrumentation';
 export type { AuditWriteTiming, TokenRejection } from './instrumentation';
 export { normalizeUsername, codePointLength } from './username';
-export { MissingBindingError, missingBinding } from './missing-binding';
+export { MissingBindingError, InvalidOptionError, missingBinding } from './missing-binding';
 export { gatehouseValidationPipe, requestContextMiddleware } from './gatehouse-http';
 export { canonicalForwardedIp, canonicalIp, resolveClientIp } from './client-address';
 export type { ClientAddressSource, ClientIpResolution } from './client-address';

@@ -20,6 +20,12 @@ export interface GatehouseModuleOptions {
   audit: AuditModuleOptions;
   /** Login throttling and lockout. */
   throttle: LoginThrottleOptions;
+  /**
+   * The roles users may hold (default `['admin', 'user']`). `admin` guards the admin routes and
+   * `user` is the role of a user created without roles, so both must be listed; names are
+   * 1–32 of `a-z0-9_-`. Type `@Roles()` with them by extending `GatehouseRoles`.
+   */
+  roles?: readonly string[];
 }
 
 /**

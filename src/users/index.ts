@@ -3,7 +3,13 @@ export { USERS_MODULE_OPTIONS } from './users.module-definition';
 export type { UsersModuleOptions, UsersModuleExtras } from './users.module-definition';
 export { UsersService, USERNAME_MAX_LENGTH } from './users.service';
 export type { CredentialCheck, CreateUserRequest, UpdateUserRequest } from './users.service';
-export { UsersRepository, UsernameTakenError } from './users.repository';
+export {
+  UsersRepository,
+  UsernameTakenError,
+  LastAdminError,
+  isEnabledAdminAfter,
+} from './users.repository';
+export { DeclaredRoles, ROLE_NAME } from './declared-roles';
 export type { NewUser, UserPatch } from './users.repository';
 export { UserLifecycleHooks } from './user-lifecycle.port';
 export {

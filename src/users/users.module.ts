@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DeclaredRoles } from './declared-roles';
 import { PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
 import {
@@ -21,10 +22,15 @@ import { UsersService } from './users.service';
         new PasswordHasher(options.hashing, { queueSize: options.hashQueueSize }),
       inject: [USERS_MODULE_OPTIONS],
     },
+    {
+      provide: DeclaredRoles,
+      useFactory: (options: UsersModuleOptions) => new DeclaredRoles(options.roles),
+      inject: [USERS_MODULE_OPTIONS],
+    },
     PasswordPolicy,
     UsersService,
     UsersBootstrapService,
   ],
-  exports: [UsersService, PasswordHasher, PasswordPolicy],
+  exports: [UsersService, PasswordHasher, PasswordPolicy, DeclaredRoles],
 })
 export class UsersModule extends UsersConfigurableModule {}

@@ -10,6 +10,7 @@ import {
   Role,
   validationFailed,
 } from '../common';
+import { DeclaredRoles } from './declared-roles';
 import { HashPriority, PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
 import type { User } from './user';
@@ -51,7 +52,13 @@ export class UsersService {
     private readonly policy: PasswordPolicy,
     private readonly audit: AuditService,
     private readonly lifecycle: UserLifecycleHooks,
+    private readonly roles: DeclaredRoles,
   ) {}
+
+  /** The roles this application declares (the `roles` option). */
+  get declaredRoles(): readonly Role[] {
+    return this.roles.list;
+  }
 
   findById(id: string): Promise<User | undefined> {
     return this.users.findById(id);
@@ -101,6 +108,7 @@ export class UsersService {
     if (length < 1 || length > USERNAME_MAX_LENGTH) {
       throw validationFailed(`username must be 1 to ${USERNAME_MAX_LENGTH} characters`);
     }
+    this.roles.assertDeclared(request.roles);
     this.assertPasswordAllowed(request.password, username);
     if (await this.users.findByNormalizedUsername(usernameNormalized)) throw usernameTaken();
     const passwordHash = await this.hasher.hash(request.password);
@@ -164,6 +172,7 @@ export class UsersService {
    * decided by the store atomically with the write.
    */
   async update(id: string, request: UpdateUserRequest): Promise<User> {
+    this.roles.assertDeclared(request.roles);
     const before = await this.getById(id);
     let user: User | undefined;
     try {

@@ -4,7 +4,8 @@ import type { Request } from 'express';
 import jwt, { type Jwt, type JwtPayload } from 'jsonwebtoken';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
-import { AuthenticatedUser, normalizeUsername, Role, ROLES } from '../../common';
+import { AuthenticatedUser, normalizeUsername, Role } from '../../common';
+import { DeclaredRoles } from '../../users';
 import { AuthCookies } from '../auth-cookies';
 import { tokenFailure } from '../auth.errors';
 import { InjectAuthOptions } from '../auth.module-definition';
@@ -36,9 +37,10 @@ export function accessTokenExtractor(
   };
 }
 
-function isRoleList(value: unknown): value is Role[] {
+/** The roles claim: a list of roles this application declares (the `roles` option). */
+function isRoleList(value: unknown, declared: DeclaredRoles): value is Role[] {
   return (
-    Array.isArray(value) && value.every((role) => (ROLES as readonly unknown[]).includes(role))
+    Array.isArray(value) && value.every((role) => typeof role === 'string' && declared.has(role))
   );
 }
 
@@ -55,6 +57,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     keys: AuthKeys,
     cookies: AuthCookies,
     private readonly sessions: SessionService,
+    private readonly roles: DeclaredRoles,
   ) {
     const tokenFrom = accessTokenExtractor(cookies, options.jwt.allowBearer);
     super({
@@ -126,7 +129,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
       typeof claims.sub !== 'string' ||
       typeof claims.sid !== 'string' ||
       typeof claims.username !== 'string' ||
-      !isRoleList(claims.roles)
+      !isRoleList(claims.roles, this.roles)
     ) {
       throw tokenFailure('TOKEN_INVALID');
     }
