@@ -2,7 +2,12 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { NestFactory } from '@nestjs/core';
-import { OfflineReviewModule, OfflineReviewService, runOfflineReview, verifyFiles } from './audit/review';
+import {
+  OfflineReviewModule,
+  OfflineReviewService,
+  runOfflineReview,
+  verifyFiles,
+} from './audit/review';
 import { CliModule } from './cli.module';
 import { runCommandLine } from './cli-runner';
 import { loadConfigOrExit, loadReviewOptions } from './config';
