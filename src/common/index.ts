@@ -29,3 +29,14 @@ export { gatehouseValidationPipe, requestContextMiddleware } from './gatehouse-h
 export { canonicalForwardedIp, canonicalIp, resolveClientIp } from './client-address';
 export type { ClientAddressSource, ClientIpResolution } from './client-address';
 export { IsIsoTime, IsQueryInt, isoTimeToUtc } from './query-values';
+export {
+  expressResponses,
+  fastifyResponses,
+  HttpPlatform,
+  readCookie,
+  requestPath,
+  responsesFor,
+} from './http-platform';
+export type { GatehouseRequest, GatehouseResponse, HttpResponseWriter } from './http-platform';
+export { installFastifyRequestHooks, routesUnder } from './fastify-request-hooks';
+export type { FastifyHookRequest, FastifyHookTarget, RequestScope } from './fastify-request-hooks';

@@ -1,7 +1,13 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
-import { notFound, Public } from '../common';
+import {
+  GatehouseRequest,
+  GatehouseResponse,
+  HttpPlatform,
+  notFound,
+  Public,
+  requestPath,
+} from '../common';
 import type { ConsoleFile } from './console-files';
 
 export const CONSOLE_FILES = Symbol('CONSOLE_FILES');
@@ -36,16 +42,19 @@ const CONSOLE_ROUTES = [
 @Public()
 @Controller()
 export class ConsoleController {
-  constructor(@Inject(CONSOLE_FILES) private readonly files: Map<string, ConsoleFile>) {}
+  constructor(
+    @Inject(CONSOLE_FILES) private readonly files: Map<string, ConsoleFile>,
+    private readonly platform: HttpPlatform,
+  ) {}
 
-  // Express answers HEAD with the GET route (no body).
+  // Express and Fastify answer HEAD with the GET route (no body).
   @Get(CONSOLE_ROUTES)
-  get(@Req() request: Request, @Res() response: Response): void {
+  get(@Req() request: GatehouseRequest, @Res() response: GatehouseResponse): void {
     this.serve(request, response);
   }
 
-  private serve(request: Request, response: Response): void {
-    const path = request.path;
+  private serve(request: GatehouseRequest, response: GatehouseResponse): void {
+    const path = requestPath(request);
     if (isApiPath(path)) throw notFound();
     let file = this.files.get(path);
     if (file === undefined) {
@@ -55,22 +64,24 @@ export class ConsoleController {
       file = this.files.get('/index.html');
       if (file === undefined) throw notFound();
     }
-    response.setHeader('Content-Type', file.type);
-    response.setHeader(
+    const headers = this.platform;
+    headers.setHeader(response, 'Content-Type', file.type);
+    headers.setHeader(
+      response,
       'Cache-Control',
       file.immutable ? 'public, max-age=31536000, immutable' : 'no-store',
     );
-    response.setHeader('Vary', 'Accept-Encoding');
-    response.setHeader('ETag', file.etag);
+    headers.setHeader(response, 'Vary', 'Accept-Encoding');
+    headers.setHeader(response, 'ETag', file.etag);
     if (file.immutable && request.headers['if-none-match'] === file.etag) {
-      response.status(304).end();
+      this.platform.sendBytes(response, 304, undefined);
       return;
     }
     const gzip =
       file.gzip !== undefined && /\bgzip\b/.test(request.headers['accept-encoding'] ?? '');
     const body = gzip ? file.gzip! : file.body;
-    if (gzip) response.setHeader('Content-Encoding', 'gzip');
-    response.setHeader('Content-Length', String(body.length));
-    response.status(200).end(request.method === 'HEAD' ? undefined : body);
+    if (gzip) headers.setHeader(response, 'Content-Encoding', 'gzip');
+    headers.setHeader(response, 'Content-Length', String(body.length));
+    this.platform.sendBytes(response, 200, request.method === 'HEAD' ? undefined : body);
   }
 }

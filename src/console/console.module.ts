@@ -1,4 +1,5 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { HttpPlatform } from '../common';
 import { findConsoleRoot, loadConsoleFiles } from './console-files';
 import { CONSOLE_FILES, ConsoleController } from './console.controller';
 
@@ -23,7 +24,7 @@ export class ConsoleModule {
     return {
       module: ConsoleModule,
       controllers: [ConsoleController],
-      providers: [{ provide: CONSOLE_FILES, useValue: loadConsoleFiles(root) }],
+      providers: [{ provide: CONSOLE_FILES, useValue: loadConsoleFiles(root) }, HttpPlatform],
     };
   }
 }

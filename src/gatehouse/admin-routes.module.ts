@@ -7,6 +7,7 @@ import {
   NestModule,
   OnModuleInit,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { AuditEventsController } from '../audit/audit-events.controller';
 import { ReviewController } from '../audit/review/review.controller';
 import { AuditStatsController } from '../audit/stats/audit-stats.controller';
@@ -30,12 +31,14 @@ for (const controller of ADMIN_CONTROLLERS) gatehouseController(controller, { gu
 export class AdminRoutesModule implements NestModule, OnModuleInit {
   private readonly logger = new Logger('Gatehouse');
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   static forRoot(imports: ModuleMetadata['imports']): DynamicModule {
     return { module: AdminRoutesModule, imports, controllers: ADMIN_CONTROLLERS };
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    applyGatehouseMiddleware(consumer, ADMIN_CONTROLLERS);
+    applyGatehouseMiddleware(consumer, ADMIN_CONTROLLERS, this.adapterHost);
   }
 
   onModuleInit(): void {

@@ -1,4 +1,5 @@
 import { DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
+import { HttpPlatform } from '../common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseHealthIndicator } from './database.health';
 import { HealthController } from './health.controller';
@@ -15,7 +16,7 @@ export interface HealthModuleOptions {
 @Module({
   imports: [TerminusModule],
   controllers: [HealthController],
-  providers: [DatabaseHealthIndicator],
+  providers: [DatabaseHealthIndicator, HttpPlatform],
 })
 export class HealthModule {
   static forRoot(options: HealthModuleOptions = {}): DynamicModule {

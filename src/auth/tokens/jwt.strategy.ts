@@ -1,10 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
 import jwt, { type Jwt, type JwtPayload } from 'jsonwebtoken';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
-import { AuthenticatedUser, normalizeUsername, Role, ROLES } from '../../common';
+import {
+  AuthenticatedUser,
+  GatehouseRequest,
+  normalizeUsername,
+  Role,
+  ROLES,
+} from '../../common';
 import { AuthCookies } from '../auth-cookies';
 import { tokenFailure } from '../auth.errors';
 import { InjectAuthOptions } from '../auth.module-definition';
@@ -26,7 +31,7 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 export function accessTokenExtractor(
   cookies: AuthCookies,
   allowBearer: boolean,
-): (request: Request) => string | null {
+): (request: GatehouseRequest) => string | null {
   return (request) => {
     const fromCookie = cookies.accessToken(request);
     if (fromCookie !== undefined) return fromCookie;
@@ -70,7 +75,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     this.tokenFrom = tokenFrom;
   }
 
-  private readonly tokenFrom: (request: Request) => string | null;
+  private readonly tokenFrom: (request: GatehouseRequest) => string | null;
   private readonly verifiedTokens = new VerifiedTokenCache();
 
   /**
@@ -79,7 +84,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
    * session liveness (revocation) are checked on every request. `this` is the guard's
    * per-request attempt object, whose success/error actions end the attempt.
    */
-  override authenticate(request: Request, options?: unknown): void {
+  override authenticate(request: GatehouseRequest, options?: unknown): void {
     const token = this.tokenFrom(request);
     const cached = token === null ? undefined : this.verifiedTokens.get(token);
     if (cached !== undefined) {
@@ -97,7 +102,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
         succeed(user, info);
       };
     }
-    super.authenticate(request, options);
+    // passport-jwt's typings name Express's Request; it reads only what GatehouseRequest has
+    // (the extractor above), so a Fastify request works the same.
+    super.authenticate(request as Parameters<Strategy['authenticate']>[0], options);
   }
 
   /**
