@@ -12,6 +12,7 @@ import { AuditEventsController } from '../audit/audit-events.controller';
 import { ReviewController } from '../audit/review/review.controller';
 import { AuditStatsController } from '../audit/stats/audit-stats.controller';
 import { applyGatehouseMiddleware, gatehouseController } from '../auth/gatehouse-routes';
+import { HttpPlatform } from '../common';
 import { UsersController } from '../users/users.controller';
 
 const ADMIN_CONTROLLERS = [
@@ -34,7 +35,13 @@ export class AdminRoutesModule implements NestModule, OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   static forRoot(imports: ModuleMetadata['imports']): DynamicModule {
-    return { module: AdminRoutesModule, imports, controllers: ADMIN_CONTROLLERS };
+    // HttpPlatform here too: the controllers' filter is instantiated in this module.
+    return {
+      module: AdminRoutesModule,
+      imports,
+      controllers: ADMIN_CONTROLLERS,
+      providers: [HttpPlatform],
+    };
   }
 
   configure(consumer: MiddlewareConsumer): void {
