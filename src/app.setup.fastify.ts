@@ -34,6 +34,32 @@ export function fastifyTrustProxy(
   return (_address, hop) => hop < trustProxy;
 }
 
+/** Node's own answers to a request it cannot parse (lib/_http_server.js), by parser error. */
+const NODE_CLIENT_ERROR_ANSWERS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: '413 Payload Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
+/**
+ * A request Node's HTTP parser refuses (a control character in a header, a malformed request
+ * line) never reaches the application. Express leaves it to Node, which answers a bare
+ * `400 Bad Request` with no body; Fastify would answer its own JSON. This answers as Node does,
+ * so both platforms give the same bytes.
+ */
+export function answerClientErrorAsNode(
+  error: { code?: string },
+  socket: { writable: boolean; write(data: string): unknown; destroy(): unknown },
+): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = NODE_CLIENT_ERROR_ANSWERS[error.code ?? ''] ?? '400 Bad Request';
+  socket.write(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+  socket.destroy();
+}
+
 /** The adapter for `NestFactory.create`, with TRUST_PROXY and the body limit. */
 export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   // Required here, not imported: @nestjs/platform-fastify is an optional peer.
@@ -44,6 +70,7 @@ export function createFastifyAdapter(config: AppConfig): FastifyAdapter {
   return new Adapter({
     trustProxy: fastifyTrustProxy(config.http.trustProxy),
     bodyLimit: config.http.bodyLimitBytes,
+    clientErrorHandler: answerClientErrorAsNode,
   });
 }
 

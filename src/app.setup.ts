@@ -1,4 +1,4 @@
-import { INestApplication, NestApplicationOptions } from '@nestjs/common';
+import { DynamicModule, INestApplication, NestApplicationOptions, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from './config';
@@ -30,12 +30,13 @@ function enableCors(app: INestApplication, config: AppConfig): void {
 /**
  * The service's application on the platform HTTP_ADAPTER names (Express by default). Nest's
  * own body parser is off: the service parses JSON itself, with its limit (configureApp).
+ * `module` is `AppModule.forRoot(config)` unless a wrapper of it is given (the bench's).
  */
 export async function createServiceApp(
   config: AppConfig,
   options: NestApplicationOptions = {},
+  module: Type | DynamicModule = AppModule.forRoot(config),
 ): Promise<INestApplication> {
-  const module = AppModule.forRoot(config);
   const settings = { ...options, bodyParser: false };
   if (config.http.adapter === 'fastify') {
     const { createFastifyAdapter } = await import('./app.setup.fastify');
