@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res, Type } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import {
   GatehouseRequest,
@@ -22,34 +22,35 @@ export function isApiPath(path: string): boolean {
 /**
  * The console's own paths. Named, not a catch-all: Nest registers routes module by module in
  * an order a host does not control, and a catch-all registered early would shadow API routes
- * (`GET /audit/blocks`). Any other unknown path keeps the API's JSON 404.
+ * (`GET /audit/blocks`). Any other unknown path keeps the API's JSON 404. Wildcards are spelled
+ * per platform: path-to-regexp's optional `{*name}` on Express, find-my-way's `*` on Fastify
+ * (Nest hands route paths to each router as they are).
  */
-const CONSOLE_ROUTES = [
-  '/',
-  '/login',
-  '/account',
-  '/account/{*rest}',
-  '/admin',
-  '/admin/{*rest}',
-  '/assets/{*file}',
-];
+export const CONSOLE_ROUTES = {
+  express: [
+    '/',
+    '/login',
+    '/account',
+    '/account/{*rest}',
+    '/admin',
+    '/admin/{*rest}',
+    '/assets/{*file}',
+  ],
+  fastify: ['/', '/login', '/account', '/account/*', '/admin', '/admin/*', '/assets/*'],
+} as const;
 
 /**
  * The browser console (API.md "The web console"). A controller rather than static middleware,
- * so the general rate limit (a guard) covers these files like every other path.
+ * so the general rate limit (a guard) covers these files like every other path. Mounted through
+ * `consoleControllerFor(platform)`, which adds the routes.
  */
-@ApiExcludeController()
-@Public()
-@Controller()
 export class ConsoleController {
   constructor(
     @Inject(CONSOLE_FILES) private readonly files: Map<string, ConsoleFile>,
     private readonly platform: HttpPlatform,
   ) {}
 
-  // Express and Fastify answer HEAD with the GET route (no body).
-  @Get(CONSOLE_ROUTES)
-  get(@Req() request: GatehouseRequest, @Res() response: GatehouseResponse): void {
+  get(request: GatehouseRequest, response: GatehouseResponse): void {
     this.serve(request, response);
   }
 
@@ -84,4 +85,21 @@ export class ConsoleController {
     headers.setHeader(response, 'Content-Length', String(body.length));
     this.platform.sendBytes(response, 200, request.method === 'HEAD' ? undefined : body);
   }
+}
+
+/** The console's controller with the routes of `platform`. */
+export function consoleControllerFor(
+  platform: keyof typeof CONSOLE_ROUTES,
+): Type<ConsoleController> {
+  @ApiExcludeController()
+  @Public()
+  @Controller()
+  class ConsoleRoutesController extends ConsoleController {
+    // Express and Fastify answer HEAD with the GET route (no body).
+    @Get([...CONSOLE_ROUTES[platform]])
+    override get(@Req() request: GatehouseRequest, @Res() response: GatehouseResponse): void {
+      super.get(request, response);
+    }
+  }
+  return ConsoleRoutesController;
 }

@@ -29,6 +29,10 @@ const PUBLIC_ON_PURPOSE = new Set([
   'GET /admin',
   'GET /admin/{*rest}',
   'GET /assets/{*file}',
+  // The same console routes in find-my-way's spelling (Fastify).
+  'GET /account/*',
+  'GET /admin/*',
+  'GET /assets/*',
 ]);
 
 function joinPath(...parts: (string | undefined)[]): string {
