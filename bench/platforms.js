@@ -9,12 +9,25 @@
  * Fastify's trivial public route.
  */
 const { join } = require('node:path');
-const { rmSync } = require('node:fs');
+const { readFileSync, rmSync } = require('node:fs');
 const os = require('node:os');
 const u = require('./lib/util');
 
 const PLATFORMS = ['express', 'fastify'];
 const ROUTES = { protected: '/auth/me', constant: '/bench/constant' };
+
+/**
+ * CPU seconds (user + system) the process has used, from /proc (Linux): the server's cost per
+ * request, which other processes on a loaded machine disturb far less than its throughput.
+ */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -76,7 +89,9 @@ async function platformComparison({ load, admin, plan, serverEnv = {}, cpuProf =
       const figures = {};
       for (const platform of PLATFORMS) {
         for (const route of Object.keys(ROUTES)) {
+          const cpuBefore = cpuSeconds(servers[platform].pid);
           const run = await load(spec(platform, route));
+          const cpuAfter = cpuSeconds(servers[platform].pid);
           if (run.statusCodes['200'] !== run.answered)
             throw new Error(`${platform} ${run.path}: ${JSON.stringify(run.statusCodes)}`);
           figures[`${platform}_${route}`] = {
@@ -84,6 +99,8 @@ async function platformComparison({ load, admin, plan, serverEnv = {}, cpuProf =
             p99Ms: run.latencyMs.p99,
             answered: run.answered,
             seconds: run.durationSec,
+            cpuUsPerRequest:
+              cpuBefore === undefined ? undefined : ((cpuAfter - cpuBefore) * 1e6) / run.answered,
           };
         }
       }
@@ -97,6 +114,12 @@ async function platformComparison({ load, admin, plan, serverEnv = {}, cpuProf =
     const pooled = (key) =>
       rounds.reduce((sum, r) => sum + r[key].answered, 0) /
       rounds.reduce((sum, r) => sum + r[key].seconds, 0);
+    const cpuUs = Object.fromEntries(
+      Object.keys(rounds[0]).map((key) => [
+        key,
+        rounds.reduce((sum, r) => sum + (r[key].cpuUsPerRequest ?? 0), 0) / rounds.length,
+      ]),
+    );
     const rps = Object.fromEntries(Object.keys(rounds[0]).map((key) => [key, pooled(key)]));
     return {
       routes: ROUTES,
@@ -106,6 +129,9 @@ async function platformComparison({ load, admin, plan, serverEnv = {}, cpuProf =
       loadAverageAfter: os.loadavg()[0],
       rounds,
       rps,
+      // Mean server CPU per request (µs): Express/Fastify on the protected route is the
+      // throughput ratio an otherwise idle machine would show.
+      cpuUs,
       // The bars, judged on the median of the rounds' ratios, as scenario (a) is.
       fastifyOverExpressProtected: median(
         rounds.map((r) => r.fastify_protected.rps / r.express_protected.rps),

@@ -169,6 +169,8 @@ function platformDetails(platforms) {
     '',
     `On Express the protected route serves ${f(platforms.expressProtectedOverConstant, 3)} of its constant route (median of the rounds).`,
     '',
+    `Server CPU per request (user + system, from /proc, mean of the rounds): ${keys.map((key) => `${key.replace('_', ' ')} ${n(platforms.cpuUs[key])} µs`).join(', ')}. On a shared machine this is steadier than throughput: Express/Fastify CPU on the protected route is ${f(platforms.cpuUs.express_protected / platforms.cpuUs.fastify_protected, 2)}×, the throughput ratio an idle machine would give.`,
+    '',
   ];
 }
 
