@@ -2,13 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import {
-  ApiError,
-  FastifyHookTarget,
-  GatehouseRequest,
-  installFastifyRequestHooks,
-  requestPath,
-} from './common';
+import { ApiError, FastifyHookTarget, installFastifyRequestHooks, requestPath } from './common';
 import type { AppConfig } from './config';
 import {
   helmetOptions,
@@ -124,7 +118,8 @@ export function parseJsonBody(
     throw unsupported();
   }
   if (text.length === 0) return {};
-  const first = /^[\x20\x09\x0a\x0d]*(.)/.exec(text)?.[1];
+  // The first character that is not JSON whitespace (space, tab, line feed, carriage return).
+  const first = /^[ \t\n\r]*([^ \t\n\r])/.exec(text)?.[1];
   if (first !== '{' && first !== '[') throw malformed();
   try {
     return JSON.parse(text) as unknown;
@@ -153,7 +148,7 @@ export async function configureFastifyApp(
   rateLimit: RateLimitMiddleware | undefined,
 ): Promise<void> {
   const nest = app as NestFastifyApplication;
-  const fastify = nest.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+  const fastify = nest.getHttpAdapter().getInstance();
   installFastifyRequestHooks(fastify as unknown as FastifyHookTarget, () => true);
   // Awaited one by one, so each plugin's hook is added now, in this order.
   const { default: helmet } = await import('@fastify/helmet');
@@ -165,9 +160,7 @@ export async function configureFastifyApp(
     done();
   });
   if (rateLimit) {
-    onRequest(fastify, (request, reply, done) =>
-      rateLimit.use(request as unknown as GatehouseRequest, reply, done),
-    );
+    onRequest(fastify, (request, reply, done) => rateLimit.use(request, reply, done));
   }
   onRequest(fastify, (request, _reply, done) =>
     done(unsupportedMediaType(request.method, request.headers)),
@@ -175,11 +168,15 @@ export async function configureFastifyApp(
   // Only JSON: every other type was refused above, so one parser takes any type that is left.
   fastify.removeAllContentTypeParsers();
   const limit = config.http.bodyLimitBytes;
-  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limit }, (request, body, done) => {
-    try {
-      done(null, parseJsonBody(body as Buffer, request.headers, limit));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  fastify.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: limit },
+    (request, body, done) => {
+      try {
+        done(null, parseJsonBody(body as Buffer, request.headers, limit));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
 }

@@ -95,7 +95,9 @@ describe('AuthCookies', () => {
     new AuthCookies(false, writer).setSession(written.response, values);
     new AuthCookies(false, writer).clearSession(written.response);
     expect(written.headers).toHaveLength(6);
-    expect(written.headers[0]).toBe('access_token=a.b.c; Max-Age=900; Path=/; HttpOnly; SameSite=Lax');
+    expect(written.headers[0]).toBe(
+      'access_token=a.b.c; Max-Age=900; Path=/; HttpOnly; SameSite=Lax',
+    );
     expect(written.headers[3]).toBe('access_token=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax');
   });
 });

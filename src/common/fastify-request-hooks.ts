@@ -58,7 +58,10 @@ function defineIp(target: object, ip: string): void {
 }
 
 /** The request context of a Fastify request, made once (the hooks run once per request). */
-function contextOf(request: FastifyHookRequest, reply: FastifyHookReply): RequestContext & {
+function contextOf(
+  request: FastifyHookRequest,
+  reply: FastifyHookReply,
+): RequestContext & {
   refusal?: ApiError;
 } {
   const requestId = acceptRequestId(request.headers['x-request-id']);

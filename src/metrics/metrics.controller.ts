@@ -1,12 +1,6 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import {
-  ApiError,
-  GatehouseRequest,
-  GatehouseResponse,
-  HttpPlatform,
-  Public,
-} from '../common';
+import { ApiError, GatehouseRequest, GatehouseResponse, HttpPlatform, Public } from '../common';
 import { MetricsAccess } from './metrics.access';
 import { MetricsService } from './metrics.service';
 

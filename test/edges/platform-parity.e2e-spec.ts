@@ -48,7 +48,11 @@ function decodeChunked(body: Buffer): Buffer {
 }
 
 /** Sends raw bytes and reads the whole answer (the request asks the server to close). */
-function rawRequest(origin: string, head: string, body: Buffer = Buffer.alloc(0)): Promise<RawAnswer> {
+function rawRequest(
+  origin: string,
+  head: string,
+  body: Buffer = Buffer.alloc(0),
+): Promise<RawAnswer> {
   const { hostname, port } = new URL(origin);
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
@@ -92,8 +96,14 @@ function post(path: string, headers: string[], body: Buffer | string): [string, 
 }
 
 function get(path: string, headers: string[] = []): [string, Buffer] {
-  const head = [`GET ${path} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', ...headers, '', '']
-    .join('\r\n');
+  const head = [
+    `GET ${path} HTTP/1.1`,
+    'Host: 127.0.0.1',
+    'Connection: close',
+    ...headers,
+    '',
+    '',
+  ].join('\r\n');
   return [head, Buffer.alloc(0)];
 }
 
@@ -120,35 +130,76 @@ const CASES: [string, [string, Buffer]][] = [
   ['text/plain body', post('/auth/login', ['Content-Type: text/plain'], credentials)],
   [
     'form body',
-    post('/auth/login', ['Content-Type: application/x-www-form-urlencoded'], 'username=a&password=b'),
+    post(
+      '/auth/login',
+      ['Content-Type: application/x-www-form-urlencoded'],
+      'username=a&password=b',
+    ),
   ],
   ['a body without Content-Type', post('/auth/login', [], credentials)],
-  ['application/json with a latin1 charset', post('/auth/login', [`${JSON_TYPE}; charset=latin1`], credentials)],
-  ['application/json in capitals', post('/auth/login', ['Content-Type: Application/JSON'], credentials)],
+  [
+    'application/json with a latin1 charset',
+    post('/auth/login', [`${JSON_TYPE}; charset=latin1`], credentials),
+  ],
+  [
+    'application/json in capitals',
+    post('/auth/login', ['Content-Type: Application/JSON'], credentials),
+  ],
   ['an empty JSON body', post('/auth/login', [JSON_TYPE], '')],
   ['oversize body (17 KiB)', post('/auth/login', [JSON_TYPE], oversize)],
   [
     'oversize chunked body',
     post('/auth/login', [JSON_TYPE, 'Transfer-Encoding: chunked'], chunked(oversize)),
   ],
-  ['gzip-encoded JSON', post('/auth/login', [JSON_TYPE, 'Content-Encoding: gzip'], gzipSync(credentials))],
-  ['an unknown Content-Encoding', post('/auth/login', [JSON_TYPE, 'Content-Encoding: compress'], credentials)],
+  [
+    'gzip-encoded JSON',
+    post('/auth/login', [JSON_TYPE, 'Content-Encoding: gzip'], gzipSync(credentials)),
+  ],
+  [
+    'an unknown Content-Encoding',
+    post('/auth/login', [JSON_TYPE, 'Content-Encoding: compress'], credentials),
+  ],
   ['5,000 nested arrays', post('/auth/login', [JSON_TYPE], deep)],
-  ['__proto__ at the top', post('/auth/login', [JSON_TYPE], '{"__proto__":{"admin":true},"username":"a","password":"b"}')],
-  ['constructor.prototype nested', post('/auth/login', [JSON_TYPE], '{"username":{"constructor":{"prototype":{}}},"password":"b"}')],
-  ['an extra property', post('/auth/login', [JSON_TYPE], '{"username":"a","password":"b","role":"admin"}')],
+  [
+    '__proto__ at the top',
+    post('/auth/login', [JSON_TYPE], '{"__proto__":{"admin":true},"username":"a","password":"b"}'),
+  ],
+  [
+    'constructor.prototype nested',
+    post(
+      '/auth/login',
+      [JSON_TYPE],
+      '{"username":{"constructor":{"prototype":{}}},"password":"b"}',
+    ),
+  ],
+  [
+    'an extra property',
+    post('/auth/login', [JSON_TYPE], '{"username":"a","password":"b","role":"admin"}'),
+  ],
   ['wrong credentials', post('/auth/login', [JSON_TYPE], credentials)],
   ['a control character in a header value', get('/auth/me', ['X-Request-Id: abc\x01def'])],
   ['a control character in a header name', get('/auth/me', ['X-Bad\x07Name: 1'])],
   ['a DEL in a header value', get('/health', ['X-Note: a\x7fb'])],
-  ['a forwarded address that is not an IP', post('/auth/login', [JSON_TYPE, 'X-Forwarded-For: not-an-ip'], credentials)],
+  [
+    'a forwarded address that is not an IP',
+    post('/auth/login', [JSON_TYPE, 'X-Forwarded-For: not-an-ip'], credentials),
+  ],
   ['an unacceptable X-Request-Id', get('/auth/me', ['X-Request-Id: has spaces and ünïcode'])],
   ['no access cookie', get('/auth/me')],
   ['a garbage access cookie', get('/auth/me', ['Cookie: access_token=garbage'])],
   ['an unknown path', get('/no/such/path')],
   ['an unknown path under /auth', get('/auth/nope')],
-  ['a cross-site login', post('/auth/login', [JSON_TYPE, 'Origin: https://evil.example'], credentials)],
-  ['a malformed session id', ['DELETE /auth/sessions/not-a-uuid HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', Buffer.alloc(0)]],
+  [
+    'a cross-site login',
+    post('/auth/login', [JSON_TYPE, 'Origin: https://evil.example'], credentials),
+  ],
+  [
+    'a malformed session id',
+    [
+      'DELETE /auth/sessions/not-a-uuid HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+      Buffer.alloc(0),
+    ],
+  ],
 ];
 
 describe('the same answers to bad input on Express and Fastify (issue 15)', () => {

@@ -1,11 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditEvent, AuditEventInput, AuditService } from '../../audit';
-import {
-  currentRequestContext,
-  GatehouseRequest,
-  RequestContext,
-  requestPath,
-} from '../../common';
+import { currentRequestContext, GatehouseRequest, RequestContext, requestPath } from '../../common';
 
 export const LOGIN_PATH = '/auth/login';
 
@@ -13,7 +8,10 @@ export const LOGIN_PATH = '/auth/login';
 export function isLoginRequest(
   request: Pick<GatehouseRequest, 'method' | 'url' | 'originalUrl'>,
 ): boolean {
-  return request.method === 'POST' && requestPath(request).toLowerCase().replace(/\/+$/, '') === LOGIN_PATH;
+  return (
+    request.method === 'POST' &&
+    requestPath(request).toLowerCase().replace(/\/+$/, '') === LOGIN_PATH
+  );
 }
 
 /**

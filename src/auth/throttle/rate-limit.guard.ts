@@ -36,9 +36,7 @@ export class RateLimitGuard extends ThrottlerGuard {
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return Promise.resolve(true);
     const request = context.switchToHttp().getRequest<GatehouseRequest>();
-    return Promise.resolve(
-      isRateLimitExempt(requestPath(request)) || wasRateLimitCounted(request),
-    );
+    return Promise.resolve(isRateLimitExempt(requestPath(request)) || wasRateLimitCounted(request));
   }
 
   // The stock tracker folds IPv6 addresses into /64 subnets; API.md's unit is the client IP.

@@ -3,13 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import jwt, { type Jwt, type JwtPayload } from 'jsonwebtoken';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
-import {
-  AuthenticatedUser,
-  GatehouseRequest,
-  normalizeUsername,
-  Role,
-  ROLES,
-} from '../../common';
+import { AuthenticatedUser, GatehouseRequest, normalizeUsername, Role, ROLES } from '../../common';
 import { AuthCookies } from '../auth-cookies';
 import { tokenFailure } from '../auth.errors';
 import { InjectAuthOptions } from '../auth.module-definition';
