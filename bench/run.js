@@ -1,6 +1,6 @@
 'use strict';
 /**
- * `npm run bench [-- --quick] [-- --pg] [-- --redis] [-- --skip-build] [-- --only a,b,c,d,e,g,h]`
+ * `npm run bench [-- --quick] [-- --pg] [-- --redis] [-- --skip-build] [-- --only a,b,c,d,e,g,h,p]`
  *
  * Builds, starts the real server (node dist/main.js) as a child process on a fresh SQLite file
  * (PostgreSQL with --pg, Redis with --redis), drives it with autocannon from another child
@@ -521,6 +521,20 @@ async function main() {
   if (wants('a') || wants('b') || wants('f')) await serverScenarios(args, p, results);
   if (wants('c')) await auditWriteCost(args, p, results);
   if (wants('d') || wants('e')) await reviewScenarios(args, p, results);
+  if (wants('p')) {
+    u.log('(p) Express against Fastify: the protected route and a constant public route…');
+    results.scenarios.platforms = await require('./platforms').platformComparison({
+      load,
+      admin: ADMIN,
+      plan: p,
+      serverEnv: args.serverEnv,
+      cpuProf: args.cpuProf,
+    });
+    const platforms = results.scenarios.platforms;
+    u.log(
+      `(p) Fastify/Express on the protected route ${platforms.fastifyOverExpressProtected.toFixed(2)}×; Fastify protected/constant ${platforms.fastifyProtectedOverConstant.toFixed(3)}`,
+    );
+  }
   if (wants('g')) {
     u.log('(g) login flood: 300 unknown-user logins while a known user logs in…');
     results.scenarios.flood = await require('./login-flood').loginFlood(args);

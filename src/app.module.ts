@@ -30,7 +30,7 @@ export class AppModule {
         }),
         MetricsModule.forRoot(config.metrics),
         // Last: its catch-all route serves the console's pages for what no API route matched.
-        ...(config.web.enabled ? [ConsoleModule.forRoot()] : []),
+        ...(config.web.enabled ? [ConsoleModule.forRoot({ platform: config.http.adapter })] : []),
       ],
     };
   }

@@ -23,7 +23,8 @@ function verdict(pass) {
 }
 
 function bars(results) {
-  const { guard, login, auditWrite, review, offline, zeroLoss, flood, timing } = results.scenarios;
+  const { guard, login, auditWrite, review, offline, zeroLoss, flood, timing, platforms } =
+    results.scenarios;
   const rows = [];
   if (guard) {
     rows.push({
@@ -115,6 +116,21 @@ function bars(results) {
       pass: flood.pass,
     });
   }
+  if (platforms) {
+    const r = platforms.rps;
+    rows.push({
+      bar: 'On Fastify a protected route serves at least 2× the requests per second of the same route on Express, in the same run',
+      measured: `${f(platforms.fastifyOverExpressProtected, 2)}× (median of ${platforms.rounds.length} interleaved rounds; pooled ${n(r.fastify_protected)} vs ${n(r.express_protected)} req/s on \`${platforms.routes.protected}\`)`,
+      pass: platforms.fastifyOverExpressProtected >= 2,
+      missReason: 'see (p) and Profiles and fixes',
+    });
+    rows.push({
+      bar: "On Fastify the protected route serves at least 0.85× of Fastify's trivial public route",
+      measured: `${f(platforms.fastifyProtectedOverConstant, 3)} (median of the rounds' ratios; pooled ${n(r.fastify_protected)} vs ${n(r.fastify_constant)} req/s on \`${platforms.routes.constant}\`)`,
+      pass: platforms.fastifyProtectedOverConstant >= 0.85,
+      missReason: 'see (p) and Profiles and fixes',
+    });
+  }
   if (zeroLoss) {
     rows.push({
       bar: 'Zero lost audit events: events counted == attempts sent',
@@ -136,9 +152,32 @@ function table(rows) {
   ].join('\n');
 }
 
+function platformDetails(platforms) {
+  const keys = ['express_protected', 'express_constant', 'fastify_protected', 'fastify_constant'];
+  return [
+    '### (p) Express against Fastify',
+    '',
+    `Two servers side by side, one per platform (\`HTTP_ADAPTER\`), each the service plus a trivial \`@Public()\` route answering a constant without the database (\`${platforms.routes.constant}\`, bench/platform-server.js); the protected route is \`${platforms.routes.protected}\` with a valid access cookie. ${platforms.connections} connections, ${platforms.secondsPerRun} s per run, the four runs interleaved in each round after a 2 s warm-up of each. Load average (1 min) ${f(platforms.loadAverageBefore, 1)} before, ${f(platforms.loadAverageAfter, 1)} after, on a machine shared with other work.`,
+    '',
+    '| round | Express protected | Express constant | Fastify protected | Fastify constant | Fastify/Express protected | Fastify protected/constant |',
+    '|---|---|---|---|---|---|---|',
+    ...platforms.rounds.map(
+      (round, i) =>
+        `| ${i + 1} | ${keys.map((key) => n(round[key].rps)).join(' | ')} | ${f(round.fastify_protected.rps / round.express_protected.rps, 2)} | ${f(round.fastify_protected.rps / round.fastify_constant.rps, 3)} |`,
+    ),
+    `| pooled | ${keys.map((key) => n(platforms.rps[key])).join(' | ')} | ${f(platforms.rps.fastify_protected / platforms.rps.express_protected, 2)} | ${f(platforms.rps.fastify_protected / platforms.rps.fastify_constant, 3)} |`,
+    '',
+    `On Express the protected route serves ${f(platforms.expressProtectedOverConstant, 3)} of its constant route (median of the rounds).`,
+    '',
+    `Server CPU per request (user + system, from /proc, mean of the rounds): ${keys.map((key) => `${key.replace('_', ' ')} ${n(platforms.cpuUs[key])} µs`).join(', ')}. On a shared machine this is steadier than throughput: Express/Fastify CPU on the protected route is ${f(platforms.cpuUs.express_protected / platforms.cpuUs.fastify_protected, 2)}×, the throughput ratio an idle machine would give.`,
+    '',
+  ];
+}
+
 function details(results) {
-  const { guard, login, auditWrite, review, offline, zeroLoss } = results.scenarios;
+  const { guard, login, auditWrite, review, offline, zeroLoss, platforms } = results.scenarios;
   const out = [];
+  if (platforms) out.push(...platformDetails(platforms));
   if (guard) {
     out.push(
       '### (a) Guard cost',

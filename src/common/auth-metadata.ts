@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { Request } from 'express';
+import type { GatehouseRequest } from './http-platform';
 
 /**
  * Route metadata read by the global guard in `auth`. It lives here so that any module (audit,
@@ -45,5 +45,5 @@ export interface AuthenticatedUser {
 
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): AuthenticatedUser =>
-    context.switchToHttp().getRequest<Request & { user: AuthenticatedUser }>().user,
+    context.switchToHttp().getRequest<GatehouseRequest & { user: AuthenticatedUser }>().user,
 );

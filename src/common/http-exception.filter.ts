@@ -1,8 +1,14 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { ApiError } from './api-error';
 import { DomainError, DomainErrorCode } from './domain-error';
 import { errorMessage } from './error-message';
+import {
+  expressResponses,
+  GatehouseRequest,
+  GatehouseResponse,
+  HttpResponseWriter,
+  requestPath,
+} from './http-platform';
 import { isDatabaseUnavailable } from './unavailable-errors';
 
 export interface ErrorBody {
@@ -82,6 +88,26 @@ function fromBodyParser(error: { type?: string; status?: number }): ErrorBody | 
   }
 }
 
+/**
+ * Fastify's own errors for what body-parser refuses on Express (its body reader runs before
+ * Gatehouse's JSON parser), so both platforms answer with the same status, code and body.
+ */
+function fromFastify(error: { code?: unknown }): ErrorBody | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Payload too large' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported media type' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { statusCode: 400, code: 'MALFORMED_JSON', message: 'Malformed JSON' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { statusCode: 400, code: 'VALIDATION_FAILED', message: 'Validation failed' };
+    default:
+      return undefined;
+  }
+}
+
 /** Maps any thrown value to the API.md error body; never leaks a stack, SQL or a path. */
 export function toErrorBody(exception: unknown): {
   body: ErrorBody;
@@ -106,7 +132,8 @@ export function toErrorBody(exception: unknown): {
     }
     return { body: { statusCode: status, code, message, ...extra }, headers: {} };
   }
-  const parserBody = fromBodyParser(exception as { type?: string });
+  const parserBody =
+    fromBodyParser(exception as { type?: string }) ?? fromFastify(exception as { code?: unknown });
   if (parserBody) return { body: parserBody, headers: {} };
   if (isDatabaseUnavailable(exception)) {
     return {
@@ -125,7 +152,7 @@ export function toErrorBody(exception: unknown): {
  * event of a login refused before its handler ran (415, 413, malformed JSON, rate limit).
  */
 export abstract class ErrorResponseHook {
-  abstract beforeErrorResponse(request: Request, body: ErrorBody): Promise<void>;
+  abstract beforeErrorResponse(request: GatehouseRequest, body: ErrorBody): Promise<void>;
 }
 
 /** During an outage every request fails the same way; one line per interval says it all. */
@@ -137,19 +164,23 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private unavailableLoggedAt = Number.NEGATIVE_INFINITY;
   private unavailableSuppressed = 0;
 
-  constructor(private readonly hooks: readonly ErrorResponseHook[] = []) {}
+  constructor(
+    private readonly hooks: readonly ErrorResponseHook[] = [],
+    /** The platform's response writer (HttpPlatform); Express unless told. */
+    private readonly responses: HttpResponseWriter = expressResponses,
+  ) {}
 
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
-    const response = http.getResponse<Response>();
-    const request = http.getRequest<Request>();
+    const response = http.getResponse<GatehouseResponse>();
+    const request = http.getRequest<GatehouseRequest>();
     const { body, headers } = toErrorBody(exception);
     if (body.code === 'SERVICE_UNAVAILABLE') {
       this.logUnavailable(exception);
     } else if (body.statusCode >= 500) {
       const cause =
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
-      this.logger.error(`${request.method} ${request.path} failed: ${cause}`);
+      this.logger.error(`${request.method} ${requestPath(request)} failed: ${cause}`);
     }
     for (const hook of this.hooks) {
       try {
@@ -158,9 +189,10 @@ export class HttpExceptionFilter implements ExceptionFilter {
         this.logger.error(`Error response hook failed: ${errorMessage(error)}`);
       }
     }
-    if (response.headersSent) return;
-    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-    response.status(body.statusCode).json(body);
+    if (this.responses.headersSent(response)) return;
+    for (const [name, value] of Object.entries(headers))
+      this.responses.setHeader(response, name, value);
+    this.responses.sendJson(response, body.statusCode, body);
   }
 
   private logUnavailable(exception: unknown): void {

@@ -72,3 +72,14 @@ export {
   TOKEN_ERRORS,
 } from './openapi.decorators';
 export type { ApiContractOptions } from './openapi.decorators';
+export {
+  expressResponses,
+  fastifyResponses,
+  HttpPlatform,
+  readCookie,
+  requestPath,
+  responsesFor,
+} from './http-platform';
+export type { GatehouseRequest, GatehouseResponse, HttpResponseWriter } from './http-platform';
+export { installFastifyRequestHooks, routesUnder } from './fastify-request-hooks';
+export type { FastifyHookRequest, FastifyHookTarget, RequestScope } from './fastify-request-hooks';

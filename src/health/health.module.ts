@@ -1,4 +1,5 @@
 import { DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
+import { HttpPlatform } from '../common';
 import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseProbe } from '../database';
 import { DatabaseHealthIndicator } from './database.health';
@@ -16,7 +17,7 @@ export interface HealthModuleOptions {
 @Module({
   imports: [TerminusModule],
   controllers: [HealthController],
-  providers: [DatabaseProbe, DatabaseHealthIndicator],
+  providers: [DatabaseProbe, DatabaseHealthIndicator, HttpPlatform],
 })
 export class HealthModule {
   static forRoot(options: HealthModuleOptions = {}): DynamicModule {

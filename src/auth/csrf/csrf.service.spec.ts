@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import { expressResponses, GatehouseRequest } from '../../common';
 import { AuthCookies } from '../auth-cookies';
 import type { AuthModuleOptions } from '../auth.options';
 import { AuthKeys } from '../tokens/auth-keys';
@@ -22,17 +22,17 @@ function request(
   headers: Record<string, string>,
   cookies: Record<string, string> = {},
   protocol = 'http',
-): Request {
+): GatehouseRequest {
   return {
     headers: { host: 'api.example.com', ...headers },
     cookies,
     protocol,
-  } as unknown as Request;
+  } as unknown as GatehouseRequest;
 }
 
 describe('CsrfService', () => {
   const tokens = new TokenService(new AuthKeys(options.jwt.secret), options);
-  const csrf = new CsrfService(tokens, new AuthCookies(false), options);
+  const csrf = new CsrfService(tokens, new AuthCookies(false, expressResponses), options);
 
   it.each([
     ['no Origin, no Fetch Metadata (curl)', {}, undefined],

@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import {
   AuthenticatedUser,
+  GatehouseRequest,
   IS_PUBLIC_KEY,
   publishTokenRejected,
   Role,
@@ -22,7 +22,7 @@ import { JwtStrategy } from '../tokens/jwt.strategy';
 /** Set once the guard let a request through: the global and a per-controller guard run once. */
 const PASSED = Symbol('gatehouse.authGuardPassed');
 
-type AuthenticatedRequest = Request & { user?: AuthenticatedUser; [PASSED]?: true };
+type AuthenticatedRequest = GatehouseRequest & { user?: AuthenticatedUser; [PASSED]?: true };
 
 interface StrategyOutcome {
   user?: AuthenticatedUser;
@@ -35,7 +35,7 @@ interface StrategyAttempt {
   success(user: AuthenticatedUser): void;
   fail(info?: unknown): void;
   error(error: unknown): void;
-  authenticate(request: Request, options: object): void;
+  authenticate(request: GatehouseRequest, options: object): void;
 }
 
 /**
@@ -98,7 +98,7 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  protected async checkOrigin(request: Request): Promise<void> {
+  protected async checkOrigin(request: GatehouseRequest): Promise<void> {
     const refusal = this.csrf.originRefusal(request);
     if (refusal === undefined) return;
     await this.ledger.record({
@@ -110,7 +110,7 @@ export class AuthGuard implements CanActivate {
   }
 
   /** Runs the passport-jwt strategy and maps its `info` to the four 401s. */
-  protected async authenticate(request: Request): Promise<AuthenticatedUser> {
+  protected async authenticate(request: GatehouseRequest): Promise<AuthenticatedUser> {
     const outcome = await this.runStrategy(request);
     // A token failure (SESSION_REVOKED, TOKEN_INVALID) from validate(), or a database failure (500).
     if (outcome.error !== undefined) {
@@ -128,7 +128,7 @@ export class AuthGuard implements CanActivate {
    * The strategy is driven the way passport.authenticate drives it (an object inheriting from
    * the strategy, with success/fail/error actions), without passport's middleware wrapper.
    */
-  private runStrategy(request: Request): Promise<StrategyOutcome> {
+  private runStrategy(request: GatehouseRequest): Promise<StrategyOutcome> {
     return new Promise((resolve) => {
       const attempt = Object.create(this.strategy) as StrategyAttempt;
       attempt.success = (user) => resolve({ user });

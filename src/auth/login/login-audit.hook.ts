@@ -1,5 +1,4 @@
 import { Injectable, Optional } from '@nestjs/common';
-import type { Request } from 'express';
 import type { AuditEventInput } from '../../audit';
 import {
   AuditEventType,
@@ -7,6 +6,7 @@ import {
   currentRequestContext,
   ErrorBody,
   ErrorResponseHook,
+  GatehouseRequest,
   LoginFailureReason,
 } from '../../common';
 import { DatabaseInfo } from '../../database';
@@ -64,7 +64,7 @@ export class LoginAuditHook extends ErrorResponseHook {
     this.budgetMs = database?.timeoutMs ?? DEFAULT_BUDGET_MS;
   }
 
-  async beforeErrorResponse(request: Request, body: ErrorBody): Promise<void> {
+  async beforeErrorResponse(request: GatehouseRequest, body: ErrorBody): Promise<void> {
     // A login's own event is its last database write, so a request whose event is committed
     // is never answered 503 afterwards: one event per login, and it matches the answer.
     if (!isLoginRequest(request) || this.ledger.hasRecorded()) return;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { HttpPlatform } from '../../common';
 import { AuthCookies } from '../auth-cookies';
 import { AUTH_MODULE_OPTIONS, SessionsConfigurableModule } from '../auth.module-definition';
 import type { AuthModuleOptions } from '../auth.options';
@@ -23,8 +24,9 @@ import { KyselySessionsRepository, SessionsRepository } from './sessions.reposit
     },
     {
       provide: AuthCookies,
-      useFactory: (options: AuthModuleOptions) => new AuthCookies(options.cookies.secure),
-      inject: [AUTH_MODULE_OPTIONS],
+      useFactory: (options: AuthModuleOptions, platform: HttpPlatform) =>
+        new AuthCookies(options.cookies.secure, platform),
+      inject: [AUTH_MODULE_OPTIONS, HttpPlatform],
     },
     {
       provide: SessionStateCache,
@@ -35,8 +37,10 @@ import { KyselySessionsRepository, SessionsRepository } from './sessions.reposit
     { provide: SessionsRepository, useClass: KyselySessionsRepository },
     TokenService,
     SessionService,
+    HttpPlatform,
   ],
   exports: [
+    HttpPlatform,
     AUTH_MODULE_OPTIONS,
     AuthKeys,
     AuthCookies,

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import type { Request } from 'express';
 import jwt, { type Jwt, type JwtPayload } from 'jsonwebtoken';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
-import { AuthenticatedUser, normalizeUsername, Role } from '../../common';
+import { AuthenticatedUser, GatehouseRequest, normalizeUsername, Role } from '../../common';
 import { DeclaredRoles } from '../../users';
 import { AuthCookies } from '../auth-cookies';
 import { tokenFailure } from '../auth.errors';
@@ -27,7 +26,7 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 export function accessTokenExtractor(
   cookies: AuthCookies,
   allowBearer: boolean,
-): (request: Request) => string | null {
+): (request: GatehouseRequest) => string | null {
   return (request) => {
     const fromCookie = cookies.accessToken(request);
     if (fromCookie !== undefined) return fromCookie;
@@ -73,7 +72,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     this.tokenFrom = tokenFrom;
   }
 
-  private readonly tokenFrom: (request: Request) => string | null;
+  private readonly tokenFrom: (request: GatehouseRequest) => string | null;
   private readonly verifiedTokens = new VerifiedTokenCache();
 
   /**
@@ -82,7 +81,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
    * session liveness (revocation) are checked on every request. `this` is the guard's
    * per-request attempt object, whose success/error actions end the attempt.
    */
-  override authenticate(request: Request, options?: unknown): void {
+  override authenticate(request: GatehouseRequest, options?: unknown): void {
     const token = this.tokenFrom(request);
     const cached = token === null ? undefined : this.verifiedTokens.get(token);
     if (cached !== undefined) {
@@ -100,7 +99,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
         succeed(user, info);
       };
     }
-    super.authenticate(request, options);
+    // passport-jwt's typings name Express's Request; it reads only what GatehouseRequest has
+    // (the extractor above), so a Fastify request works the same.
+    super.authenticate(request as Parameters<Strategy['authenticate']>[0], options);
   }
 
   /**
