@@ -1,8 +1,9 @@
 import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, sql, SqliteDialect } from 'kysely';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Pool, types as pgTypes } from 'pg';
+import { CurrentSchemaPostgresDialect } from './current-schema.introspector';
 import type { DB } from './database.types';
 import { isPostgres } from './dialect';
 import { FailFastPool } from './fail-fast.pool';
@@ -110,7 +111,8 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseConnection
   });
   // Bounded by DB_TIMEOUT_MS once per request, not once per query, while PostgreSQL is away.
   const failFast = new FailFastPool(pool, options.timeoutMs);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: failFast }) });
+  // Introspection (the migrator's) sees this schema only; see CurrentSchemaIntrospector.
+  const db = new Kysely<DB>({ dialect: new CurrentSchemaPostgresDialect({ pool: failFast }) });
   return { db, kind: 'postgres', close: () => db.destroy() };
 }
 
