@@ -29,3 +29,4 @@ export { gatehouseValidationPipe, requestContextMiddleware } from './gatehouse-h
 export { canonicalForwardedIp, canonicalIp, resolveClientIp } from './client-address';
 export type { ClientAddressSource, ClientIpResolution } from './client-address';
 export { IsIsoTime, IsQueryInt, isoTimeToUtc } from './query-values';
+export { Clock, ClockModule, SystemClock } from './clock';

@@ -9,3 +9,4 @@ export { behavesAsAuditSink, sampleAuditEvent } from './audit-sink.contract';
 export type { AuditSinkHarness } from './audit-sink.contract';
 export { InMemoryUsersRepository } from '../users/testing/in-memory-users.repository';
 export { InMemoryThrottleStore } from '../auth/throttle/testing/in-memory-throttle.store';
+export { ManualClock } from './manual-clock';
