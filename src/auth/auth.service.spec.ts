@@ -1,16 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { Test, TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import type { Kysely } from 'kysely';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createPostgresSchema, postgresUrl } from '../../test/support/database';
+import {
+  GatehouseHarness,
+  MEDIUM_DIALECTS,
+  startGatehouse,
+} from '../../test/support/gatehouse-module';
 import { BlocksService } from '../audit';
-import { loadAppConfig } from '../config';
-import { gatehouseOptionsFrom } from '../core.modules';
 import { DB, KYSELY } from '../database';
-import { GatehouseModule } from '../gatehouse';
 import { UsersService } from '../users';
 import { AuthService, ClientInfo } from './auth.service';
 import { SessionService } from './sessions/session.service';
@@ -25,53 +22,26 @@ const PASSWORD = 'amber-lantern-quarry-58';
 const CLIENT: ClientInfo = { ip: '192.0.2.10', userAgent: 'spec' };
 const CSRF_OK = (): boolean => true;
 
-const dialects: [string, boolean][] = [
-  ['sqlite', true],
-  ['postgres', Boolean(postgresUrl)],
-];
-
-for (const [dialect, enabled] of dialects) {
+for (const [dialect, enabled] of MEDIUM_DIALECTS) {
   (enabled ? describe : describe.skip)(
     `AuthService on a real database [${dialect}${enabled ? '' : ': skipped, TEST_POSTGRES_URL not set'}]`,
     () => {
-      let dir: string;
-      let dropSchema: (() => Promise<void>) | undefined;
+      let harness: GatehouseHarness;
       let moduleRef: TestingModule;
       let auth: AuthService;
 
       beforeAll(async () => {
         jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-        dir = mkdtempSync(join(tmpdir(), 'auth-service-'));
-        let url = 'sqlite::memory:';
-        if (dialect === 'postgres') {
-          const schema = await createPostgresSchema();
-          url = schema.url;
-          dropSchema = schema.drop;
-        }
-        const config = loadAppConfig({
-          NODE_ENV: 'test',
-          DATA_DIR: dir,
-          DATABASE_URL: url,
-          AUDIT_LOG_DIR: join(dir, 'audit'),
-          REPORT_DIR: join(dir, 'reports'),
-          JWT_SECRET: randomBytes(48).toString('base64url'),
-          AUDIT_SEAL_KEY: randomBytes(48).toString('base64url'),
-          ARGON2_MEMORY_KIB: '19456',
-          ARGON2_ITERATIONS: '2',
+        harness = await startGatehouse(dialect, {
           REFRESH_REUSE_GRACE: '0',
           LOGIN_PAIR_MAX_FAILURES: '3',
         });
-        moduleRef = await Test.createTestingModule({
-          imports: [GatehouseModule.forRoot(gatehouseOptionsFrom(config, 'cli'))],
-        }).compile();
-        await moduleRef.init();
+        moduleRef = harness.moduleRef;
         auth = moduleRef.get(AuthService);
       });
 
       afterAll(async () => {
-        await moduleRef?.close();
-        await dropSchema?.();
-        rmSync(dir, { recursive: true, force: true });
+        await harness?.close();
         jest.restoreAllMocks();
       });
 
