@@ -1,4 +1,4 @@
-import { ExecutionContext, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import type { Kysely } from 'kysely';
 import {
@@ -6,7 +6,8 @@ import {
   MEDIUM_DIALECTS,
   startGatehouse,
 } from '../../../test/support/gatehouse-module';
-import { AuthenticatedUser, Public, Roles } from '../../common';
+import { httpContext, httpRequest } from '../../../test/support/http-context';
+import { Public, Roles } from '../../common';
 import { DB, KYSELY } from '../../database';
 import { UsersService } from '../../users';
 import { AuthService, SignedIn } from '../auth.service';
@@ -28,49 +29,8 @@ class Routes {
   adminOnly(): void {}
 }
 
-interface FakeRequest {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  user?: AuthenticatedUser;
-}
-
-function contextOf(request: FakeRequest, handler: keyof Routes): ExecutionContext {
-  const http = {
-    getRequest: () => request,
-    getResponse: () => ({}),
-    getNext: () => undefined,
-  };
-  return {
-    getType: () => 'http',
-    switchToHttp: () => http,
-    getHandler: () => Routes.prototype[handler],
-    getClass: () => Routes,
-    getArgs: () => [request, {}],
-    getArgByIndex: (index: number) => [request, {}][index],
-    switchToRpc: () => {
-      throw new Error('not rpc');
-    },
-    switchToWs: () => {
-      throw new Error('not ws');
-    },
-  } as unknown as ExecutionContext;
-}
-
-function request(
-  method: string,
-  cookies: Record<string, string> = {},
-  headers: Record<string, string> = {},
-): FakeRequest {
-  const cookie = Object.entries(cookies)
-    .map(([name, value]) => `${name}=${value}`)
-    .join('; ');
-  return {
-    method,
-    url: '/somewhere',
-    headers: { host: '127.0.0.1', ...(cookie ? { cookie } : {}), ...headers },
-  };
-}
+const context = (request: ReturnType<typeof httpRequest>, handler: keyof Routes) =>
+  httpContext(request, Routes, handler);
 
 for (const [dialect, enabled] of MEDIUM_DIALECTS) {
   (enabled ? describe : describe.skip)(
@@ -114,15 +74,15 @@ for (const [dialect, enabled] of MEDIUM_DIALECTS) {
         ).map((row) => row.type);
 
       it('lets a public route through without a token, and nothing else', async () => {
-        expect(await guard.canActivate(contextOf(request('GET'), 'open'))).toBe(true);
-        await expect(guard.canActivate(contextOf(request('GET'), 'guarded'))).rejects.toMatchObject(
-          { code: 'TOKEN_MISSING' },
-        );
+        expect(await guard.canActivate(context(httpRequest('GET'), 'open'))).toBe(true);
+        await expect(
+          guard.canActivate(context(httpRequest('GET'), 'guarded')),
+        ).rejects.toMatchObject({ code: 'TOKEN_MISSING' });
       });
 
       it('puts the user of a valid token on the request', async () => {
-        const req = request('GET', withToken());
-        expect(await guard.canActivate(contextOf(req, 'guarded'))).toBe(true);
+        const req = httpRequest('GET', withToken());
+        expect(await guard.canActivate(context(req, 'guarded'))).toBe(true);
         expect(req.user).toMatchObject({
           username: 'ann',
           usernameNormalized: 'ann',
@@ -144,13 +104,13 @@ for (const [dialect, enabled] of MEDIUM_DIALECTS) {
           Date.now() - 3_600_000,
         ).token;
         await expect(
-          guard.canActivate(contextOf(request('GET', withToken(expired)), 'guarded')),
+          guard.canActivate(context(httpRequest('GET', withToken(expired)), 'guarded')),
         ).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
 
         const [header, payload] = signedIn.cookies.accessToken.split('.');
         const forged = `${header}.${payload}.${'A'.repeat(43)}`;
         await expect(
-          guard.canActivate(contextOf(request('GET', withToken(forged)), 'guarded')),
+          guard.canActivate(context(httpRequest('GET', withToken(forged)), 'guarded')),
         ).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
 
         const { sid } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
@@ -158,36 +118,40 @@ for (const [dialect, enabled] of MEDIUM_DIALECTS) {
         };
         await moduleRef.get(SessionService).revoke(sid, 'logout');
         await expect(
-          guard.canActivate(contextOf(request('GET', withToken()), 'guarded')),
+          guard.canActivate(context(httpRequest('GET', withToken()), 'guarded')),
         ).rejects.toMatchObject({ code: 'SESSION_REVOKED' });
       });
 
       it('asks an unsafe request for the session CSRF token, in header and cookie, audited when missing', async () => {
         const csrf = signedIn.cookies.csrfToken;
         await expect(
-          guard.canActivate(contextOf(request('POST', withToken()), 'guarded')),
+          guard.canActivate(context(httpRequest('POST', withToken()), 'guarded')),
         ).rejects.toMatchObject({ code: 'CSRF_TOKEN' });
         expect((await auditTypes()).at(-1)).toBe('malicious_csrf');
         // The header alone is not enough: the cookie must match too (double submit).
         await expect(
           guard.canActivate(
-            contextOf(request('POST', withToken(), { 'x-csrf-token': csrf }), 'guarded'),
+            context(httpRequest('POST', withToken(), { 'x-csrf-token': csrf }), 'guarded'),
           ),
         ).rejects.toMatchObject({ code: 'CSRF_TOKEN' });
-        const ok = request('POST', { ...withToken(), csrf_token: csrf }, { 'x-csrf-token': csrf });
-        expect(await guard.canActivate(contextOf(ok, 'guarded'))).toBe(true);
+        const ok = httpRequest(
+          'POST',
+          { ...withToken(), csrf_token: csrf },
+          { 'x-csrf-token': csrf },
+        );
+        expect(await guard.canActivate(context(ok, 'guarded'))).toBe(true);
       });
 
       it('refuses an unsafe request from a foreign origin before anything else, even a public one', async () => {
-        const foreign = request('POST', {}, { origin: 'https://evil.example' });
-        await expect(guard.canActivate(contextOf(foreign, 'open'))).rejects.toMatchObject({
+        const foreign = httpRequest('POST', {}, { origin: 'https://evil.example' });
+        await expect(guard.canActivate(context(foreign, 'open'))).rejects.toMatchObject({
           code: 'CSRF_ORIGIN',
         });
       });
 
       it('refuses a route whose role the user lacks: 403, audited as authz_fail', async () => {
         await expect(
-          guard.canActivate(contextOf(request('GET', withToken()), 'adminOnly')),
+          guard.canActivate(context(httpRequest('GET', withToken()), 'adminOnly')),
         ).rejects.toMatchObject({ code: 'FORBIDDEN' });
         expect((await auditTypes()).at(-1)).toBe('authz_fail');
       });
