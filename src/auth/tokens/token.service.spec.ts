@@ -1,9 +1,5 @@
 import { Logger } from '@nestjs/common';
-import {
-  GatehouseHarness,
-  MEDIUM_DIALECTS,
-  startGatehouse,
-} from '../../../test/support/gatehouse-module';
+import { GatehouseHarness, startGatehouse } from '../../../test/support/gatehouse-module';
 import { TokenService } from './token.service';
 
 /** The parts of a compact JWS, decoded without any library's checks. */
@@ -20,17 +16,14 @@ function decodeJws(token: string): {
 const SESSION = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const NOW = Date.parse('2027-03-01T12:00:00.000Z');
 
-// The TokenService GatehouseModule wires (its keys come from JWT_SECRET); only SQLite is
-// needed, nothing here touches the database.
-const [[dialect]] = MEDIUM_DIALECTS;
-
 describe('TokenService', () => {
   let harness: GatehouseHarness;
   let tokens: TokenService;
 
   beforeAll(async () => {
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
-    harness = await startGatehouse(dialect, { JWT_ACCESS_TTL: '900' });
+    // The TokenService GatehouseModule wires (keys from JWT_SECRET); no database work here.
+    harness = await startGatehouse('sqlite', { JWT_ACCESS_TTL: '900' });
     tokens = harness.moduleRef.get(TokenService, { strict: false });
   });
 
