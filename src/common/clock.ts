@@ -3,7 +3,8 @@ import { Injectable, Module } from '@nestjs/common';
 /**
  * The one source of "now" (epoch milliseconds) for the rules that depend on time: lock
  * expiry, the review's night. An abstract class used as the injection token; tests replace it
- * (`Test.createTestingModule(...).overrideProvider(Clock).useValue(new ManualClock())`) and
+ * (`Test.createTestingModule(...).overrideProvider(Clock).useValue(new ManualClock())`, or
+ * `manualClockOf(app)` in test/support for an app already built) and
  * move time instead of waiting for it to pass.
  */
 export abstract class Clock {

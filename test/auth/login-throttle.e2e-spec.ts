@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PasswordHasher } from '../../src/users';
 import { ADMIN_PASSWORD, createTestApp, TestApp } from '../support/app';
-import { ManualClock } from '../../src/testing';
+import { manualClockOf } from '../support/clock';
+import type { ManualClock } from '../../src/testing';
 
 const PASSWORD = 'amber-lantern-quarry-58';
 const WRONG = 'not-the-password-at-all';
@@ -60,7 +61,6 @@ async function eventsOf(t: TestApp, requestId: string) {
     .where('request_id', '=', requestId)
     .execute();
 }
-
 
 describe('login throttling and lockout over HTTP (API.md login rules, defaults)', () => {
   let t: TestApp;
@@ -230,18 +230,16 @@ describe('login throttling and lockout over HTTP (API.md login rules, defaults)'
 describe('login throttling with short locks (doubling, expiry)', () => {
   let t: TestApp;
   // The locks end on this clock: the test moves it past each one instead of waiting it out.
-  const clock = new ManualClock();
+  let clock: ManualClock;
 
   beforeAll(async () => {
-    t = await createTestApp(
-      {
-        TRUST_PROXY: 'loopback',
-        LOGIN_PAIR_MAX_FAILURES: '2',
-        LOGIN_PAIR_LOCK: '1s',
-        LOGIN_PAIR_LOCK_MAX: '2s',
-      },
-      { clock },
-    );
+    t = await createTestApp({
+      TRUST_PROXY: 'loopback',
+      LOGIN_PAIR_MAX_FAILURES: '2',
+      LOGIN_PAIR_LOCK: '1s',
+      LOGIN_PAIR_LOCK_MAX: '2s',
+    });
+    clock = manualClockOf(t.app);
   });
 
   afterAll(async () => {

@@ -1,6 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Kysely } from 'kysely';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +10,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
-import { Clock, type Role } from '../../src/common';
+import type { Role } from '../../src/common';
 import { AppConfig, loadAppConfig } from '../../src/config';
 import { DB, KYSELY } from '../../src/database';
 import { User, UsersService } from '../../src/users';
@@ -67,13 +66,9 @@ export function parseSetCookies(setCookie: string[] | string | undefined): {
 /**
  * Boots the real AppModule with `configureApp` on a fresh SQLite file in a fresh data dir,
  * listening on 127.0.0.1 (random port). `overrides` are environment variables.
- * The first admin is `admin` / ADMIN_PASSWORD. With `clock` (a `ManualClock`), every rule that
- * reads the time reads that clock: the test moves time instead of waiting for it.
+ * The first admin is `admin` / ADMIN_PASSWORD.
  */
-export async function createTestApp(
-  overrides: Record<string, string> = {},
-  options: { clock?: Clock } = {},
-): Promise<TestApp> {
+export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
   const config = loadAppConfig({
     NODE_ENV: 'test',
@@ -89,15 +84,10 @@ export async function createTestApp(
     LOG_LEVEL: 'error',
     ...overrides,
   });
-  const appOptions = { logger: ['error' as const], bodyParser: false };
-  const app = options.clock
-    ? (
-        await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
-          .overrideProvider(Clock)
-          .useValue(options.clock)
-          .compile()
-      ).createNestApplication<NestExpressApplication>(appOptions)
-    : await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), appOptions);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger: ['error'],
+    bodyParser: false,
+  });
   configureApp(app, config);
   await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer();
