@@ -341,9 +341,7 @@ describe('offline review of rotated files (e2e)', () => {
     expect(done[0].value.findings.map((f) => f.rule)).toEqual(['password-spraying']);
     expect(done[0].value.seal?.eventCount).toBeGreaterThanOrEqual(12);
 
-    jest
-      .spyOn(t.app.get(Clock), 'now')
-      .mockReturnValue(Date.parse('2026-05-03T00:00:00.000Z'));
+    jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(Date.parse('2026-05-03T00:00:00.000Z'));
     try {
       expect(await reviews.verifyIntegrity()).toMatchObject({
         ok: true,

@@ -429,9 +429,7 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
 
   it('seals what it reviewed, and verify names the seal of an edited or a deleted row', async () => {
     // Verify as of early February 2026, when every seal is within the retention.
-    jest
-      .spyOn(t.app.get(Clock), 'now')
-      .mockReturnValue(Date.parse('2026-02-05T00:00:00.000Z'));
+    jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(Date.parse('2026-02-05T00:00:00.000Z'));
     const ok = await get('/audit/integrity');
     expect(ok.body.retiredSeals).toBe(0);
     expect(ok.status).toBe(200);

@@ -71,7 +71,10 @@ export class CurrentSchemaIntrospector implements DatabaseIntrospector {
          and a.attnum > 0 and not a.attisdropped
          ${internal}
        order by c.relname, a.attnum`.execute(this.db);
-    const tables = new Map<string, TableMetadata & { columns: TableMetadata['columns'][number][] }>();
+    const tables = new Map<
+      string,
+      TableMetadata & { columns: TableMetadata['columns'][number][] }
+    >();
     for (const row of rows) {
       let table = tables.get(row.table);
       if (!table) {
