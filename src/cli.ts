@@ -8,7 +8,8 @@ import { OfflineReviewService } from './audit/review/offline-review.service';
 import { AuditReviewCommand, runOfflineReview, verifyFiles } from './audit/review/review.commands';
 import { CLI_COMMANDS, CliModule } from './cli.module';
 import { parseCommandLine } from './cli/command-line';
-import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './cli/exit-codes';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, UsageError } from './cli/exit-codes';
+import { Interrupted } from './cli/interrupt';
 import { runWithRequestContext, systemContext } from './common';
 import { loadReviewOptions } from './config/app-config';
 import { loadConfigOrExit } from './config/load-config-or-exit';
@@ -69,5 +70,10 @@ async function reviewFilesOffline(options: Record<string, unknown>): Promise<voi
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`gatehouse: ${message.split('\n')[0]}\n`);
-  process.exitCode = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+  process.exitCode =
+    error instanceof UsageError
+      ? EXIT_USAGE
+      : error instanceof Interrupted
+        ? EXIT_INTERRUPTED
+        : EXIT_FAILURE;
 });

@@ -20,6 +20,13 @@ export interface OfflineReviewResult extends ReviewOutcome {
   skippedLines: number;
 }
 
+export interface OfflineReviewProgress {
+  eventsReviewed: number;
+  /** Bytes of the files read so far, as stored (compressed bytes for `.gz`). */
+  bytesRead: number;
+  totalBytes: number;
+}
+
 /**
  * A folder becomes its `audit-*.jsonl[.gz]` files, in name order (the rotated files are
  * named by date, so name order is time order); files are taken as given.
@@ -45,7 +52,10 @@ export async function expandAuditPaths(paths: string[]): Promise<string[]> {
 export async function* readAuditFiles(
   files: string[],
   onSkipped: () => void = () => undefined,
+  onBytesRead: (bytes: number) => void = () => undefined,
 ): AsyncGenerator<ReviewEvent[]> {
+  // Bytes of the files as stored (compressed, for .gz), so progress compares with their sizes.
+  let bytesBefore = 0;
   for (const file of files) {
     const raw = createReadStream(file);
     const input = file.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
@@ -67,10 +77,13 @@ export async function* readAuditFiles(
         }
         batch.push(event);
         if (batch.length >= BATCH) {
+          onBytesRead(bytesBefore + raw.bytesRead);
           yield batch;
           batch = [];
         }
       }
+      bytesBefore += raw.bytesRead;
+      onBytesRead(bytesBefore);
       if (batch.length > 0) yield batch;
     } finally {
       lines.close();
@@ -100,22 +113,34 @@ export class OfflineReviewService {
     return this.settings.timeZone;
   }
 
+  /**
+   * `onProgress` (the CLI's bar) gets the files' total size first, then the bytes read after
+   * each batch: the files are only read once, so bytes are the measure of the work left.
+   */
   async reviewFiles(
     paths: string[],
     window: Partial<ReviewWindow> = {},
-    onProgress?: (eventsReviewed: number) => void,
+    onProgress?: (progress: OfflineReviewProgress) => void,
   ): Promise<OfflineReviewResult> {
     const files = await expandAuditPaths(paths);
+    let totalBytes = 0;
+    if (onProgress) for (const file of files) totalBytes += (await stat(file)).size;
+    let bytesRead = 0;
+    onProgress?.({ eventsReviewed: 0, bytesRead, totalBytes });
     const bounds: ReviewWindow = {
       from: window.from ?? new Date(0).toISOString(),
       to: window.to ?? '9999-12-31T23:59:59.999Z',
     };
     let skippedLines = 0;
     const outcome = await reviewEvents(
-      readAuditFiles(files, () => (skippedLines += 1)),
+      readAuditFiles(
+        files,
+        () => (skippedLines += 1),
+        (bytes) => (bytesRead = bytes),
+      ),
       this.registry.all(),
       { window: bounds, thresholds: this.settings.thresholds, history: NO_LOGIN_HISTORY },
-      ({ eventsReviewed }) => onProgress?.(eventsReviewed),
+      ({ eventsReviewed }) => onProgress?.({ eventsReviewed, bytesRead, totalBytes }),
     );
     return { ...outcome, window: bounds, files, skippedLines };
   }

@@ -2,7 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { EXIT_INTEGRITY_BROKEN } from '../../cli/exit-codes';
+import { Interrupted, interruptible } from '../../cli/interrupt';
 import { JSON_OPTION, formatTable, plural, printJson, printLines } from '../../cli/output';
+import { startProgress } from '../../cli/progress';
 import { fileChainKey, FileVerification, verifyAuditFiles } from '../audit-file-chain';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
 import { AuditService } from '../audit.service';
@@ -69,19 +71,6 @@ function instant(flag: string, value: string): string {
     throw new Error(`${flag} must be an ISO-8601 date or time, such as 2026-01-31T23:00:00Z`);
   }
   return toUtcIso(value.replace(' ', 'T'));
-}
-
-/** On a terminal, one line that rewrites itself; in a pipe or a log, nothing. */
-function progressLine(): { update: (events: number) => void; done: () => void } {
-  const tty = process.stderr.isTTY === true;
-  return {
-    update: (events) => {
-      if (tty) process.stderr.write(`\rReviewing… ${events.toLocaleString('en-US')} events`);
-    },
-    done: () => {
-      if (tty) process.stderr.write('\r\u001b[K');
-    },
-  };
 }
 
 /** The first `limit` findings (most severe first), as a table, and how many were left out. */
@@ -168,11 +157,21 @@ export async function runOfflineReview(
 ): Promise<void> {
   // Verified first: a review of forged or cut files is still printed, but says so.
   const verification = verify ? await verify(options.file ?? []) : undefined;
-  const progress = progressLine();
+  const progress = startProgress('Reviewing files', 'bytes');
   const startedAt = new Date();
-  const result = await offline
-    .reviewFiles(options.file ?? [], { from: options.from, to: options.to }, progress.update)
-    .finally(progress.done);
+  const result = await interruptible(
+    (signal) =>
+      offline.reviewFiles(
+        options.file ?? [],
+        { from: options.from, to: options.to },
+        ({ bytesRead, totalBytes }) => {
+          // Thrown between two batches, the abort ends the pass; nothing is written after it.
+          signal.throwIfAborted();
+          progress.update(bytesRead, { total: totalBytes });
+        },
+      ),
+    progress.stop,
+  ).finally(progress.stop);
   const reportPath = options.report ? resolve(options.report) : null;
   const view = offlineRunView(result, startedAt, reportPath);
   if (reportPath) {
@@ -243,16 +242,29 @@ export class AuditReviewCommand extends CommandRunner {
     }
     if (options.report)
       throw new Error('--report goes with --file (the server names its own reports)');
-    const progress = progressLine();
-    const run = await this.reviews
-      .run({
-        from: options.from,
-        to: options.to,
-        dryRun: options.dryRun,
-        trigger: 'cli',
-        onProgress: progress.update,
+    const progress = startProgress('Reviewing', 'events');
+    const run = await interruptible(
+      (signal) =>
+        this.reviews.run({
+          from: options.from,
+          to: options.to,
+          dryRun: options.dryRun,
+          trigger: 'cli',
+          signal,
+          onProgress: ({ eventsReviewed, totalEvents }) =>
+            progress.update(eventsReviewed, { total: totalEvents }),
+        }),
+      progress.stop,
+    )
+      .catch((error: unknown) => {
+        if (error instanceof Interrupted) {
+          process.stderr.write(
+            'gatehouse: review stopped: its run is recorded as failed, no report was written, and a new review can start now\n',
+          );
+        }
+        throw error;
       })
-      .finally(progress.done);
+      .finally(progress.stop);
     if (options.json) {
       printJson(run);
       return;
