@@ -83,3 +83,4 @@ export {
 export type { GatehouseRequest, GatehouseResponse, HttpResponseWriter } from './http-platform';
 export { installFastifyRequestHooks, routesUnder } from './fastify-request-hooks';
 export type { FastifyHookRequest, FastifyHookTarget, RequestScope } from './fastify-request-hooks';
+export { Clock, ClockModule, SystemClock } from './clock';

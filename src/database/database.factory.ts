@@ -1,8 +1,9 @@
 import type Sqlite from 'better-sqlite3';
-import { Kysely, MigrationResultSet, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import { Kysely, MigrationResultSet, Migrator, sql, SqliteDialect } from 'kysely';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type * as Pg from 'pg';
+import { CurrentSchemaPostgresDialect } from './current-schema.introspector';
 import type { DB } from './database.types';
 import { isPostgres } from './dialect';
 import { FailFastPool } from './fail-fast.pool';
@@ -115,7 +116,8 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseConnection
   });
   // Bounded by DB_TIMEOUT_MS once per request, not once per query, while PostgreSQL is away.
   const failFast = new FailFastPool(pool, options.timeoutMs);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: failFast }) });
+  // Introspection (the migrator's) sees this schema only; see CurrentSchemaIntrospector.
+  const db = new Kysely<DB>({ dialect: new CurrentSchemaPostgresDialect({ pool: failFast }) });
   return { db, kind: 'postgres', close: () => db.destroy() };
 }
 

@@ -9,3 +9,4 @@ export { behavesAsAuditSink, failedLoginFields, sampleAuditEvent } from './audit
 export type { AuditSinkHarness } from './audit-sink.contract';
 export { InMemoryUsersRepository } from '../users/testing';
 export { InMemoryThrottleStore } from '../auth/throttle/testing';
+export { ManualClock } from './manual-clock';

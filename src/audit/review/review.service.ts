@@ -20,7 +20,7 @@ import { reviewEvents, ReviewOutcome, sortFindings } from './review-engine';
 import { ReviewMeasuresService } from './review-measures.service';
 import { renderReport, reportFileName, writeReportAtomically } from './review-report';
 import { ResolvedReviewOptions, resolveReviewOptions } from './review.options';
-import { ReviewClock } from './review.clock';
+import { Clock } from '../../common';
 import { ReviewRepository, RunRecord, StoredFinding } from './review.repository';
 import type { LoginHistory, ReviewEvent, ReviewWindow } from './review.types';
 import type {
@@ -95,7 +95,7 @@ export class ReviewService {
     private readonly seals: AuditSealService,
     private readonly audit: AuditService,
     private readonly blocks: BlocksService,
-    private readonly clock: ReviewClock,
+    private readonly clock: Clock,
     @InjectAuditOptions() private readonly auditOptions: AuditModuleOptions,
   ) {
     this.settings = resolveReviewOptions(auditOptions.review);
