@@ -16,8 +16,10 @@ function fixtureFile(size) {
 
 /** Findings in the engine's order; nothing that depends on the run (ids, times of the run). */
 function referenceOutcome(outcome) {
+  // An engine outcome has the counts by type; a run view (the CLI's --json) holds them in byType.
+  const byType = outcome.counts.byType ?? outcome.counts;
   const counts = Object.fromEntries(
-    Object.entries(outcome.counts).sort(([a], [b]) => (a < b ? -1 : 1)),
+    Object.entries(byType).sort(([a], [b]) => (a < b ? -1 : 1)),
   );
   return {
     eventsReviewed: outcome.eventsReviewed,
