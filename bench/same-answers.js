@@ -52,7 +52,9 @@ async function main() {
         // Through JSON, as the fixture was: keys holding undefined drop out.
         const actual = JSON.parse(JSON.stringify(referenceOutcome(JSON.parse(run.stdout))));
         const same = isDeepStrictEqual(actual, expected);
-        process.stdout.write(`${size}${gzip ? ' (gzip)' : ''}: ${same ? 'same answers' : 'DIFFERENT'}\n`);
+        process.stdout.write(
+          `${size}${gzip ? ' (gzip)' : ''}: ${same ? 'same answers' : 'DIFFERENT'}\n`,
+        );
         if (!same) {
           failed = true;
           process.stdout.write(`${JSON.stringify(actual).slice(0, 2000)}\n`);

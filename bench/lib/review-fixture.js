@@ -18,9 +18,7 @@ function fixtureFile(size) {
 function referenceOutcome(outcome) {
   // An engine outcome has the counts by type; a run view (the CLI's --json) holds them in byType.
   const byType = outcome.counts.byType ?? outcome.counts;
-  const counts = Object.fromEntries(
-    Object.entries(byType).sort(([a], [b]) => (a < b ? -1 : 1)),
-  );
+  const counts = Object.fromEntries(Object.entries(byType).sort(([a], [b]) => (a < b ? -1 : 1)));
   return {
     eventsReviewed: outcome.eventsReviewed,
     counts,

@@ -4,8 +4,8 @@ import type { ReviewEvent } from './review.types';
 /** Why a line of an audit file gave no event. */
 export type BadLineKind = 'oversized' | 'not-utf8' | 'not-json' | 'torn' | 'not-an-event';
 
-/** Distinct strings kept by `intern` before the table starts over (bounds its memory). */
-const INTERNED_LIMIT = 200_000;
+/** Distinct strings the intern table holds before it starts over (bounds its memory). */
+const INTERNED_LIMIT = 1 << 17;
 
 /** Field codes of the keys the review reads; every other key is skipped unread. */
 const enum Field {
@@ -69,7 +69,12 @@ export class AuditLineParser {
   private text = '';
   /** Position of the next backslash in `text` at or after the last asked position. */
   private nextEscape = -1;
-  private readonly interned = new Map<string, string>();
+  /** Open-addressing table of interned strings, found by a hash of the text's characters. */
+  private internedHashes = new Int32Array(INTERNED_LIMIT * 2);
+  private internedValues: (string | undefined)[] = new Array<string | undefined>(
+    INTERNED_LIMIT * 2,
+  );
+  private internedCount = 0;
   /** The hour of the last `ts` read, and its epoch milliseconds. */
   private hourText = '\u0000';
   private hourMs = Number.NaN;
@@ -152,35 +157,36 @@ export class AuditLineParser {
       } else if (code === 34) {
         const valueEnd = this.stringEnd(p + 1, end);
         if (valueEnd < 0) return undefined;
-        const value =
-          this.escapeAt(p + 1) < valueEnd
-            ? (JSON.parse(text.slice(p, valueEnd + 1)) as string)
-            : text.slice(p + 1, valueEnd);
+        let value: string;
+        if (this.escapeAt(p + 1) < valueEnd)
+          value = this.intern(JSON.parse(text.slice(p, valueEnd + 1)) as string);
+        else if (field === Field.Ts) value = text.slice(p + 1, valueEnd);
+        else value = this.internText(p + 1, valueEnd);
         p = valueEnd + 1;
         switch (field) {
           case Field.Ts:
             ts = value;
             break;
           case Field.Type:
-            type = this.intern(value);
+            type = value;
             break;
           case Field.Outcome:
-            outcome = this.intern(value);
+            outcome = value;
             break;
           case Field.Username:
-            username = this.intern(value);
+            username = value;
             break;
           case Field.Reason:
-            reason = this.intern(value);
+            reason = value;
             break;
           case Field.Ip:
-            ip = this.intern(value);
+            ip = value;
             break;
           case Field.Method:
-            method = this.intern(value);
+            method = value;
             break;
           default:
-            path = this.intern(value);
+            path = value;
         }
       } else if (
         (field === Field.Username || field === Field.Reason) &&
@@ -304,14 +310,51 @@ export class AuditLineParser {
     return this.hourMs + minutes * 60_000 + seconds * 1000 + millis;
   }
 
+  /** `intern(text.slice(start, end))`, without making the slice when the value is known. */
+  private internText(start: number, end: number): string {
+    const text = this.text;
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i += 1) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    const length = end - start;
+    const mask = this.internedHashes.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const known = this.internedValues[slot];
+      if (known === undefined) return this.remember(slot, hash, text.slice(start, end));
+      if (
+        this.internedHashes[slot] === hash &&
+        known.length === length &&
+        text.startsWith(known, start)
+      )
+        return known;
+    }
+  }
+
   /** One shared, unsliced copy of each distinct value (see the class comment). */
   private intern(value: string): string {
-    const known = this.interned.get(value);
-    if (known !== undefined) return known;
-    if (this.interned.size >= INTERNED_LIMIT) this.interned.clear();
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < value.length; i += 1)
+      hash = Math.imul(hash ^ value.charCodeAt(i), 0x01000193);
+    const mask = this.internedHashes.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const known = this.internedValues[slot];
+      if (known === undefined) return this.remember(slot, hash, value);
+      if (this.internedHashes[slot] === hash && known === value) return known;
+    }
+  }
+
+  private remember(slot: number, hash: number, value: string): string {
+    if (this.internedCount >= INTERNED_LIMIT) {
+      // Half full: start over rather than let probes grow (a flood of distinct names).
+      this.internedValues = new Array<string | undefined>(this.internedValues.length);
+      this.internedHashes.fill(0);
+      this.internedCount = 0;
+      return this.intern(value);
+    }
     // A slice of the chunk would keep the chunk alive as long as a detector keeps the value.
     const copy = Buffer.from(value, 'utf8').toString('utf8');
-    this.interned.set(copy, copy);
+    this.internedHashes[slot] = hash;
+    this.internedValues[slot] = copy;
+    this.internedCount += 1;
     return copy;
   }
 }

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
 import type {
@@ -23,7 +22,6 @@ interface AccountState {
  * (only a suspicious success does, see `success-after-failures`). It needs both
  * `distributedIps` IPs and `distributedFailures` failures.
  */
-@Injectable()
 @ReviewDetector()
 export class DistributedAttackDetector implements ReviewDetectorRule {
   readonly rule = 'distributed-attack';

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
 import type {
@@ -32,7 +31,6 @@ interface IpState {
  * then logs in from the same IP is its owner's typo, which matters behind an office NAT
  * where many users share one IP; those are not counted. The IP is blocked.
  */
-@Injectable()
 @ReviewDetector()
 export class PasswordSprayingDetector implements ReviewDetectorRule {
   readonly rule = 'password-spraying';

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { ReviewDetector } from '../review-detector.decorator';
 import type { DetectorPass, Finding, ReviewDetectorRule, ReviewEvent } from '../review.types';
 import { entry, Span } from './login-events';
@@ -7,7 +6,6 @@ import { entry, Span } from './login-events';
  * A refresh token used again after its grace period: someone holds a copy. Auth already
  * revoked that session; the review revokes the user's other sessions too.
  */
-@Injectable()
 @ReviewDetector()
 export class RefreshTokenReuseDetector implements ReviewDetectorRule {
   readonly rule = 'refresh-token-reuse';

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
 import type {
@@ -43,7 +42,6 @@ const SUCCESS_IPS_PER_USER = 32;
  * compromise, and revoking the owner's sessions for it would let anyone end them at will
  * (issue 10, item 6).
  */
-@Injectable()
 @ReviewDetector()
 export class SuccessAfterFailuresDetector implements ReviewDetectorRule {
   readonly rule = 'success-after-failures';

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
 import type {
@@ -17,7 +16,6 @@ interface IpState {
 }
 
 /** Username enumeration: one IP trying many usernames that do not exist. The IP is blocked. */
-@Injectable()
 @ReviewDetector()
 export class UsernameEnumerationDetector implements ReviewDetectorRule {
   readonly rule = 'username-enumeration';
