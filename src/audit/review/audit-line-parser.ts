@@ -254,7 +254,10 @@ export class AuditLineParser {
     const code = text.charCodeAt(p);
     if (code === 34) {
       const close = this.stringEnd(p + 1, end);
-      return close < 0 ? -1 : close + 1;
+      if (close < 0) return -1;
+      // An escape must be a valid one (`\q` is not): JSON.parse judges, which throws.
+      if (this.escapeAt(p + 1) < close) JSON.parse(text.slice(p, close + 1));
+      return close + 1;
     }
     if (code === 123 || code === 91) {
       // Nested values are rare in login events: find the end, then let JSON.parse judge them.
@@ -305,8 +308,10 @@ export class AuditLineParser {
     }
     const minutes = twoDigits(ts, 14);
     const seconds = twoDigits(ts, 17);
-    const millis = twoDigits(ts, 20) * 10 + ts.charCodeAt(22) - 48;
-    if (!(minutes < 60 && seconds < 60 && millis >= 0 && millis < 1000)) return Date.parse(ts);
+    const lastDigit = ts.charCodeAt(22) - 48;
+    const millis =
+      twoDigits(ts, 20) * 10 + (lastDigit >= 0 && lastDigit <= 9 ? lastDigit : Number.NaN);
+    if (!(minutes < 60 && seconds < 60 && millis >= 0)) return Date.parse(ts);
     return this.hourMs + minutes * 60_000 + seconds * 1000 + millis;
   }
 
