@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { plainOfflineReview, runPlainOfflineReview } from './audit/review/offline-review.cli';
-import { EXIT_FAILURE, EXIT_USAGE, UsageError } from './cli/exit-codes';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, UsageError } from './cli/exit-codes';
+import { Interrupted } from './cli/interrupt';
 
 /**
  * `gatehouse <command>` (also `npm run cli -- <command>`). Exit codes: docs/cli.md.
@@ -24,5 +25,10 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`gatehouse: ${message.split('\n')[0]}\n`);
-  process.exitCode = error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+  process.exitCode =
+    error instanceof UsageError
+      ? EXIT_USAGE
+      : error instanceof Interrupted
+        ? EXIT_INTERRUPTED
+        : EXIT_FAILURE;
 });

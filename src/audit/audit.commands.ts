@@ -1,5 +1,6 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { JSON_OPTION, plural, printJson, printLines } from '../cli/output';
+import { startProgress } from '../cli/progress';
 import { AuditService, PRUNE_BATCH_SIZE } from './audit.service';
 
 interface PruneOptions {
@@ -32,7 +33,15 @@ export class AuditPruneCommand extends CommandRunner {
 
   async run(_params: string[], options: PruneOptions): Promise<void> {
     const days = options.days ?? this.audit.retentionDays;
-    const deleted = await this.audit.pruneOlderThan(days, options.batchSize ?? PRUNE_BATCH_SIZE);
+    const progress = startProgress('Pruning', 'events');
+    const deleted = await this.audit
+      .pruneOlderThan(
+        days,
+        options.batchSize ?? PRUNE_BATCH_SIZE,
+        Date.now(),
+        ({ deleted, total }) => progress.update(deleted, { total }),
+      )
+      .finally(progress.stop);
     if (options.json) printJson({ deleted, days });
     else printLines([`Deleted ${plural(deleted, 'audit event')} older than ${days} days`]);
   }

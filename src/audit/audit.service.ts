@@ -231,22 +231,33 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
     return { items, nextBeforeId: rows.length > limit ? items[items.length - 1].id : undefined };
   }
 
+  /** How many events match (one COUNT); the CLI's progress bars take their totals from it. */
+  countEvents(filter: AuditEventFilter = {}): Promise<number> {
+    return this.repository.count(filter);
+  }
+
   /**
    * Deletes events older than `days` days in statements of at most `batchSize` rows, so
    * pruning millions of rows never holds a long lock; returns how many it deleted.
+   * `onProgress` (the CLI's bar) gets the number of events to delete first (one COUNT, made
+   * only when it is given), then the running total after each statement.
    */
   async pruneOlderThan(
     days: number,
     batchSize = PRUNE_BATCH_SIZE,
     now = Date.now(),
+    onProgress?: (progress: { deleted: number; total: number }) => void,
   ): Promise<number> {
     if (!Number.isInteger(days) || days < 1)
       throw new RangeError('days must be a whole number of at least 1');
     const before = new Date(now - days * 86_400_000).toISOString();
+    const toDelete = onProgress ? await this.repository.count({ to: before }) : 0;
+    onProgress?.({ deleted: 0, total: toDelete });
     let total = 0;
     for (;;) {
       const deleted = await this.repository.deleteOlderThan(before, batchSize);
       total += deleted;
+      onProgress?.({ deleted: total, total: Math.max(toDelete, total) });
       if (deleted < batchSize) break;
       // Lets requests waiting on the database in between batches go first.
       await new Promise<void>((resolve) => setImmediate(resolve));

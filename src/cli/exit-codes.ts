@@ -9,3 +9,8 @@ export const EXIT_INTEGRITY_BROKEN = 3;
 
 /** A value on the command line that the option parsers could not check (a positional one). */
 export class UsageError extends Error {}
+/**
+ * Interrupted with Ctrl-C (SIGINT), by the shell convention 128 + 2. An interrupted review
+ * is recorded as failed and its lease released; no report is written.
+ */
+export const EXIT_INTERRUPTED = 130;

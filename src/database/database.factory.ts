@@ -1,5 +1,5 @@
 import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import { Kysely, MigrationResultSet, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Pool, types as pgTypes } from 'pg';
@@ -131,13 +131,46 @@ async function migrationTableSchema(db: Kysely<DB>): Promise<string | undefined>
   return result.rows[0]?.schema;
 }
 
-export async function migrateToLatest(db: Kysely<DB>): Promise<string[]> {
+export interface MigrationProgress {
+  applied: number;
+  /** Migrations pending when the command started. */
+  total: number;
+  /** The migration under way; absent once all are applied. */
+  running?: string;
+}
+
+/**
+ * Applies the pending migrations. With `onProgress` (`gatehouse db:migrate`), one at a time,
+ * so the bar can say which one runs: a migration over a large table (0006 fills its rollup
+ * from every event) is one statement, so the unit of progress is the migration.
+ */
+export async function migrateToLatest(
+  db: Kysely<DB>,
+  onProgress?: (progress: MigrationProgress) => void,
+): Promise<string[]> {
   const migrator = new Migrator({
     db,
     provider: new StaticMigrationProvider(),
     migrationTableSchema: await migrationTableSchema(db),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  if (!onProgress) return migrationNames(await migrator.migrateToLatest());
+  const pending = (await migrator.getMigrations())
+    .filter((migration) => migration.executedAt === undefined)
+    .map((migration) => migration.name);
+  const applied: string[] = [];
+  for (;;) {
+    onProgress({
+      applied: applied.length,
+      total: pending.length,
+      running: pending[applied.length],
+    });
+    const step = migrationNames(await migrator.migrateUp());
+    if (step.length === 0) return applied;
+    applied.push(...step);
+  }
+}
+
+function migrationNames({ error, results }: MigrationResultSet): string[] {
   if (error) {
     const failed = results?.find((result) => result.status === 'Error');
     const message = error instanceof Error ? error.message : JSON.stringify(error);

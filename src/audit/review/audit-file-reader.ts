@@ -70,13 +70,19 @@ export async function expandAuditPaths(paths: string[]): Promise<string[]> {
 }
 
 /** The bytes of a file, decompressed when it ends in `.gz`, in chunks of about a MiB. */
-async function* chunksOf(file: string): AsyncGenerator<Buffer> {
+async function* chunksOf(
+  file: string,
+  onBytesRead: (bytes: number) => void,
+): AsyncGenerator<Buffer> {
   const raw = createReadStream(file, { highWaterMark: READ_CHUNK });
   // zlib inflates on libuv's thread pool: the main thread only parses.
   const input = file.endsWith('.gz') ? raw.pipe(createGunzip({ chunkSize: READ_CHUNK })) : raw;
   if (input !== raw) raw.on('error', (error) => input.destroy(error));
   try {
-    for await (const chunk of input as AsyncIterable<Buffer>) yield chunk;
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      onBytesRead(raw.bytesRead);
+      yield chunk;
+    }
   } catch (error) {
     throw new UnreadableAuditFileError(file, error);
   } finally {
@@ -95,9 +101,13 @@ async function* chunksOf(file: string): AsyncGenerator<Buffer> {
 export async function* readAuditFiles(
   files: string[],
   bad: BadLines = new BadLines(),
+  onBytesRead: (bytes: number) => void = () => undefined,
 ): AsyncGenerator<ReviewEvent[]> {
   const parser = new AuditLineParser();
+  // Bytes of the files as stored (compressed, for .gz), so progress compares with their sizes.
+  let bytesBefore = 0;
   for (const file of files) {
+    let fileBytes = 0;
     let lineNumber = 0;
     let carry: Buffer | undefined;
     /** In the middle of an oversized line: bytes up to the next newline are dropped. */
@@ -149,7 +159,10 @@ export async function* readAuditFiles(
       }
     };
 
-    for await (let chunk of chunksOf(file)) {
+    for await (let chunk of chunksOf(file, (bytes) => {
+      fileBytes = bytes;
+      onBytesRead(bytesBefore + bytes);
+    })) {
       if (skipping) {
         const newline = chunk.indexOf(NEWLINE);
         if (newline < 0) continue;
@@ -187,5 +200,6 @@ export async function* readAuditFiles(
       const events = linesOf(carry, carry.length);
       if (events.length > 0) yield events;
     }
+    bytesBefore += fileBytes;
   }
 }

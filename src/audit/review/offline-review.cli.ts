@@ -69,13 +69,7 @@ export async function runPlainOfflineReview(options: ReviewCommandOptions): Prom
   const reviewer: OfflineReviewer = {
     timeZone: settings.timeZone,
     reviewFiles: (paths, window, onProgress) =>
-      reviewAuditFiles(
-        paths,
-        detectors,
-        settings.thresholds,
-        window,
-        onProgress && (({ eventsReviewed }) => onProgress(eventsReviewed)),
-      ),
+      reviewAuditFiles(paths, detectors, settings.thresholds, window, onProgress),
   };
   const sealKey = process.env.AUDIT_SEAL_KEY;
   await runOfflineReview(

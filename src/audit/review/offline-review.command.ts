@@ -1,10 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { interruptible } from '../../cli/interrupt';
 import { formatTable, plural, printJson, printLines } from '../../cli/output';
+import { startProgress } from '../../cli/progress';
 import { fileChainKey, FileVerification, verifyAuditFiles } from '../audit-file-chain';
 import type { AuditService } from '../audit.service';
 import { expandAuditPaths } from './audit-file-reader';
-import type { OfflineReviewResult } from './offline-review';
+import type { OfflineReviewProgress, OfflineReviewResult } from './offline-review';
 import { renderReport, writeReportAtomically } from './review-report';
 import { SEVERITY_ORDER, toUtcIso, type Finding, type ReviewWindow } from './review.types';
 import type { ReviewRunView } from './review.view';
@@ -22,7 +24,7 @@ export interface OfflineReviewer {
   reviewFiles(
     paths: string[],
     window: Partial<ReviewWindow>,
-    onProgress?: (eventsReviewed: number) => void,
+    onProgress?: (progress: OfflineReviewProgress) => void,
   ): Promise<OfflineReviewResult>;
 }
 
@@ -78,19 +80,6 @@ export function instant(flag: string, value: string): string {
     throw new Error(`${flag} must be an ISO-8601 date or time, such as 2026-01-31T23:00:00Z`);
   }
   return toUtcIso(value.replace(' ', 'T'));
-}
-
-/** On a terminal, one line that rewrites itself; in a pipe or a log, nothing. */
-export function progressLine(): { update: (events: number) => void; done: () => void } {
-  const tty = process.stderr.isTTY === true;
-  return {
-    update: (events) => {
-      if (tty) process.stderr.write(`\rReviewing… ${events.toLocaleString('en-US')} events`);
-    },
-    done: () => {
-      if (tty) process.stderr.write('\r\u001b[K');
-    },
-  };
 }
 
 /** The first `limit` findings (most severe first), as a table, and how many were left out. */
@@ -177,11 +166,21 @@ export async function runOfflineReview(
 ): Promise<void> {
   // Verified first: a review of forged or cut files is still printed, but says so.
   const verification = verify ? await verify(options.file ?? []) : undefined;
-  const progress = progressLine();
+  const progress = startProgress('Reviewing files', 'bytes');
   const startedAt = new Date();
-  const result = await offline
-    .reviewFiles(options.file ?? [], { from: options.from, to: options.to }, progress.update)
-    .finally(progress.done);
+  const result = await interruptible(
+    (signal) =>
+      offline.reviewFiles(
+        options.file ?? [],
+        { from: options.from, to: options.to },
+        ({ bytesRead, totalBytes }) => {
+          // Thrown between two pages, the abort ends the pass; nothing is written after it.
+          signal.throwIfAborted();
+          progress.update(bytesRead, { total: totalBytes });
+        },
+      ),
+    progress.stop,
+  ).finally(progress.stop);
   const reportPath = options.report ? resolve(options.report) : null;
   const view = offlineRunView(result, startedAt, reportPath);
   if (reportPath) {

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
-import { OfflineReviewResult, reviewAuditFiles } from './offline-review';
+import { OfflineReviewProgress, OfflineReviewResult, reviewAuditFiles } from './offline-review';
 import { ReviewDetectorRegistry } from './review-detector.registry';
 import { ResolvedReviewOptions, resolveReviewOptions } from './review.options';
 import type { ReviewWindow } from './review.types';
 
-export type { OfflineReviewResult } from './offline-review';
+export type { OfflineReviewProgress, OfflineReviewResult } from './offline-review';
 export { expandAuditPaths, readAuditFiles } from './audit-file-reader';
 
 /**
@@ -31,14 +31,14 @@ export class OfflineReviewService {
   reviewFiles(
     paths: string[],
     window: Partial<ReviewWindow> = {},
-    onProgress?: (eventsReviewed: number) => void,
+    onProgress?: (progress: OfflineReviewProgress) => void,
   ): Promise<OfflineReviewResult> {
     return reviewAuditFiles(
       paths,
       this.registry.all(),
       this.settings.thresholds,
       window,
-      onProgress && (({ eventsReviewed }) => onProgress(eventsReviewed)),
+      onProgress,
     );
   }
 }

@@ -1,6 +1,8 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { EXIT_INTEGRITY_BROKEN } from '../../cli/exit-codes';
+import { Interrupted, interruptible } from '../../cli/interrupt';
 import { JSON_OPTION, plural, printJson, printLines } from '../../cli/output';
+import { startProgress } from '../../cli/progress';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
 import { AuditService } from '../audit.service';
 import {
@@ -9,7 +11,6 @@ import {
   findingLines,
   findingsLimit,
   instant,
-  progressLine,
   ReviewCommandOptions,
   ruleLines,
   runOfflineReview,
@@ -50,16 +51,29 @@ export class AuditReviewCommand extends CommandRunner {
     }
     if (options.report)
       throw new Error('--report goes with --file (the server names its own reports)');
-    const progress = progressLine();
-    const run = await this.reviews
-      .run({
-        from: options.from,
-        to: options.to,
-        dryRun: options.dryRun,
-        trigger: 'cli',
-        onProgress: progress.update,
+    const progress = startProgress('Reviewing', 'events');
+    const run = await interruptible(
+      (signal) =>
+        this.reviews.run({
+          from: options.from,
+          to: options.to,
+          dryRun: options.dryRun,
+          trigger: 'cli',
+          signal,
+          onProgress: ({ eventsReviewed, totalEvents }) =>
+            progress.update(eventsReviewed, { total: totalEvents }),
+        }),
+      progress.stop,
+    )
+      .catch((error: unknown) => {
+        if (error instanceof Interrupted) {
+          process.stderr.write(
+            'gatehouse: review stopped: its run is recorded as failed, no report was written, and a new review can start now\n',
+          );
+        }
+        throw error;
       })
-      .finally(progress.done);
+      .finally(progress.stop);
     if (options.json) {
       printJson(run);
       return;

@@ -208,6 +208,7 @@ export abstract class ReviewRepository {
    */
   abstract claim(run: NewRun, now: number): Promise<ReviewWindow | undefined>;
   abstract renewLease(id: string, leaseExpiresAt: number): Promise<void>;
+  /** Records the result of a run that is still `running`; a row already finished stays as is. */
   abstract finish(id: string, result: RunResult): Promise<void>;
   abstract findRun(id: string): Promise<RunRecord | undefined>;
   /** Newest first; `before` is the cursor (`startedAt`, `id`) of the last run of the previous page. */
@@ -444,6 +445,8 @@ export class KyselyReviewRepository extends ReviewRepository {
         report_path: result.reportPath ?? null,
       })
       .where('id', '=', id)
+      // A run whose lease expired was already marked failed, and another may have claimed.
+      .where('status', '=', 'running')
       .execute();
   }
 

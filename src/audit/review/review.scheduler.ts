@@ -1,35 +1,48 @@
-import { Injectable } from '@nestjs/common';
-import { Cron } from '@nestjs/schedule';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
 import { ReviewService } from './review.service';
 
 export const REVIEW_JOB_NAME = 'login-review';
+/** Every day at 23:00 in REVIEW_TIMEZONE. */
 export const REVIEW_CRON = '0 23 * * *';
 
-// @nestjs/schedule keeps a @Cron's options as metadata on the method under this key.
-const CRON_OPTIONS_METADATA = 'SCHEDULE_CRON_OPTIONS';
-
-/** The 23:00 job. It only calls the service; tests call `ReviewService.runScheduled()` directly. */
+/**
+ * The 23:00 job, registered through `SchedulerRegistry.addCronJob` (the public API) rather
+ * than `@Cron`: a decorator's arguments are fixed when the class loads, before any config
+ * exists, and the zone (REVIEW_TIMEZONE) and REVIEW_ENABLED come from the config. The job is
+ * always registered, so it can be inspected; it only starts when the review is enabled (the
+ * CLI has no review options: it stays off). ScheduleModule stops it at shutdown.
+ */
 @Injectable()
-export class ReviewScheduler {
+export class ReviewScheduler implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Review');
+
   constructor(
     private readonly reviews: ReviewService,
-    @InjectAuditOptions() options: AuditModuleOptions,
-  ) {
-    // Decorator arguments are fixed when the class loads, before any config exists; the zone
-    // (REVIEW_TIMEZONE) and REVIEW_ENABLED are set on the metadata here, before the scheduler
-    // reads it at module init. Without review options (the CLI) the job stays off.
-    const handler = Object.getOwnPropertyDescriptor(ReviewScheduler.prototype, 'nightlyReview')
-      ?.value as object;
-    const metadata = Reflect.getMetadata(CRON_OPTIONS_METADATA, handler) as
-      Record<string, unknown> | undefined;
-    if (metadata) {
-      metadata.timeZone = options.review?.timeZone ?? 'UTC';
-      metadata.disabled = options.review?.enabled !== true;
-    }
+    private readonly registry: SchedulerRegistry,
+    @InjectAuditOptions() private readonly options: AuditModuleOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const job = CronJob.from({
+      cronTime: REVIEW_CRON,
+      timeZone: this.options.review?.timeZone ?? 'UTC',
+      onTick: () => this.nightlyReview(),
+      // A review that outlasts a day never overlaps the next tick in this process.
+      waitForCompletion: true,
+      errorHandler: (error) =>
+        this.logger.error(
+          `The 23:00 review failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      start: false,
+    });
+    this.registry.addCronJob(REVIEW_JOB_NAME, job);
+    if (this.options.review?.enabled === true) job.start();
   }
 
-  @Cron(REVIEW_CRON, { name: REVIEW_JOB_NAME, timeZone: 'UTC', waitForCompletion: true })
+  /** The handler only calls the service; tests call `ReviewService.runScheduled()` directly. */
   async nightlyReview(): Promise<void> {
     await this.reviews.runScheduled();
   }

@@ -36,8 +36,23 @@ export interface RunRequest {
   dryRun?: boolean;
   /** Who asked: `scheduled`, `api`, `cli`. */
   trigger: string;
-  /** Called after each page of events (the CLI's progress line). */
-  onProgress?: (eventsReviewed: number) => void;
+  /**
+   * The CLI's progress bar: called once the window is claimed with the number of its events
+   * (one COUNT, made only when this is given), then after each page.
+   */
+  onProgress?: (progress: ReviewRunProgress) => void;
+  /**
+   * Aborting it (Ctrl-C in the CLI) stops the run between two pages or before it acts: the run
+   * is recorded as failed with the abort reason, which releases its lease; no report is written.
+   * Once measures are being applied, the run finishes.
+   */
+  signal?: AbortSignal;
+}
+
+export interface ReviewRunProgress {
+  eventsReviewed: number;
+  /** Events in the window, counted when the run starts; events added meanwhile are not in it. */
+  totalEvents: number;
 }
 
 interface StoredCounts extends RunCounts {
@@ -45,6 +60,9 @@ interface StoredCounts extends RunCounts {
   errors: string[];
   seal: SealView | null;
 }
+
+/** How often a run that can be interrupted lets signals in (see `review()`). */
+const YIELD_EVERY_MS = 100;
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -167,7 +185,9 @@ export class ReviewService {
   ): Promise<ReviewRunView> {
     const range = await this.repository.eventIdRange(window.from, window.to);
     const sealDigest = dryRun ? undefined : await this.seals.begin();
-    const outcome = await this.review(id, window, range, sealDigest, request.onProgress);
+    const outcome = await this.review(id, window, range, sealDigest, request);
+    // The last point where stopping leaves nothing half done: nothing is stored or applied yet.
+    request.signal?.throwIfAborted();
     const errors = [...outcome.errors];
 
     const findings: FindingView[] = [];
@@ -269,9 +289,14 @@ export class ReviewService {
     window: ReviewWindow,
     range: { firstId: number; lastId: number } | undefined,
     seal: SealDigest | undefined,
-    onProgress?: (eventsReviewed: number) => void,
+    { onProgress, signal }: Pick<RunRequest, 'onProgress' | 'signal'>,
   ): Promise<ReviewOutcome> {
     const { pageSize, leaseSeconds } = this.settings;
+    signal?.throwIfAborted();
+    const totalEvents = onProgress
+      ? await this.audit.countEvents({ from: window.from, to: window.to })
+      : 0;
+    onProgress?.({ eventsReviewed: 0, totalEvents });
     const repository = this.repository;
     async function* pages(): AsyncGenerator<ReviewEvent[]> {
       if (!range) return;
@@ -298,12 +323,20 @@ export class ReviewService {
       }
     }
     let renewedAt = this.clock.now();
+    let yieldedAt = renewedAt;
     return reviewEvents(
       pages(),
       this.registry.all(),
       { window, thresholds: this.settings.thresholds, history: this.loginHistory() },
       async ({ eventsReviewed }) => {
-        onProgress?.(eventsReviewed);
+        if (signal && this.clock.now() - yieldedAt >= YIELD_EVERY_MS) {
+          // better-sqlite3 answers synchronously, so a SQLite review never leaves the event
+          // loop by itself: without this turn, Ctrl-C would be seen only once the run ended.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          yieldedAt = this.clock.now();
+        }
+        signal?.throwIfAborted();
+        onProgress?.({ eventsReviewed, totalEvents });
         const now = this.clock.now();
         if (now - renewedAt > (leaseSeconds * 1000) / 3) {
           renewedAt = now;

@@ -1,5 +1,6 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { JSON_OPTION, printJson, printLines } from '../../cli/output';
+import { startProgress } from '../../cli/progress';
 import { Kysely } from 'kysely';
 import { migrateToLatest } from '../database.factory';
 import { InjectKysely } from '../database.module';
@@ -12,7 +13,10 @@ export class MigrateCommand extends CommandRunner {
   }
 
   async run(_params: string[] = [], options: { json?: boolean } = {}): Promise<void> {
-    const applied = await migrateToLatest(this.db);
+    const progress = startProgress('Migrating', 'migrations');
+    const applied = await migrateToLatest(this.db, ({ applied, total, running }) =>
+      progress.update(applied, { total, step: running }),
+    ).finally(progress.stop);
     if (options.json) printJson({ applied });
     else
       printLines([
