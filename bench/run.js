@@ -9,7 +9,6 @@
  * absolute figures on shared machines drift from run to run.
  */
 const Database = require('better-sqlite3');
-const { spawnSync } = require('node:child_process');
 const { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const os = require('node:os');

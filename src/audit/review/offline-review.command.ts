@@ -194,6 +194,7 @@ export async function runOfflineReview(
       ...view,
       files: result.files,
       skippedLines: result.skippedLines,
+      badLines: result.badLines,
       verification: verification ?? null,
     });
     return;
@@ -206,6 +207,7 @@ export async function runOfflineReview(
         ]
       : []),
     `Offline review of ${plural(result.files.length, 'file')}: ${plural(result.eventsReviewed, 'event')}${result.skippedLines > 0 ? ` (${plural(result.skippedLines, 'line')} skipped)` : ''}, ${plural(result.findings.length, 'finding')}${severitySummary(result.findings)}`,
+    ...badLineLines(result),
     ...ruleLines(result.findings),
     ...findingLines(result.findings, options.limit ?? DEFAULT_FINDINGS_SHOWN),
     ...(reportPath ? [`Report: ${reportPath}`] : []),
@@ -228,4 +230,23 @@ export function findingsLimit(value: string): number {
     throw new Error('--limit must be a whole number from 0 to 1000000');
   }
   return Number(value);
+}
+
+/** Bad lines shown in the text summary; `--json` names up to `NAMED_BAD_LINES`. */
+const BAD_LINES_SHOWN = 10;
+
+/** The lines that gave no event: counted by kind, the first few named by file and line. */
+function badLineLines({ badLines }: OfflineReviewResult): string[] {
+  if (badLines.count === 0) return [];
+  const kinds = Object.entries(badLines.byKind)
+    .map(([kind, count]) => `${count} ${kind}`)
+    .join(', ');
+  const shown = badLines.named.slice(0, BAD_LINES_SHOWN);
+  return [
+    `Bad lines: ${badLines.count} (${kinds}), reviewed past:`,
+    ...shown.map(({ file, line, kind }) => `  ${file}:${line} ${kind}`),
+    ...(badLines.count > shown.length
+      ? [`  … and ${badLines.count - shown.length} more (--json names the first 1000)`]
+      : []),
+  ];
 }

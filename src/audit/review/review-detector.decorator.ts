@@ -20,7 +20,5 @@ ReviewDetector.KEY = REVIEW_DETECTOR;
 
 /** Whether a class (or an instance's class) is marked `@ReviewDetector()`. */
 export function isReviewDetectorClass(type: unknown): boolean {
-  return (
-    typeof type === 'function' && Reflect.getMetadata(REVIEW_DETECTOR, type as object) === true
-  );
+  return typeof type === 'function' && Reflect.getMetadata(REVIEW_DETECTOR, type) === true;
 }
