@@ -9,13 +9,13 @@
  * absolute figures on shared machines drift from run to run.
  */
 const Database = require('better-sqlite3');
-const { spawnSync } = require('node:child_process');
 const { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const os = require('node:os');
 const { monitorEventLoopDelay, performance } = require('node:perf_hooks');
 const u = require('./lib/util');
 const { renderResults, writeReport } = require('./lib/report');
+const { offlineScenario } = require('./review-file');
 
 const METRICS_TOKEN = 'bench-metrics-token-2b7e151628aed2a6';
 const ADMIN = { username: 'bench-admin', password: 'Bench-admin-password-9f4e2c71' };
@@ -481,23 +481,18 @@ async function reviewScenarios(args, p, results) {
     if (!existsSync(jsonl)) await u.runWorker('generate-events.js', [String(largest), '-', jsonl]);
     u.log(`(e) offline review of ${largest.toLocaleString('en-US')} JSON lines…`);
     const env = u.isolatedEnv(join(dir, 'offline'));
-    mkdirSync(env.DATA_DIR, { recursive: true });
-    const offline = await u.runWorker('review-file.js', [jsonl], { env });
-    const grepStarted = performance.now();
-    const grep = spawnSync('grep', ['-c', '"type":"authn_login_', jsonl], { encoding: 'utf8' });
-    const grepMs = performance.now() - grepStarted;
-    results.scenarios.offline = {
+    results.scenarios.offline = await offlineScenario({
+      jsonl,
+      dir,
       events: largest,
-      fileMiB: statSync(jsonl).size / 2 ** 20,
-      ...offline,
-      eventsPerSec: offline.eventsReviewed / (offline.wallMs / 1000),
-      grep: {
-        command: `grep -c '"type":"authn_login_' <file>`,
-        matches: Number(grep.stdout.trim()),
-        wallMs: grepMs,
-        eventsPerSec: largest / (grepMs / 1000),
-      },
-    };
+      repetitions: p.reviewRepetitions,
+      env,
+    });
+    results.scenarios.offline.fileMiB = statSync(jsonl).size / 2 ** 20;
+    const offline = results.scenarios.offline;
+    u.log(
+      `(e) ${(offline.wallMs / 1000).toFixed(2)} s, peak RSS ${offline.peakRssMiB?.toFixed(0)} MiB; ${offline.fail2ban.ratio ? `fail2ban-regex ${(offline.fail2ban.wallMs / 1000).toFixed(2)} s (${offline.fail2ban.ratio.toFixed(1)}×)` : offline.fail2ban.skipped}; gzip ${(offline.gzip.wallMs / 1000).toFixed(2)} s; first line ≤ ${offline.firstLineMs.median.toFixed(0)} ms`,
+    );
   }
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,47 +1,41 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { existsSync } from 'node:fs';
-import { NestFactory } from '@nestjs/core';
-import {
-  OfflineReviewModule,
-  OfflineReviewService,
-  runOfflineReview,
-  verifyFiles,
-} from './audit/review';
-import { CliModule } from './cli.module';
-import { runCommandLine } from './cli-runner';
-import { loadConfigOrExit, loadReviewOptions } from './config';
+// The lean path loads these files alone, not the feature indexes (issue 16: the offline review
+// reads its first line within a few hundred milliseconds of the start).
+// eslint-disable-next-line no-restricted-imports
+import { plainOfflineReview, runPlainOfflineReview } from './audit/review/offline-review.cli';
+// eslint-disable-next-line no-restricted-imports
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, UsageError } from './cli/exit-codes';
+// eslint-disable-next-line no-restricted-imports
+import { Interrupted } from './cli/interrupt';
 
 /**
  * `gatehouse <command>` (also `npm run cli -- <command>`): the service's command line. Exit
  * codes: docs/cli.md. A host runs the same commands over its own module with
  * `runGatehouseCli(AppModule)` (docs/extending.md).
  *
- * `--help`, `--version` and usage errors need no configuration, no secret and create no file:
- * argv is parsed against the commands' metadata alone; only a command that actually runs loads
- * the config and opens the database.
+ * `audit:review --file …` (when its options are plain and valid) runs the offline review
+ * before anything else is loaded: no Nest, no database, no secret; the first line is read
+ * within a few hundred milliseconds of the start. Every other invocation, and any odd one of
+ * that command, goes through nest-commander (`runNestCli`), loaded only then.
  */
-void runCommandLine({
-  module: ({ name }) => CliModule.forRoot(loadConfigOrExit(), { migrate: name !== 'db:migrate' }),
-  offlineFileReview: reviewFilesOffline,
-});
-
-/** `audit:review --file`: the review engine alone; no config secrets, no database, no file. */
-async function reviewFilesOffline(options: Record<string, unknown>): Promise<void> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  const app = await NestFactory.createApplicationContext(
-    OfflineReviewModule.forRoot(loadReviewOptions(process.env)),
-    { logger: ['error'] },
-  );
-  try {
-    // The seal key only verifies the lines' MAC chain, when given; it is never generated here.
-    const sealKey = process.env.AUDIT_SEAL_KEY;
-    await runOfflineReview(
-      app.get(OfflineReviewService),
-      options,
-      sealKey ? (paths) => verifyFiles(paths, sealKey) : undefined,
-    );
-  } finally {
-    await app.close();
+async function main(): Promise<void> {
+  const offline = plainOfflineReview(process.argv.slice(2));
+  if (offline) {
+    await runPlainOfflineReview(offline);
+    return;
   }
+  const { runNestCli } = await import('./cli.nest');
+  await runNestCli();
 }
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`gatehouse: ${message.split('\n')[0]}\n`);
+  process.exitCode =
+    error instanceof UsageError
+      ? EXIT_USAGE
+      : error instanceof Interrupted
+        ? EXIT_INTERRUPTED
+        : EXIT_FAILURE;
+});

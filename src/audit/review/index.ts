@@ -16,5 +16,4 @@ export { DistinctCounter, HyperLogLog } from './distinct-counter';
 export { DEFAULT_REVIEW_OPTIONS, DEFAULT_REVIEW_THRESHOLDS } from './review.options';
 export { NO_LOGIN_HISTORY } from './review.types';
 export { ReviewController } from './review.controller';
-export { OfflineReviewModule } from './offline-review.module';
 export { AuditReviewCommand, runOfflineReview, verifyFiles } from './review.commands';

@@ -42,7 +42,8 @@ export async function reviewEvents(
     pass: detector.start(context),
     failed: false,
   }));
-  const counts: Record<string, number> = {};
+  // A Map, not an object: types are not internalised strings, and an object's keys must be.
+  const counts = new Map<string, number>();
   let eventsReviewed = 0;
   let firstEventId: number | undefined;
   let lastEventId: number | undefined;
@@ -56,7 +57,7 @@ export async function reviewEvents(
           : event.time >= fromMs && event.time < toMs;
       if (!inWindow) continue;
       eventsReviewed += 1;
-      counts[event.type] = (counts[event.type] ?? 0) + 1;
+      counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
       firstEventId ??= event.id;
       lastEventId = event.id;
       for (const entry of passes) {
@@ -83,7 +84,7 @@ export async function reviewEvents(
   }
   return {
     eventsReviewed,
-    counts,
+    counts: Object.fromEntries(counts),
     findings: sortFindings(findings),
     firstEventId,
     lastEventId,

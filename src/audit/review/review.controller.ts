@@ -13,7 +13,8 @@ import { Roles } from '../../common';
 import type { Block } from '../blocks/block';
 import { BlocksService } from '../blocks/blocks.service';
 import type { IntegrityReport } from './audit-seal.service';
-import { ReviewListQueryDto, RunReviewDto, toUtcIso } from './review.dto';
+import { ReviewListQueryDto, RunReviewDto } from './review.dto';
+import { toUtcIso } from './review.types';
 import { ReviewService } from './review.service';
 import type { ReviewRunSummary, ReviewRunView } from './review.view';
 

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
 import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
@@ -21,7 +20,6 @@ interface AccountState {
  * blocked: those that never logged into the account, in the window or before it (within the
  * retention), since an IP block refuses everyone behind that IP.
  */
-@Injectable()
 @ReviewDetector()
 export class BruteForceDetector implements ReviewDetectorRule {
   readonly rule = ReviewRuleId.BruteForce;

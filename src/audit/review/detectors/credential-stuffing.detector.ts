@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { ReviewRuleId } from '../../../common';
 import { DistinctCounter, HyperLogLog } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
@@ -25,7 +24,6 @@ export const STUFFING_TRACKED_IPS = 100_000;
  * Reported, not acted on: blocking thousands of residential proxy IPs would hurt more than
  * it helps; the accounts it breaks into are caught by `success-after-failures`.
  */
-@Injectable()
 @ReviewDetector()
 export class CredentialStuffingDetector implements ReviewDetectorRule {
   readonly rule = ReviewRuleId.CredentialStuffing;

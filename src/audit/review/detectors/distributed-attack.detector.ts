@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
 import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
@@ -11,7 +10,6 @@ import { entry, isAccountFailure, Tally } from './login-events';
  * (only a suspicious success does, see `success-after-failures`). It needs both
  * `distributedIps` IPs and `distributedFailures` failures.
  */
-@Injectable()
 @ReviewDetector()
 export class DistributedAttackDetector implements ReviewDetectorRule {
   readonly rule = ReviewRuleId.DistributedAttack;

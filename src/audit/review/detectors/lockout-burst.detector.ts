@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { ReviewRuleId } from '../../../common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
@@ -23,7 +22,6 @@ interface Burst {
  * A sliding window over lock events; overlapping stretches above the threshold make one
  * finding. Memory is the lock events of one window, never the whole day.
  */
-@Injectable()
 @ReviewDetector()
 export class LockoutBurstDetector implements ReviewDetectorRule {
   readonly rule = ReviewRuleId.LockoutBurst;

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
 import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
@@ -29,7 +28,6 @@ const HISTORY_BATCH = 500;
  * `newIpMinHistory` earlier successes from other IPs, so a first-ever login is not news.
  * Reported only: a new IP is a signal to look, not proof.
  */
-@Injectable()
 @ReviewDetector()
 export class NewIpSuccessDetector implements ReviewDetectorRule {
   readonly rule = ReviewRuleId.NewIpSuccess;

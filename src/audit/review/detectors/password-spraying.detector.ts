@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { ReviewRuleId } from '../../../common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
@@ -27,7 +26,6 @@ interface IpState {
  * then logs in from the same IP is its owner's typo, which matters behind an office NAT
  * where many users share one IP; those are not counted. The IP is blocked.
  */
-@Injectable()
 @ReviewDetector()
 export class PasswordSprayingDetector implements ReviewDetectorRule {
   readonly rule = ReviewRuleId.PasswordSpraying;

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { AuditEventType, ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
 import type { DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
@@ -8,7 +7,6 @@ import { entry, Span } from './login-events';
  * A refresh token used again after its grace period: someone holds a copy. Auth already
  * revoked that session; the review revokes the user's other sessions too.
  */
-@Injectable()
 @ReviewDetector()
 export class RefreshTokenReuseDetector implements ReviewDetectorRule {
   readonly rule = ReviewRuleId.RefreshTokenReuse;

@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import { ReviewRuleId } from '../../../common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
@@ -38,7 +37,6 @@ const SUCCESS_IPS_PER_USER = 32;
  * compromise, and revoking the owner's sessions for it would let anyone end them at will
  * (issue 10, item 6).
  */
-@Injectable()
 @ReviewDetector()
 export class SuccessAfterFailuresDetector implements ReviewDetectorRule {
   readonly rule = ReviewRuleId.SuccessAfterFailures;

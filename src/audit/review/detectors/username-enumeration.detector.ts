@@ -1,11 +1,9 @@
-import { Injectable } from '@nestjs/common';
 import { ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
 import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
 import { entry, isUnknownUserFailure, Tally } from './login-events';
 
 /** Username enumeration: one IP trying many usernames that do not exist. The IP is blocked. */
-@Injectable()
 @ReviewDetector()
 export class UsernameEnumerationDetector implements ReviewDetectorRule {
   readonly rule = ReviewRuleId.UsernameEnumeration;
