@@ -14,6 +14,9 @@ export default tseslint.config(
       'bench/.work/**',
       // Compiled by test/openapi against the client it generates (strict tsc, own tsconfig).
       'test/openapi/client/**',
+      // A separate app on the packed package (own package.json, tsconfig and node_modules),
+      // compiled with strict tsc by its own build in .ci/consumer.
+      'examples/**',
     ],
   },
   js.configs.recommended,
@@ -31,6 +34,45 @@ export default tseslint.config(
       ],
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-extraneous-class': 'off',
+    },
+  },
+  {
+    // A feature's public API is its index.ts (docs/architecture.md): another feature's files are
+    // out of reach. Sub-modules with an index of their own (audit/review, auth/throttle, the
+    // testing fakes) are imported as folders; `cli/index` is spelled out because src/cli.ts
+    // would shadow the folder. Inside a feature, `./` paths are its own and stay free.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(?:\\.\\./)+(?:audit|auth|cli|common|config|console|database|gatehouse|health|metrics|openapi|redis|testing|users)/(?!(?:index|review|review/detectors|throttle|throttle/testing|testing)$)',
+              message: 'Import another feature through its index.ts (docs/architecture.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The application files at the root of src/ (main, app.module, cli) follow the same rule.
+    files: ['src/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^\\./(?:audit|auth|cli|common|config|console|database|gatehouse|health|metrics|openapi|redis|testing|users)/(?!(?:index|review|review/detectors|throttle|throttle/testing|testing)$)',
+              message: 'Import a feature through its index.ts (docs/architecture.md).',
+            },
+          ],
+        },
+      ],
     },
   },
   {

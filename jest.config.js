@@ -1,8 +1,11 @@
 // Nest 12 ships ESM only; Jest's loader cannot require ESM on Node 20, so swc transforms
 // @nestjs/* (and their ESM-only dependencies) to CommonJS along with our own code.
 const swc = ['@swc/jest', { ...require('./swc-jest.config.js') }];
+// @fastify/cookie loads the ESM-only `cookie` 2 with a dynamic import, and @fastify/static
+// requires the ESM-only `content-disposition` 2 (Node 20.19 can, Jest's loader cannot): swc
+// turns them into CommonJS too.
 const transformIgnorePatterns = [
-  '/node_modules/(?!(@nestjs|@nest-lab|file-type|strtok3|token-types|uint8array-extras|@tokenizer|load-esm)/)',
+  '/node_modules/(?!(@nestjs|@nest-lab|@fastify/cookie|@fastify/static|cookie|content-disposition|file-type|strtok3|token-types|uint8array-extras|@tokenizer|load-esm)/)',
 ];
 
 const common = {

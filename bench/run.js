@@ -1,6 +1,6 @@
 'use strict';
 /**
- * `npm run bench [-- --quick] [-- --pg] [-- --redis] [-- --skip-build] [-- --only a,b,c,d,e,g,h]`
+ * `npm run bench [-- --quick] [-- --pg] [-- --redis] [-- --skip-build] [-- --only a,b,c,d,e,g,h,p]`
  *
  * Builds, starts the real server (node dist/main.js) as a child process on a fresh SQLite file
  * (PostgreSQL with --pg, Redis with --redis), drives it with autocannon from another child
@@ -9,13 +9,13 @@
  * absolute figures on shared machines drift from run to run.
  */
 const Database = require('better-sqlite3');
-const { spawnSync } = require('node:child_process');
 const { copyFileSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const os = require('node:os');
 const { monitorEventLoopDelay, performance } = require('node:perf_hooks');
 const u = require('./lib/util');
 const { renderResults, writeReport } = require('./lib/report');
+const { offlineScenario } = require('./review-file');
 
 const METRICS_TOKEN = 'bench-metrics-token-2b7e151628aed2a6';
 const ADMIN = { username: 'bench-admin', password: 'Bench-admin-password-9f4e2c71' };
@@ -481,23 +481,18 @@ async function reviewScenarios(args, p, results) {
     if (!existsSync(jsonl)) await u.runWorker('generate-events.js', [String(largest), '-', jsonl]);
     u.log(`(e) offline review of ${largest.toLocaleString('en-US')} JSON lines…`);
     const env = u.isolatedEnv(join(dir, 'offline'));
-    mkdirSync(env.DATA_DIR, { recursive: true });
-    const offline = await u.runWorker('review-file.js', [jsonl], { env });
-    const grepStarted = performance.now();
-    const grep = spawnSync('grep', ['-c', '"type":"authn_login_', jsonl], { encoding: 'utf8' });
-    const grepMs = performance.now() - grepStarted;
-    results.scenarios.offline = {
+    results.scenarios.offline = await offlineScenario({
+      jsonl,
+      dir,
       events: largest,
-      fileMiB: statSync(jsonl).size / 2 ** 20,
-      ...offline,
-      eventsPerSec: offline.eventsReviewed / (offline.wallMs / 1000),
-      grep: {
-        command: `grep -c '"type":"authn_login_' <file>`,
-        matches: Number(grep.stdout.trim()),
-        wallMs: grepMs,
-        eventsPerSec: largest / (grepMs / 1000),
-      },
-    };
+      repetitions: p.reviewRepetitions,
+      env,
+    });
+    results.scenarios.offline.fileMiB = statSync(jsonl).size / 2 ** 20;
+    const offline = results.scenarios.offline;
+    u.log(
+      `(e) ${(offline.wallMs / 1000).toFixed(2)} s, peak RSS ${offline.peakRssMiB?.toFixed(0)} MiB; ${offline.fail2ban.ratio ? `fail2ban-regex ${(offline.fail2ban.wallMs / 1000).toFixed(2)} s (${offline.fail2ban.ratio.toFixed(1)}×)` : offline.fail2ban.skipped}; gzip ${(offline.gzip.wallMs / 1000).toFixed(2)} s; first line ≤ ${offline.firstLineMs.median.toFixed(0)} ms`,
+    );
   }
   rmSync(dir, { recursive: true, force: true });
 }
@@ -521,6 +516,20 @@ async function main() {
   if (wants('a') || wants('b') || wants('f')) await serverScenarios(args, p, results);
   if (wants('c')) await auditWriteCost(args, p, results);
   if (wants('d') || wants('e')) await reviewScenarios(args, p, results);
+  if (wants('p')) {
+    u.log('(p) Express against Fastify: the protected route and a constant public route…');
+    results.scenarios.platforms = await require('./platforms').platformComparison({
+      load,
+      admin: ADMIN,
+      plan: p,
+      serverEnv: args.serverEnv,
+      cpuProf: args.cpuProf,
+    });
+    const platforms = results.scenarios.platforms;
+    u.log(
+      `(p) Fastify/Express on the protected route ${platforms.fastifyOverExpressProtected.toFixed(2)}×; Fastify protected/constant ${platforms.fastifyProtectedOverConstant.toFixed(3)}`,
+    );
+  }
   if (wants('g')) {
     u.log('(g) login flood: 300 unknown-user logins while a known user logs in…');
     results.scenarios.flood = await require('./login-flood').loginFlood(args);

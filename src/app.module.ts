@@ -1,9 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { RateLimitModule } from './auth/throttle';
-import { APP_CONFIG, AppConfig } from './config';
+import { RateLimitModule } from './auth';
+import type { AppConfig } from './config';
 import { ConsoleModule } from './console';
 import { gatehouseFromConfig } from './core.modules';
-import { HealthModule } from './health/health.module';
+import { HealthModule } from './health';
 import { MetricsModule } from './metrics';
 import { sharedStateBindings } from './redis';
 
@@ -30,10 +30,8 @@ export class AppModule {
         }),
         MetricsModule.forRoot(config.metrics),
         // Last: its catch-all route serves the console's pages for what no API route matched.
-        ...(config.web.enabled ? [ConsoleModule.forRoot()] : []),
+        ...(config.web.enabled ? [ConsoleModule.forRoot({ platform: config.http.adapter })] : []),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
     };
   }
 }

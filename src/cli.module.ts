@@ -1,24 +1,13 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
-import { CommandRunner } from 'nest-commander';
-import { BLOCKS_COMMANDS } from './audit/blocks/blocks.commands';
-import { AUDIT_COMMANDS } from './audit/audit.commands';
-import { REVIEW_COMMANDS } from './audit/review/review.commands';
-import { APP_CONFIG, AppConfig } from './config';
+import { DynamicModule, Module } from '@nestjs/common';
+import type { AppConfig } from './config';
 import { gatehouseFromConfig } from './core.modules';
-import { MigrateCommand } from './database/cli/migrate.command';
 import { sharedStateBindings } from './redis';
-import { PasswordQuestions, USERS_COMMANDS } from './users/cli/users.commands';
 
-/** Every `gatehouse` command; `cli.ts` parses argv against these before any of them is built. */
-export const CLI_COMMANDS: Type<CommandRunner>[] = [
-  MigrateCommand,
-  ...USERS_COMMANDS,
-  ...BLOCKS_COMMANDS,
-  ...AUDIT_COMMANDS,
-  ...REVIEW_COMMANDS,
-];
-
-/** The command line: the same GatehouseModule as the server, no HTTP, no scheduler. */
+/**
+ * The service's command line: the same GatehouseModule as the server (mapped from AppConfig),
+ * no HTTP, no scheduler. `runCommandLine` creates the commands in its scope, as it does for a
+ * host's module (runGatehouseCli).
+ */
 @Module({})
 export class CliModule {
   static forRoot(config: AppConfig, options: { migrate: boolean }): DynamicModule {
@@ -26,8 +15,6 @@ export class CliModule {
     return {
       module: CliModule,
       imports: [...shared.imports, gatehouseFromConfig(config, shared, 'cli', options)],
-      providers: [{ provide: APP_CONFIG, useValue: config }, PasswordQuestions, ...CLI_COMMANDS],
-      exports: [APP_CONFIG],
     };
   }
 }

@@ -9,8 +9,6 @@ export {
   ConfigError,
   parseDurationSeconds,
   generatedSecretWarnings,
-  APP_CONFIG,
-  InjectAppConfig,
 } from './config';
 export type { AppConfig } from './config';
 export * from './database';
@@ -22,3 +20,5 @@ export * from './audit/review/detectors';
 export * from './redis';
 export * from './metrics';
 export * from './gatehouse';
+export { runGatehouseCli } from './cli-runner';
+export type { GatehouseCliModule, GatehouseCliOptions } from './cli-runner';

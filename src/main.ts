@@ -1,25 +1,19 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { configureApp, createServiceApp } from './app.setup';
 import { createAppLogger } from './common';
 import { generatedSecretWarnings } from './config';
-import { loadConfigOrExit } from './config/load-config-or-exit';
+import { loadConfigOrExit } from './config';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createAppLogger(config.log);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger,
-    bodyParser: false,
-  });
+  const app = await createServiceApp(config, { logger });
   for (const warning of generatedSecretWarnings) logger.warn(warning, 'Config');
-  configureApp(app, config);
+  await configureApp(app, config);
   await app.listen(config.port, config.host);
   new Logger('Gatehouse').log(
-    `Listening on http://${config.host}:${config.port} (database: ${config.database.kind})`,
+    `Listening on http://${config.host}:${config.port} (${config.http.adapter}, database: ${config.database.kind})`,
   );
 }
 

@@ -3,7 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEvent } from '../src/audit';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, createTestApp, TestApp } from './support/app';
+import {
+  ADMIN_PASSWORD,
+  ADMIN_USERNAME,
+  createTestApp,
+  HTTP_ADAPTERS,
+  TestApp,
+} from './support/app';
 
 /**
  * API.md: each request to `POST /auth/login` yields exactly one audit event, whatever its
@@ -84,123 +90,129 @@ function batch(): Attempt[] {
   return attempts;
 }
 
-describe('audit coverage: every login attempt is exactly one event', () => {
-  let app: TestApp;
+describe.each(HTTP_ADAPTERS)(
+  'audit coverage: every login attempt is exactly one event on %s',
+  (adapter) => {
+    let app: TestApp;
 
-  beforeAll(async () => {
-    app = await createTestApp({
-      TRUST_PROXY: 'loopback',
-      RATE_LIMIT_PER_MINUTE: '5',
-      LOGIN_USER_MAX_FAILURES: '5',
-      REVIEW_ENABLED: 'false',
+    beforeAll(async () => {
+      app = await createTestApp(
+        {
+          TRUST_PROXY: 'loopback',
+          RATE_LIMIT_PER_MINUTE: '5',
+          LOGIN_USER_MAX_FAILURES: '5',
+          REVIEW_ENABLED: 'false',
+        },
+        adapter,
+      );
+      await app.createUser('bob', BOB_PASSWORD);
+    }, 30_000);
+
+    afterAll(async () => {
+      await app?.close();
     });
-    await app.createUser('bob', BOB_PASSWORD);
-  }, 30_000);
 
-  afterAll(async () => {
-    await app?.close();
-  });
+    it('100 mixed attempts (success, wrong password, unknown user, locked, 400, 413, 415, 403, 429) give 100 login events', async () => {
+      const attempts = batch();
+      expect(attempts).toHaveLength(100);
+      const outcomes: {
+        group: string;
+        requestId: string;
+        ip: string;
+        status: number;
+        code?: string;
+      }[] = [];
+      for (const [index, attempt] of attempts.entries()) {
+        const requestId = `mix-${String(index).padStart(3, '0')}`;
+        outcomes.push({
+          group: attempt.group,
+          requestId,
+          ip: attempt.ip,
+          ...(await attempt.send(app, requestId, attempt.ip)),
+        });
+      }
 
-  it('100 mixed attempts (success, wrong password, unknown user, locked, 400, 413, 415, 403, 429) give 100 login events', async () => {
-    const attempts = batch();
-    expect(attempts).toHaveLength(100);
-    const outcomes: {
-      group: string;
-      requestId: string;
-      ip: string;
-      status: number;
-      code?: string;
-    }[] = [];
-    for (const [index, attempt] of attempts.entries()) {
-      const requestId = `mix-${String(index).padStart(3, '0')}`;
-      outcomes.push({
-        group: attempt.group,
-        requestId,
-        ip: attempt.ip,
-        ...(await attempt.send(app, requestId, attempt.ip)),
-      });
-    }
-
-    const byGroup = (group: string): string[] =>
-      outcomes
-        .filter((outcome) => outcome.group === group)
-        .map((outcome) => `${outcome.status} ${outcome.code ?? ''}`.trim());
-    expect(new Set(byGroup('success'))).toEqual(new Set(['200']));
-    expect(new Set(byGroup('unknown user'))).toEqual(new Set(['401 INVALID_CREDENTIALS']));
-    expect(new Set(byGroup('wrong password'))).toEqual(new Set(['401 INVALID_CREDENTIALS']));
-    expect(new Set(byGroup('account locked'))).toEqual(new Set(['429 TOO_MANY_ATTEMPTS']));
-    expect(new Set(byGroup('malformed JSON'))).toEqual(new Set(['400 MALFORMED_JSON']));
-    expect(new Set(byGroup('validation'))).toEqual(new Set(['400 VALIDATION_FAILED']));
-    expect(new Set(byGroup('too large'))).toEqual(new Set(['413 PAYLOAD_TOO_LARGE']));
-    expect(new Set(byGroup('not JSON'))).toEqual(new Set(['415 UNSUPPORTED_MEDIA_TYPE']));
-    expect(new Set(byGroup('cross-origin'))).toEqual(new Set(['403 CSRF_ORIGIN']));
-    expect(byGroup('rate limit')).toEqual([
-      ...Array(5).fill('200'),
-      ...Array(5).fill('429 RATE_LIMITED'),
-    ]);
-
-    const rows = await app.db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('path', '=', '/auth/login')
-      .orderBy('id')
-      .execute();
-    expect(rows).toHaveLength(100);
-    expect(rows.map((row) => row.request_id).sort()).toEqual(
-      outcomes.map((outcome) => outcome.requestId).sort(),
-    );
-    const eventOf = new Map(rows.map((row) => [row.request_id, row]));
-    for (const outcome of outcomes) {
-      const event = eventOf.get(outcome.requestId);
-      expect({ requestId: outcome.requestId, ip: event?.ip, method: event?.method }).toEqual({
-        requestId: outcome.requestId,
-        ip: outcome.ip,
-        method: 'POST',
-      });
-    }
-
-    const typesOf = (group: string): Set<string> =>
-      new Set(
+      const byGroup = (group: string): string[] =>
         outcomes
           .filter((outcome) => outcome.group === group)
-          .map((outcome) => eventOf.get(outcome.requestId)?.type ?? ''),
-      );
-    expect(typesOf('success')).toEqual(new Set(['authn_login_success']));
-    expect(typesOf('unknown user')).toEqual(new Set(['authn_login_fail']));
-    // The failure that reaches LOGIN_USER_MAX_FAILURES is the one that locks: authn_login_fail_max.
-    expect(
-      outcomes
-        .filter((outcome) => outcome.group === 'wrong password')
-        .map((outcome) => eventOf.get(outcome.requestId)?.type),
-    ).toEqual([...Array(4).fill('authn_login_fail'), 'authn_login_fail_max']);
-    for (const group of ['malformed JSON', 'validation', 'too large', 'not JSON']) {
-      expect(typesOf(group)).toEqual(new Set(['input_validation_fail']));
-    }
-    expect(typesOf('cross-origin')).toEqual(new Set(['malicious_csrf']));
-    const limited = outcomes.filter((outcome) => outcome.code === 'RATE_LIMITED');
-    expect(new Set(limited.map((outcome) => eventOf.get(outcome.requestId)?.type))).toEqual(
-      new Set(['excess_rate_limit_exceeded']),
-    );
-    for (const outcome of outcomes.filter((item) => item.group === 'account locked')) {
-      expect(eventOf.get(outcome.requestId)).toMatchObject({
-        outcome: 'failure',
-        reason: 'locked',
-      });
-    }
-    // Refused bodies may hold a password in the username field: no username is recorded.
-    for (const group of ['malformed JSON', 'validation', 'too large', 'not JSON']) {
-      for (const outcome of outcomes.filter((item) => item.group === group)) {
-        expect(eventOf.get(outcome.requestId)?.username).toBeNull();
-      }
-    }
-  }, 60_000);
-});
+          .map((outcome) => `${outcome.status} ${outcome.code ?? ''}`.trim());
+      expect(new Set(byGroup('success'))).toEqual(new Set(['200']));
+      expect(new Set(byGroup('unknown user'))).toEqual(new Set(['401 INVALID_CREDENTIALS']));
+      expect(new Set(byGroup('wrong password'))).toEqual(new Set(['401 INVALID_CREDENTIALS']));
+      expect(new Set(byGroup('account locked'))).toEqual(new Set(['429 TOO_MANY_ATTEMPTS']));
+      expect(new Set(byGroup('malformed JSON'))).toEqual(new Set(['400 MALFORMED_JSON']));
+      expect(new Set(byGroup('validation'))).toEqual(new Set(['400 VALIDATION_FAILED']));
+      expect(new Set(byGroup('too large'))).toEqual(new Set(['413 PAYLOAD_TOO_LARGE']));
+      expect(new Set(byGroup('not JSON'))).toEqual(new Set(['415 UNSUPPORTED_MEDIA_TYPE']));
+      expect(new Set(byGroup('cross-origin'))).toEqual(new Set(['403 CSRF_ORIGIN']));
+      expect(byGroup('rate limit')).toEqual([
+        ...Array(5).fill('200'),
+        ...Array(5).fill('429 RATE_LIMITED'),
+      ]);
 
-describe('GET /audit/events over real HTTP', () => {
+      const rows = await app.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('path', '=', '/auth/login')
+        .orderBy('id')
+        .execute();
+      expect(rows).toHaveLength(100);
+      expect(rows.map((row) => row.request_id).sort()).toEqual(
+        outcomes.map((outcome) => outcome.requestId).sort(),
+      );
+      const eventOf = new Map(rows.map((row) => [row.request_id, row]));
+      for (const outcome of outcomes) {
+        const event = eventOf.get(outcome.requestId);
+        expect({ requestId: outcome.requestId, ip: event?.ip, method: event?.method }).toEqual({
+          requestId: outcome.requestId,
+          ip: outcome.ip,
+          method: 'POST',
+        });
+      }
+
+      const typesOf = (group: string): Set<string> =>
+        new Set(
+          outcomes
+            .filter((outcome) => outcome.group === group)
+            .map((outcome) => eventOf.get(outcome.requestId)?.type ?? ''),
+        );
+      expect(typesOf('success')).toEqual(new Set(['authn_login_success']));
+      expect(typesOf('unknown user')).toEqual(new Set(['authn_login_fail']));
+      // The failure that reaches LOGIN_USER_MAX_FAILURES is the one that locks: authn_login_fail_max.
+      expect(
+        outcomes
+          .filter((outcome) => outcome.group === 'wrong password')
+          .map((outcome) => eventOf.get(outcome.requestId)?.type),
+      ).toEqual([...Array(4).fill('authn_login_fail'), 'authn_login_fail_max']);
+      for (const group of ['malformed JSON', 'validation', 'too large', 'not JSON']) {
+        expect(typesOf(group)).toEqual(new Set(['input_validation_fail']));
+      }
+      expect(typesOf('cross-origin')).toEqual(new Set(['malicious_csrf']));
+      const limited = outcomes.filter((outcome) => outcome.code === 'RATE_LIMITED');
+      expect(new Set(limited.map((outcome) => eventOf.get(outcome.requestId)?.type))).toEqual(
+        new Set(['excess_rate_limit_exceeded']),
+      );
+      for (const outcome of outcomes.filter((item) => item.group === 'account locked')) {
+        expect(eventOf.get(outcome.requestId)).toMatchObject({
+          outcome: 'failure',
+          reason: 'locked',
+        });
+      }
+      // Refused bodies may hold a password in the username field: no username is recorded.
+      for (const group of ['malformed JSON', 'validation', 'too large', 'not JSON']) {
+        for (const outcome of outcomes.filter((item) => item.group === group)) {
+          expect(eventOf.get(outcome.requestId)?.username).toBeNull();
+        }
+      }
+    }, 60_000);
+  },
+);
+
+describe.each(HTTP_ADAPTERS)('GET /audit/events over real HTTP on %s', (adapter) => {
   let app: TestApp;
 
   beforeAll(async () => {
-    app = await createTestApp({ REVIEW_ENABLED: 'false' });
+    app = await createTestApp({ REVIEW_ENABLED: 'false' }, adapter);
     await app.createUser('erin', 'Amber-Falcon-Window-64');
   }, 30_000);
 
@@ -273,7 +285,7 @@ describe('GET /audit/events over real HTTP', () => {
   });
 });
 
-describe('a failing audit file sink', () => {
+describe.each(HTTP_ADAPTERS)('a failing audit file sink on %s', (adapter) => {
   let app: TestApp;
   let errors: jest.SpyInstance;
 
@@ -282,7 +294,10 @@ describe('a failing audit file sink', () => {
     const blocker = join(mkdtempSync(join(tmpdir(), 'audit-blocked-')), 'a-file');
     writeFileSync(blocker, '');
     // A folder that can never be created (a file is in the way), as root or not.
-    app = await createTestApp({ AUDIT_LOG_DIR: join(blocker, 'audit'), REVIEW_ENABLED: 'false' });
+    app = await createTestApp(
+      { AUDIT_LOG_DIR: join(blocker, 'audit'), REVIEW_ENABLED: 'false' },
+      adapter,
+    );
   }, 30_000);
 
   afterAll(async () => {

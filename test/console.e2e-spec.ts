@@ -1,6 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, createTestApp, LoginResult, TestApp } from './support/app';
+import {
+  ADMIN_PASSWORD,
+  ADMIN_USERNAME,
+  createTestApp,
+  HTTP_ADAPTERS,
+  LoginResult,
+  TestApp,
+} from './support/app';
 import { ROOT } from './support/process';
 
 /**
@@ -9,7 +16,7 @@ import { ROOT } from './support/process';
  */
 jest.setTimeout(60_000);
 
-describe('GET /audit/stats and the web console (e2e)', () => {
+describe.each(HTTP_ADAPTERS)('GET /audit/stats and the web console (e2e) on %s', (adapter) => {
   let t: TestApp;
   let admin: LoginResult;
 
@@ -17,7 +24,7 @@ describe('GET /audit/stats and the web console (e2e)', () => {
     if (!existsSync(join(ROOT, 'dist', 'web', 'index.html'))) {
       throw new Error('dist/web is missing: run npm run build first');
     }
-    t = await createTestApp({ LOGIN_PAIR_MAX_FAILURES: '3' });
+    t = await createTestApp({ LOGIN_PAIR_MAX_FAILURES: '3' }, adapter);
     admin = await t.login(ADMIN_USERNAME, ADMIN_PASSWORD);
   });
   afterAll(async () => {
@@ -138,26 +145,29 @@ describe('GET /audit/stats and the web console (e2e)', () => {
   });
 });
 
-describe('the console under the general rate limit and WEB_ENABLED (e2e)', () => {
-  it('counts console files in the per-IP limit', async () => {
-    const t = await createTestApp({ RATE_LIMIT_PER_MINUTE: '3' });
-    try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) statuses.push((await t.http.get('/login')).status);
-      expect(statuses).toEqual([200, 200, 200, 429]);
-    } finally {
-      await t.close();
-    }
-  });
+describe.each(HTTP_ADAPTERS)(
+  'the console under the general rate limit and WEB_ENABLED (e2e) on %s',
+  (adapter) => {
+    it('counts console files in the per-IP limit', async () => {
+      const t = await createTestApp({ RATE_LIMIT_PER_MINUTE: '3' }, adapter);
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 4; i++) statuses.push((await t.http.get('/login')).status);
+        expect(statuses).toEqual([200, 200, 200, 429]);
+      } finally {
+        await t.close();
+      }
+    });
 
-  it('serves no console with WEB_ENABLED=false', async () => {
-    const t = await createTestApp({ WEB_ENABLED: 'false' });
-    try {
-      const response = await t.http.get('/');
-      expect(response.status).toBe(404);
-      expect(response.body.code).toBe('NOT_FOUND');
-    } finally {
-      await t.close();
-    }
-  });
-});
+    it('serves no console with WEB_ENABLED=false', async () => {
+      const t = await createTestApp({ WEB_ENABLED: 'false' }, adapter);
+      try {
+        const response = await t.http.get('/');
+        expect(response.status).toBe(404);
+        expect(response.body.code).toBe('NOT_FOUND');
+      } finally {
+        await t.close();
+      }
+    });
+  },
+);

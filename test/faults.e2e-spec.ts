@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 import { createPostgresSchema, postgresUrl } from './support/database';
+import { Browser } from './support/browser';
 import { isolatedEnv, ServerProcess, startServer } from './support/process';
 import { PrivateRedis, redisUrl, startPrivateRedis, uniqueKeyPrefix } from './support/redis';
 import { startTcpProxy, TcpProxy } from './support/tcp-proxy';
@@ -119,49 +120,6 @@ function fileLines(dir: string): FileLine[] {
     .flatMap((name) => readFileSync(join(dir, name), 'utf8').split('\n'))
     .filter((line) => line.trim() !== '')
     .map((line) => JSON.parse(line) as FileLine);
-}
-
-/** One browser's cookies, sent to whichever instance is asked. */
-class Browser {
-  readonly cookies: Record<string, string> = {};
-
-  copy(): Browser {
-    const twin = new Browser();
-    Object.assign(twin.cookies, this.cookies);
-    return twin;
-  }
-
-  async send(
-    server: ServerProcess,
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; code?: string }> {
-    const headers: Record<string, string> = {};
-    const cookie = Object.entries(this.cookies)
-      .map(([name, value]) => `${name}=${value}`)
-      .join('; ');
-    if (cookie) headers.Cookie = cookie;
-    if (method !== 'GET' && this.cookies.csrf_token)
-      headers['X-CSRF-Token'] = this.cookies.csrf_token;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    for (const header of response.headers.getSetCookie()) {
-      const [pair] = header.split(';');
-      const index = pair.indexOf('=');
-      const name = pair.slice(0, index);
-      const value = pair.slice(index + 1);
-      if (value === '' || /max-age=0(;|$)/i.test(header)) delete this.cookies[name];
-      else this.cookies[name] = value;
-    }
-    const parsed = text ? (JSON.parse(text) as { code?: string }) : {};
-    return { status: response.status, code: parsed.code };
-  }
 }
 
 interface AuditRow {

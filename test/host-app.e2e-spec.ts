@@ -1,5 +1,6 @@
 import { Controller, Get, INestApplication, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { Kysely } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { DB, KYSELY } from '../src/database';
 import { GatehouseModule } from '../src/gatehouse';
 import { UsersRepository } from '../src/users';
 import { InMemoryUsersRepository } from '../src/users/testing/in-memory-users.repository';
-import { parseSetCookies } from './support/app';
+import { HTTP_ADAPTERS, parseSetCookies } from './support/app';
 
 const ADMIN_PASSWORD = 'host-admin-password-9x2k4';
 
@@ -78,9 +79,10 @@ class EveryLoginDetector implements ReviewDetectorRule {
 /**
  * A host application as a team writes it: GatehouseModule with its own user store and
  * detector, and `NestFactory.create(HostModule)` + `listen` with no other line (no
- * configureApp: cookies, validation, errors and request context come from the modules).
+ * configureApp: cookies, validation, errors and request context come from the modules), on
+ * Express and on `new FastifyAdapter()`.
  */
-describe('Gatehouse in a host application (e2e)', () => {
+describe.each(HTTP_ADAPTERS)('Gatehouse in a host application on %s (e2e)', (adapter) => {
   let app: INestApplication;
   let http: ReturnType<typeof request>;
   let dir: string;
@@ -111,7 +113,10 @@ describe('Gatehouse in a host application (e2e)', () => {
       controllers: [HostController],
     })
     class HostModule {}
-    app = await NestFactory.create(HostModule, { logger: false });
+    app =
+      adapter === 'fastify'
+        ? await NestFactory.create(HostModule, new FastifyAdapter(), { logger: false })
+        : await NestFactory.create(HostModule, { logger: false });
     await app.listen(0, '127.0.0.1');
     http = request(app.getHttpServer() as Server);
   });

@@ -1,4 +1,10 @@
-import { ADMIN_PASSWORD, ADMIN_USERNAME, createTestApp, TestApp } from './support/app';
+import {
+  ADMIN_PASSWORD,
+  ADMIN_USERNAME,
+  createTestApp,
+  HTTP_ADAPTERS,
+  TestApp,
+} from './support/app';
 
 const TOKEN = 'metrics-scrape-token-5d1f0c';
 
@@ -8,10 +14,10 @@ function sample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-describe('/metrics (issue 7)', () => {
+describe.each(HTTP_ADAPTERS)('/metrics (issue 7) on %s', (adapter) => {
   describe('off by default', () => {
     let testApp: TestApp;
-    beforeAll(async () => (testApp = await createTestApp()));
+    beforeAll(async () => (testApp = await createTestApp({}, adapter)));
     afterAll(() => testApp.close());
 
     it('answers 404 as if the route did not exist, even with a token', async () => {
@@ -25,13 +31,16 @@ describe('/metrics (issue 7)', () => {
     let testApp: TestApp;
     beforeAll(
       async () =>
-        (testApp = await createTestApp({
-          METRICS_ENABLED: 'true',
-          METRICS_TOKEN: TOKEN,
-          // The test client is 127.0.0.1, so this list does not include it.
-          METRICS_ALLOW_IPS: '10.99.0.0/16',
-          RATE_LIMIT_PER_MINUTE: '3',
-        })),
+        (testApp = await createTestApp(
+          {
+            METRICS_ENABLED: 'true',
+            METRICS_TOKEN: TOKEN,
+            // The test client is 127.0.0.1, so this list does not include it.
+            METRICS_ALLOW_IPS: '10.99.0.0/16',
+            RATE_LIMIT_PER_MINUTE: '3',
+          },
+          adapter,
+        )),
     );
     afterAll(() => testApp.close());
 
@@ -101,10 +110,13 @@ describe('/metrics (issue 7)', () => {
     let testApp: TestApp;
     beforeAll(
       async () =>
-        (testApp = await createTestApp({
-          METRICS_ENABLED: 'true',
-          METRICS_ALLOW_IPS: '127.0.0.1,::1',
-        })),
+        (testApp = await createTestApp(
+          {
+            METRICS_ENABLED: 'true',
+            METRICS_ALLOW_IPS: '127.0.0.1,::1',
+          },
+          adapter,
+        )),
     );
     afterAll(() => testApp.close());
 

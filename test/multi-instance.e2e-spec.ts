@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { createPostgresSchema, postgresUrl } from './support/database';
+import { Browser, type Reply } from './support/browser';
 import { freePort, isolatedEnv, runCli, ServerProcess, startServer } from './support/process';
 import {
   deleteKeys,
@@ -27,69 +28,9 @@ const WRONG_PASSWORD = 'not-the-password-at-all';
 const PAIR_MAX_FAILURES = 5;
 const DB_TIMEOUT_MS = 1500;
 
-interface Reply {
-  status: number;
-  body: Record<string, unknown>;
-  headers: Headers;
-  elapsedMs: number;
-}
-
-/** One browser: its own cookies, sent to whichever instance the load balancer picks. */
-class Browser {
-  readonly cookies: Record<string, string> = {};
-
-  /** Another client holding the same cookies (a second tab, or a thief). */
-  copy(): Browser {
-    const twin = new Browser();
-    Object.assign(twin.cookies, this.cookies);
-    return twin;
-  }
-
-  async send(server: ServerProcess, method: string, path: string, body?: unknown): Promise<Reply> {
-    const headers: Record<string, string> = {};
-    const cookie = Object.entries(this.cookies)
-      .map(([name, value]) => `${name}=${value}`)
-      .join('; ');
-    if (cookie) headers.Cookie = cookie;
-    if (method !== 'GET' && this.cookies.csrf_token)
-      headers['X-CSRF-Token'] = this.cookies.csrf_token;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const started = Date.now();
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const elapsedMs = Date.now() - started;
-    for (const header of response.headers.getSetCookie()) {
-      const [pair] = header.split(';');
-      const index = pair.indexOf('=');
-      const name = pair.slice(0, index);
-      const value = pair.slice(index + 1);
-      if (value === '' || /max-age=0(;|$)/i.test(header)) delete this.cookies[name];
-      else this.cookies[name] = value;
-    }
-    return {
-      status: response.status,
-      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-      headers: response.headers,
-      elapsedMs,
-    };
-  }
-
-  login(server: ServerProcess, username: string, password = USER_PASSWORD): Promise<Reply> {
-    return this.send(server, 'POST', '/auth/login', { username, password });
-  }
-
-  me(server: ServerProcess): Promise<Reply> {
-    return this.send(server, 'GET', '/auth/me');
-  }
-}
-
 async function signedIn(server: ServerProcess, username: string): Promise<Browser> {
   const browser = new Browser();
-  const reply = await browser.login(server, username);
+  const reply = await browser.login(server, username, USER_PASSWORD);
   expect(reply.status).toBe(200);
   return browser;
 }
@@ -253,7 +194,7 @@ const title = 'several instances on PostgreSQL and Redis';
         }
         for (const server of [a, b]) {
           // Even the right password: the pair is locked on every instance.
-          const refused = await browser.login(server, 'carol');
+          const refused = await browser.login(server, 'carol', USER_PASSWORD);
           expect(refused.status).toBe(429);
           expect(refused.body.code).toBe('TOO_MANY_ATTEMPTS');
           expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -271,8 +212,8 @@ const title = 'several instances on PostgreSQL and Redis';
         const replies = await Promise.all(attempts);
         expect(replies.map((reply) => reply.status)).toEqual(Array(PAIR_MAX_FAILURES).fill(401));
         // Not one of the concurrent failures was lost: the pair is locked on both instances.
-        expect((await new Browser().login(a, 'oscar')).status).toBe(429);
-        expect((await new Browser().login(b, 'oscar')).status).toBe(429);
+        expect((await new Browser().login(a, 'oscar', USER_PASSWORD)).status).toBe(429);
+        expect((await new Browser().login(b, 'oscar', USER_PASSWORD)).status).toBe(429);
       });
 
       it('lets only the limit of 30 simultaneous wrong logins over both reach the hash', async () => {
@@ -455,8 +396,8 @@ const title = 'several instances on PostgreSQL and Redis';
           const reply = await attacker.login(attempt % 2 === 1 ? c : d, 'heidi', WRONG_PASSWORD);
           expect([attempt, reply.status]).toEqual([attempt, 401]);
         }
-        expect((await attacker.login(c, 'heidi')).status).toBe(429);
-        expect((await attacker.login(d, 'heidi')).status).toBe(429);
+        expect((await attacker.login(c, 'heidi', USER_PASSWORD)).status).toBe(429);
+        expect((await attacker.login(d, 'heidi', USER_PASSWORD)).status).toBe(429);
         const fallbackRows = await db.query(
           `select key from login_throttle where key like '%heidi%'`,
         );
@@ -536,7 +477,7 @@ const title = 'several instances on PostgreSQL and Redis';
 
         proxy.cut();
         for (const server of [c, d]) {
-          const login = await new Browser().login(server, 'mallory');
+          const login = await new Browser().login(server, 'mallory', USER_PASSWORD);
           expect([login.status, login.body.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
           // One wait of DB_TIMEOUT_MS at most, though the login and its audit both need the database.
           expect(login.elapsedMs).toBeLessThan(DB_TIMEOUT_MS + 1000);
@@ -553,7 +494,7 @@ const title = 'several instances on PostgreSQL and Redis';
             10_000,
             'database back',
           );
-          expect((await new Browser().login(server, 'mallory')).status).toBe(200);
+          expect((await new Browser().login(server, 'mallory', USER_PASSWORD)).status).toBe(200);
         }
         // Exactly the two logins that succeeded were recorded; none of the refused ones.
         expect(await successes()).toBe(2);

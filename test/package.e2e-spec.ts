@@ -77,4 +77,36 @@ describe('the npm package (issue 11)', () => {
       paths.filter((path) => /\.spec\.|tsbuildinfo/.test(path) && !path.endsWith('.template')),
     ).toEqual([]);
   });
+
+  it("pins examples/consumer's @nestjs packages, reflect-metadata and rxjs to the repository's", () => {
+    const example = JSON.parse(
+      readFileSync(join(root, 'examples/consumer/package.json'), 'utf8'),
+    ) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+    const pinned = { ...example.dependencies, ...example.devDependencies };
+    const shared = Object.keys(pinned).filter((name) => name !== 'gatehouse');
+    expect(shared.length).toBeGreaterThan(10);
+    for (const name of shared) {
+      expect([name, pinned[name]]).toEqual([name, manifest.devDependencies[name]]);
+    }
+    // Every peer the package requires is installed by the example itself.
+    const required = Object.keys(manifest.peerDependencies).filter(
+      (name) => !manifest.peerDependenciesMeta[name]?.optional,
+    );
+    expect(required.filter((name) => !(name in example.dependencies))).toEqual([]);
+  });
+
+  it("shows examples/consumer's files, unchanged, in the README's example", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Use it in your own Nest app'),
+      readme.indexOf('## Configuration'),
+    );
+    const blocks = [...section.matchAll(/```ts\n([\s\S]*?)\n```/g)].map((match) => match[1]);
+    const files = ['app.module.ts', 'roles.ts', 'reports.controller.ts', 'main.ts', 'cli.ts'];
+    expect(blocks).toEqual(
+      files.map((file) =>
+        readFileSync(join(root, 'examples/consumer/src', file), 'utf8').replace(/\n$/, ''),
+      ),
+    );
+  });
 });

@@ -25,7 +25,7 @@ import type {
 import { DatabaseModule, DB, KYSELY } from '../src/database';
 import { createTestApp, TestApp } from './support/app';
 import { createPostgresSchema, postgresUrl } from './support/database';
-import { ReviewClock } from '../src/audit/review/review.clock';
+import { Clock } from '../src/common';
 import { benignDay, EventScript, storeReviewEvents } from './support/review-events';
 
 // Hooks boot a whole app; on a loaded two-core machine that can pass Jest's 5 s default.
@@ -341,9 +341,7 @@ describe('offline review of rotated files (e2e)', () => {
     expect(done[0].value.findings.map((f) => f.rule)).toEqual(['password-spraying']);
     expect(done[0].value.seal?.eventCount).toBeGreaterThanOrEqual(12);
 
-    jest
-      .spyOn(t.app.get(ReviewClock), 'now')
-      .mockReturnValue(Date.parse('2026-05-03T00:00:00.000Z'));
+    jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(Date.parse('2026-05-03T00:00:00.000Z'));
     try {
       expect(await reviews.verifyIntegrity()).toMatchObject({
         ok: true,

@@ -5,7 +5,7 @@ import { AuditService } from '../src/audit';
 import { AUDIT_MODULE_OPTIONS } from '../src/audit/audit.module-definition';
 import { AuditReviewCommand } from '../src/audit/review/review.commands';
 import { OfflineReviewService } from '../src/audit/review/offline-review.service';
-import { ReviewClock } from '../src/audit/review/review.clock';
+import { Clock } from '../src/common';
 import { ReviewRepository } from '../src/audit/review/review.repository';
 import { ReviewService } from '../src/audit/review/review.service';
 import type { ReviewRunView } from '../src/audit/review/review.view';
@@ -123,7 +123,7 @@ describe('review window rules over HTTP and the CLI (e2e)', () => {
 
   it('moves the next scheduled window only with scheduled-style runs', async () => {
     const reviews = t.app.get(ReviewService);
-    const clock = t.app.get(ReviewClock);
+    const clock = t.app.get(Clock);
     const at = (iso: string) => jest.spyOn(clock, 'now').mockReturnValue(Date.parse(iso));
     try {
       at('2026-06-01T00:00:00.000Z');
@@ -233,8 +233,8 @@ for (const [dialect, enabled] of dialects) {
       const { a, b } = deployment;
       const start = Date.parse('2026-07-01T00:00:00.000Z');
       await seedFailures(a, start, 30);
-      jest.spyOn(a.app.get(ReviewClock), 'now').mockReturnValue(start + 3600_000);
-      jest.spyOn(b.app.get(ReviewClock), 'now').mockReturnValue(start + 7200_000);
+      jest.spyOn(a.app.get(Clock), 'now').mockReturnValue(start + 3600_000);
+      jest.spyOn(b.app.get(Clock), 'now').mockReturnValue(start + 7200_000);
       // B asks first, but its claim reaches the database only after A's whole run.
       let release!: () => void;
       const gate = new Promise<void>((resolve) => (release = resolve));

@@ -1,7 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, createTestApp, LoginResult, TestApp } from './support/app';
+import {
+  ADMIN_PASSWORD,
+  ADMIN_USERNAME,
+  createTestApp,
+  LENIENT_LOGIN_THROTTLE,
+  LoginResult,
+  TestApp,
+} from './support/app';
 import { EventScript, storeReviewEvents, toAuditEvents } from './support/review-events';
-import { ReviewClock } from '../src/audit/review/review.clock';
+import { Clock } from '../src/common';
 import { ReviewService } from '../src/audit/review/review.service';
 import type { ReviewRunView } from '../src/audit/review/review.view';
 import type { ReviewEvent } from '../src/audit/review/review.types';
@@ -53,11 +60,7 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
   const get = (path: string) => t.http.get(path).set('Cookie', admin.cookies);
 
   beforeAll(async () => {
-    t = await createTestApp({
-      LOGIN_PAIR_MAX_FAILURES: '100',
-      LOGIN_USER_MAX_FAILURES: '100',
-      LOGIN_IP_MAX_FAILURES: '1000',
-    });
+    t = await createTestApp(LENIENT_LOGIN_THROTTLE);
     admin = await t.login(ADMIN_USERNAME, ADMIN_PASSWORD);
     expect(admin.status).toBe(200);
     reviews = t.app.get(ReviewService);
@@ -388,7 +391,7 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
     };
     await store(t, [...night(1, 'night1'), ...night(2, 'night2'), ...night(3, 'night3')]);
     // Scheduled runs only: an explicit window would not move where the next one starts.
-    const clock = t.app.get(ReviewClock);
+    const clock = t.app.get(Clock);
     const now = jest.spyOn(clock, 'now').mockReturnValue(Date.parse('2026-02-01T23:00:00.000Z'));
     const nights = (run: ReviewRunView) =>
       run.findings
@@ -429,9 +432,7 @@ describe('nightly review over HTTP and on the real AppModule (e2e)', () => {
 
   it('seals what it reviewed, and verify names the seal of an edited or a deleted row', async () => {
     // Verify as of early February 2026, when every seal is within the retention.
-    jest
-      .spyOn(t.app.get(ReviewClock), 'now')
-      .mockReturnValue(Date.parse('2026-02-05T00:00:00.000Z'));
+    jest.spyOn(t.app.get(Clock), 'now').mockReturnValue(Date.parse('2026-02-05T00:00:00.000Z'));
     const ok = await get('/audit/integrity');
     expect(ok.body.retiredSeals).toBe(0);
     expect(ok.status).toBe(200);
@@ -532,7 +533,7 @@ describe('review reports in a non-UTC REVIEW_TIMEZONE (e2e)', () => {
 
   it('puts events on both sides of local midnight in the run ending at 23:00 local, and titles the report by local date', async () => {
     const reviews = t.app.get(ReviewService);
-    const clock = t.app.get(ReviewClock);
+    const clock = t.app.get(Clock);
     // 23:00 in New York on Jan 30 and Jan 31 (EST, UTC-5) is 04:00 UTC the next day.
     const previousEnd = '2026-01-31T04:00:00.000Z';
     const end = '2026-02-01T04:00:00.000Z';

@@ -96,9 +96,9 @@ async function runWorker(script, args = [], options = {}) {
 }
 
 /** Starts `node dist/main.js` and resolves once `/health` answers 200. */
-async function startServer(env, { nodeArgs = [], timeoutMs = 30_000 } = {}) {
+async function startServer(env, { nodeArgs = [], timeoutMs = 30_000, script = MAIN } = {}) {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd: ROOT,
     env: { HOST: '127.0.0.1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,60 +1,9 @@
+import type { AuditEventType, AuditLevel, AuditOutcome, LoginFailureReason } from '../common';
+
 /**
  * The audit event of API.md: one JSON object, identical in the database and in the
- * JSON-lines file. Types follow the OWASP logging vocabulary.
+ * JSON-lines file. Its vocabulary (types, levels, outcomes, reasons) is `common/audit-vocabulary`.
  */
-export const AUDIT_EVENT_TYPES = [
-  'authn_login_success',
-  'authn_login_successafterfail',
-  'authn_login_fail',
-  'authn_login_fail_max',
-  'authn_login_lock',
-  'authn_token_refreshed',
-  'authn_token_revoked',
-  'authn_token_reuse',
-  'session_logout',
-  'authn_password_change',
-  'authz_fail',
-  'malicious_csrf',
-  'excess_rate_limit_exceeded',
-  'input_validation_fail',
-  'user_created',
-  'user_updated',
-  'user_unlocked',
-  'review_completed',
-  'review_finding',
-  'ip_blocked',
-  'ip_unblocked',
-  'audit_sealed',
-] as const;
-export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
-
-export const AUDIT_LEVELS = ['INFO', 'WARN', 'CRITICAL'] as const;
-export type AuditLevel = (typeof AUDIT_LEVELS)[number];
-
-export const AUDIT_OUTCOMES = ['success', 'failure'] as const;
-export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
-
-export const AUDIT_FAILURE_REASONS = [
-  'unknown_user',
-  'bad_password',
-  'disabled',
-  'locked',
-  'ip_blocked',
-  'throttled',
-  'invalid_input',
-  'unavailable',
-] as const;
-export type AuditFailureReason = (typeof AUDIT_FAILURE_REASONS)[number];
-
-/** Event types that describe a request to `POST /auth/login`; exactly one per request. */
-export const LOGIN_EVENT_TYPES: readonly AuditEventType[] = [
-  'authn_login_success',
-  'authn_login_successafterfail',
-  'authn_login_fail',
-  'authn_login_fail_max',
-  'authn_login_lock',
-];
-
 export interface AuditEvent {
   id: number;
   ts: string;
@@ -63,7 +12,8 @@ export interface AuditEvent {
   outcome: AuditOutcome;
   username?: string;
   userId?: string;
-  reason?: string;
+  /** A `LoginFailureReason` on refused logins; other events use their own short reasons. */
+  reason?: LoginFailureReason | (string & {});
   ip: string;
   userAgent: string;
   requestId: string;

@@ -1,17 +1,11 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiContract } from '../common/openapi.decorators';
+import { ApiContract } from '../common';
 import { AuditEventPageDto } from './audit.responses';
 import { Roles } from '../common';
 // A pure function with no module behind it; audit imports no users provider.
 import { normalizeUsername } from '../common';
-import {
-  AuditEventsPageDto,
-  AuditEventsQueryDto,
-  decodeAuditCursor,
-  encodeAuditCursor,
-  toAuditEventFilter,
-} from './audit-events.dto';
+import { AuditEventsPageDto, AuditEventsQueryDto, toAuditEventFilter } from './audit-events.dto';
 import { AuditService } from './audit.service';
 
 /** `GET /audit/events`: the audit trail, newest first, for admins. */
@@ -25,16 +19,7 @@ export class AuditEventsController {
   @ApiOperation({ operationId: 'listAuditEvents', summary: 'The audit trail, newest first' })
   @ApiOkResponse({ type: AuditEventPageDto, description: 'One page of events' })
   @ApiContract({ auth: 'access', admin: true, validated: true })
-  async list(@Query() query: AuditEventsQueryDto): Promise<AuditEventsPageDto> {
-    const beforeId = query.cursor === undefined ? undefined : decodeAuditCursor(query.cursor);
-    const page = await this.audit.list(
-      toAuditEventFilter(query, normalizeUsername),
-      query.limit,
-      beforeId,
-    );
-    return {
-      items: page.items,
-      nextCursor: page.nextBeforeId === undefined ? null : encodeAuditCursor(page.nextBeforeId),
-    };
+  list(@Query() query: AuditEventsQueryDto): Promise<AuditEventsPageDto> {
+    return this.audit.list(toAuditEventFilter(query, normalizeUsername), query.limit, query.cursor);
   }
 }

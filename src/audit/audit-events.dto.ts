@@ -11,35 +11,22 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import { isIPv4 } from 'node:net';
-import { canonicalIp, IsIsoTime, IsQueryInt, isoTimeToUtc } from '../common';
 import {
   AUDIT_EVENT_TYPES,
   AUDIT_OUTCOMES,
-  type AuditEvent,
   type AuditEventType,
   type AuditOutcome,
-} from './audit-event';
+  canonicalIp,
+  IsCursor,
+  IsIsoTime,
+  IsQueryInt,
+  isoTimeToUtc,
+} from '../common';
+import type { AuditEvent } from './audit-event';
 import type { AuditEventFilter } from './audit.repository';
 
 export const AUDIT_EVENTS_DEFAULT_LIMIT = 50;
 export const AUDIT_EVENTS_MAX_LIMIT = 500;
-
-const CURSOR_PREFIX = 'ae1:';
-
-/** The opaque cursor of a page: the id of its last (oldest) event, base64url-encoded. */
-export function encodeAuditCursor(id: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${id}`, 'utf8').toString('base64url');
-}
-
-/** The id in a cursor, or undefined when the text is not a cursor this server made. */
-export function decodeAuditCursor(cursor: string): number | undefined {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) return undefined;
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^ae1:([1-9]\d{0,15})$/.exec(text);
-  if (!match) return undefined;
-  const id = Number(match[1]);
-  return Number.isSafeInteger(id) ? id : undefined;
-}
 
 /**
  * An ISO-8601 text as the exact UTC form of the table (`…T…Z`). A date and time without an
@@ -49,20 +36,6 @@ export function toUtcInstant(value: string): string {
   const instant = isoTimeToUtc(value);
   if (instant === undefined) throw new RangeError('not an ISO-8601 time');
   return instant;
-}
-
-function IsAuditCursor(options?: ValidationOptions): PropertyDecorator {
-  return (target: object, propertyName: string | symbol) =>
-    registerDecorator({
-      name: 'isAuditCursor',
-      target: target.constructor,
-      propertyName: String(propertyName),
-      options: { message: 'cursor must be a nextCursor value from an earlier page', ...options },
-      validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' && decodeAuditCursor(value) !== undefined,
-      },
-    });
 }
 
 function IsNotBefore(property: string, options?: ValidationOptions): PropertyDecorator {
@@ -127,9 +100,7 @@ export class AuditEventsQueryDto {
 
   /** `nextCursor` of the previous page. */
   @IsOptional()
-  @IsString()
-  @Matches(/^[A-Za-z0-9_-]+$/)
-  @IsAuditCursor()
+  @IsCursor()
   cursor?: string;
 }
 

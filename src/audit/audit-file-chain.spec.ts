@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describeEachDialect, truncateAll } from '../../test/support/database';
+import { failedLoginFields } from '../testing';
 import type { AuditEvent } from './audit-event';
 import {
   fileChainKey,
@@ -20,17 +21,7 @@ const KEY = fileChainKey(SEAL_KEY);
 function event(id: number, overrides: Partial<AuditEvent> = {}): AuditEvent {
   return {
     id,
-    ts: new Date().toISOString(),
-    type: 'authn_login_fail',
-    level: 'WARN',
-    outcome: 'failure',
-    username: 'alice',
-    reason: 'bad_password',
-    ip: '203.0.113.7',
-    userAgent: 'curl/8.5',
-    requestId: `req-${id}`,
-    method: 'POST',
-    path: '/auth/login',
+    ...failedLoginFields({ ts: new Date().toISOString(), requestId: `req-${id}` }),
     ...overrides,
   };
 }

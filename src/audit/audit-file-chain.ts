@@ -13,6 +13,7 @@ import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import type { AuditEvent } from './audit-event';
+import { errorMessage } from '../common';
 
 /**
  * The MAC chain of the JSON-lines audit files. Each line is the event's JSON (byte for byte the
@@ -265,7 +266,7 @@ export async function verifyAuditFiles(
     }
   } catch (error) {
     // A cut or damaged archive: readable up to the line before.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return result(
       { ...at, kind: 'truncated', message: `the file cannot be read past this line (${message})` },
       'not checked',
@@ -288,10 +289,7 @@ export async function verifyAuditFiles(
   try {
     missing = await options.eventsAfter(maxId, 100, { from, to });
   } catch (error) {
-    return result(
-      null,
-      `not checked (database not reachable: ${error instanceof Error ? error.message : String(error)})`,
-    );
+    return result(null, `not checked (database not reachable: ${errorMessage(error)})`);
   }
   // Events of CLI commands are in the database only (the CLI never writes the server's file).
   const absent = missing.find((event) => event.method !== 'CLI');

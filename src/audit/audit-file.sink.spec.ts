@@ -12,24 +12,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { failedLoginFields } from '../testing';
 import type { AuditEvent } from './audit-event';
 import { AuditFileSink } from './audit-file.sink';
 
 function event(id: number, overrides: Partial<AuditEvent> = {}): AuditEvent {
   return {
     id,
-    ts: '2026-01-31T23:00:00.000Z',
-    type: 'authn_login_fail',
-    level: 'WARN',
-    outcome: 'failure',
-    username: 'alice',
-    reason: 'bad_password',
-    ip: '203.0.113.7',
-    userAgent: 'curl/8.5',
-    requestId: `req-${id}`,
-    method: 'POST',
-    path: '/auth/login',
-    details: { attempt: id },
+    ...failedLoginFields({ requestId: `req-${id}`, details: { attempt: id } }),
     ...overrides,
   };
 }
@@ -38,17 +28,36 @@ function todaysFile(dir: string): string {
   return join(dir, `audit-${new Date().toISOString().slice(0, 10)}.jsonl`);
 }
 
+/** Fake timers for `Date` only: the test sets the time; timers and I/O stay real. */
+const ALL_BUT_DATE: FakeableAPI[] = [
+  'hrtime',
+  'nextTick',
+  'performance',
+  'queueMicrotask',
+  'requestAnimationFrame',
+  'cancelAnimationFrame',
+  'requestIdleCallback',
+  'cancelIdleCallback',
+  'setImmediate',
+  'clearImmediate',
+  'setInterval',
+  'clearInterval',
+  'setTimeout',
+  'clearTimeout',
+];
+
 const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Retries an assertion until it holds (file streams and gzip finish when the machine lets them). */
 async function eventually(assertion: () => void, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  // performance.now(): Date may be fake (and standing still) in these tests.
+  const deadline = performance.now() + timeoutMs;
   for (;;) {
     try {
       assertion();
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw error;
+      if (performance.now() > deadline) throw error;
       await wait(20);
     }
   }
@@ -66,6 +75,7 @@ describe('AuditFileSink', () => {
   });
 
   afterEach(() => {
+    jest.useRealTimers();
     errors.mockRestore();
     logs.mockRestore();
     rmSync(dir, { recursive: true, force: true });
@@ -130,6 +140,8 @@ describe('AuditFileSink', () => {
   });
 
   it('survives a full disk (ENOSPC on write): unhealthy, logged once, no crash; recovers once writable again', async () => {
+    // The retry delay passes when the test moves the time, not while a busy machine writes.
+    jest.useFakeTimers({ doNotFake: ALL_BUT_DATE });
     const file = todaysFile(dir);
     symlinkSync('/dev/full', file);
     const sink = new AuditFileSink({
@@ -151,7 +163,7 @@ describe('AuditFileSink', () => {
 
     // Space again: the next write after the retry delay reopens the file and the sink recovers.
     rmSync(file);
-    await wait(60);
+    jest.setSystemTime(Date.now() + 60);
     sink.write(event(41));
     await eventually(() => expect(sink.isHealthy()).toBe(true));
     expect(logs).toHaveBeenCalledWith('Audit file sink recovered');
@@ -168,24 +180,7 @@ describe('AuditFileSink rotation', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'audit-rotation-'));
     // Only the clock moves; timers and I/O stay real so gzip streams can run.
-    jest.useFakeTimers({
-      doNotFake: [
-        'hrtime',
-        'nextTick',
-        'performance',
-        'queueMicrotask',
-        'requestAnimationFrame',
-        'cancelAnimationFrame',
-        'requestIdleCallback',
-        'cancelIdleCallback',
-        'setImmediate',
-        'clearImmediate',
-        'setInterval',
-        'clearInterval',
-        'setTimeout',
-        'clearTimeout',
-      ],
-    });
+    jest.useFakeTimers({ doNotFake: ALL_BUT_DATE });
   });
 
   afterEach(() => {

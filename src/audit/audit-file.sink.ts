@@ -13,6 +13,7 @@ import {
   lineMac,
   readChainTail,
 } from './audit-file-chain';
+import { errorMessage } from '../common';
 
 // triple-beam's MESSAGE: the text a winston transport writes.
 const MESSAGE = Symbol.for('message');
@@ -283,7 +284,7 @@ export class AuditFileSink extends AuditSink implements OnApplicationShutdown {
     if (!this.healthy) return;
     this.healthy = false;
     // Logged once per outage; the message carries the OS error code and path, never a payload.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     this.logger.error(
       `Audit file sink failed; events are still stored in the database, and the file is retried every ${Math.round(this.retryAfterMs / 1000)} s: ${message}`,
     );

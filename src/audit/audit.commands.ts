@@ -1,6 +1,5 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { JSON_OPTION, plural, printJson, printLines } from '../cli/output';
-import { startProgress } from '../cli/progress';
+import { JSON_OPTION, plural, printJson, printLines, startProgress } from '../cli/index';
 import { AuditService, PRUNE_BATCH_SIZE } from './audit.service';
 
 interface PruneOptions {

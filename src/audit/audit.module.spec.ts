@@ -8,7 +8,7 @@ import { HttpExceptionFilter, ROLES_KEY } from '../common';
 import { DatabaseModule } from '../database';
 import type { AuditEvent } from './audit-event';
 import { AuditEventsController } from './audit-events.controller';
-import { decodeAuditCursor, encodeAuditCursor } from './audit-events.dto';
+import { AUDIT_EVENTS_CURSOR } from './audit.service';
 import { AuditModule } from './audit.module';
 import { AuditRepository } from './audit.repository';
 import { parseChainedLine } from './audit-file-chain';
@@ -171,7 +171,7 @@ describe('GET /audit/events', () => {
     const items = (response.body as { items: AuditEvent[] }).items;
     expect(items).toHaveLength(50);
     expect(items.map((event) => event.id)).toEqual([...ids].reverse().slice(0, 50));
-    expect(decodeAuditCursor((response.body as { nextCursor: string }).nextCursor)).toBe(
+    expect(AUDIT_EVENTS_CURSOR.decode((response.body as { nextCursor: string }).nextCursor)).toBe(
       items[49].id,
     );
   });
@@ -250,7 +250,7 @@ describe('GET /audit/events', () => {
   });
 
   it('makes cursors that round-trip and reveal nothing but an id', () => {
-    expect(decodeAuditCursor(encodeAuditCursor(12345))).toBe(12345);
-    expect(encodeAuditCursor(1)).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(AUDIT_EVENTS_CURSOR.decode(AUDIT_EVENTS_CURSOR.encode(12345))).toBe(12345);
+    expect(AUDIT_EVENTS_CURSOR.encode(1)).toMatch(/^[A-Za-z0-9_-]+$/);
   });
 });

@@ -1,27 +1,13 @@
 import { describeEachDialect, truncateAll } from '../../test/support/database';
-import type { AuditEvent } from './audit-event';
+import { failedLoginFields } from '../testing';
+import { AUDIT_EVENT_KEYS, type AuditEvent } from './audit-event';
 import { AuditFileSink } from './audit-file.sink';
 import { AuditRepository, KyselyAuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 
 type NewEvent = Omit<AuditEvent, 'id'>;
 
-function newEvent(overrides: Partial<NewEvent> = {}): NewEvent {
-  return {
-    ts: '2026-01-31T23:00:00.000Z',
-    type: 'authn_login_fail',
-    level: 'WARN',
-    outcome: 'failure',
-    username: 'alice',
-    reason: 'bad_password',
-    ip: '203.0.113.7',
-    userAgent: 'curl/8.5',
-    requestId: 'req-1',
-    method: 'POST',
-    path: '/auth/login',
-    ...overrides,
-  };
-}
+const newEvent = (overrides: Partial<NewEvent> = {}): NewEvent => failedLoginFields(overrides);
 
 const minute = (n: number): string => new Date(Date.UTC(2026, 0, 31, 10, n)).toISOString();
 
@@ -52,23 +38,7 @@ describeEachDialect('KyselyAuditRepository', (getDb) => {
 
     const [bare, stored] = await repository.list({}, 10);
     expect(stored).toEqual({ id: fullId, ...full });
-    expect(Object.keys(stored)).toEqual([
-      'id',
-      'ts',
-      'type',
-      'level',
-      'outcome',
-      'username',
-      'userId',
-      'reason',
-      'ip',
-      'userAgent',
-      'requestId',
-      'method',
-      'path',
-      'sessionRef',
-      'details',
-    ]);
+    expect(Object.keys(stored)).toEqual(AUDIT_EVENT_KEYS);
     // Absent optionals are absent, not null, so the row's JSON is the file line.
     expect(Object.keys(bare)).not.toContain('username');
     expect(JSON.stringify(stored)).toBe(AuditFileSink.line({ id: fullId, ...full }));

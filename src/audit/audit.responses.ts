@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PageOf } from '../common/openapi.decorators';
-import { AUDIT_EVENT_TYPES, AUDIT_LEVELS, AUDIT_OUTCOMES } from './audit-event';
+import { PageOf } from '../common';
+import { AUDIT_EVENT_TYPES, AUDIT_LEVELS, AUDIT_OUTCOMES } from '../common';
 
 /** The audit event of API.md, for the OpenAPI document. */
 export class AuditEventDto {

@@ -3,7 +3,7 @@ import { runWithRequestContext } from '../common';
 import type { AuditEvent } from './audit-event';
 import { AuditEventFilter, AuditRepository } from './audit.repository';
 import { AuditSink } from './audit-sink';
-import { AuditService, PRUNE_BATCH_SIZE } from './audit.service';
+import { AUDIT_EVENTS_CURSOR, AuditService, PRUNE_BATCH_SIZE } from './audit.service';
 
 const SEAL_KEY = 'k'.repeat(48);
 
@@ -214,16 +214,16 @@ describe('AuditService', () => {
   });
 
   describe('list', () => {
-    it('returns a page and the id to continue before, none on the last page', async () => {
+    it('returns a page and the cursor of the next, none on the last page', async () => {
       const audit = service();
       for (let n = 0; n < 5; n++)
         await audit.record({ type: 'authn_login_fail', outcome: 'failure' });
       const first = await audit.list({}, 2);
       expect(first.items.map((event) => event.id)).toEqual([5, 4]);
-      expect(first.nextBeforeId).toBe(4);
-      const second = await audit.list({}, 3, first.nextBeforeId);
+      expect(AUDIT_EVENTS_CURSOR.decode(first.nextCursor!)).toBe(4);
+      const second = await audit.list({}, 3, first.nextCursor!);
       expect(second.items.map((event) => event.id)).toEqual([3, 2, 1]);
-      expect(second.nextBeforeId).toBeUndefined();
+      expect(second.nextCursor).toBeNull();
     });
   });
 

@@ -10,10 +10,14 @@ import { createHmac } from 'node:crypto';
 import {
   auditWriteObserved,
   currentRequestContext,
+  CursorCodec,
+  errorMessage,
   publishAuditWrite,
+  readPage,
   systemContext,
 } from '../common';
-import type { AuditEvent, AuditEventInput, AuditLevel } from './audit-event';
+import type { AuditLevel, Page } from '../common';
+import type { AuditEvent, AuditEventInput } from './audit-event';
 import { sanitizeAuditEvent } from './audit-event.sanitizer';
 import { AuditEventFilter, AuditRepository } from './audit.repository';
 import { AuditFileSink } from './audit-file.sink';
@@ -29,11 +33,12 @@ const DEFERRED_RETRY_MAX_MS = 30_000;
 /** Rows deleted per statement by `pruneOlderThan`: each statement's lock stays short. */
 export const PRUNE_BATCH_SIZE = 5_000;
 
-export interface AuditEventPage {
-  items: AuditEvent[];
-  /** Pass back as `beforeId` for the next (older) page; undefined on the last page. */
-  nextBeforeId?: number;
-}
+/** The cursor of an events page: the id of its last (oldest) event. */
+export const AUDIT_EVENTS_CURSOR = new CursorCodec<number>(
+  'ae1:',
+  (id) => String(id),
+  (text) => (/^[1-9]\d{0,15}$/.test(text) ? Number(text) : undefined),
+);
 
 function defaultLevel(input: AuditEventInput): AuditLevel {
   if (input.type === 'authn_token_reuse' || input.type === 'malicious_csrf') return 'CRITICAL';
@@ -82,7 +87,7 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
         if (appended > 0)
           this.logger.log(`Appended ${appended} audit events the file lacked, from the database`);
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         this.logger.error(`Audit file catch-up failed; the file may lack events: ${message}`);
       }
     }
@@ -225,10 +230,13 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
    * Newest first. Pages follow ids, which only grow, so rows inserted while a client pages
    * appear above its first page and never shift or repeat the pages it has yet to read.
    */
-  async list(filter: AuditEventFilter, limit: number, beforeId?: number): Promise<AuditEventPage> {
-    const rows = await this.repository.list(filter, limit + 1, beforeId);
-    const items = rows.slice(0, limit);
-    return { items, nextBeforeId: rows.length > limit ? items[items.length - 1].id : undefined };
+  list(filter: AuditEventFilter, limit: number, cursor?: string): Promise<Page<AuditEvent>> {
+    const beforeId = AUDIT_EVENTS_CURSOR.decodeOptional(cursor);
+    return readPage(
+      limit,
+      (take) => this.repository.list(filter, take, beforeId),
+      (last) => AUDIT_EVENTS_CURSOR.encode(last.id),
+    );
   }
 
   /** How many events match (one COUNT); the CLI's progress bars take their totals from it. */
@@ -281,7 +289,7 @@ export class AuditService implements OnApplicationBootstrap, OnApplicationShutdo
       // Logged once per outage, not once per event; /health shows the sink as down meanwhile.
       if (!this.failingSinks.has(sink.name)) {
         this.failingSinks.add(sink.name);
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         this.logger.error(
           `Audit sink "${sink.name}" failed; events stay in the database: ${message}`,
         );

@@ -1,14 +1,34 @@
-import type { Request, Response } from 'express';
+import {
+  expressResponses,
+  fastifyResponses,
+  GatehouseRequest,
+  GatehouseResponse,
+  HttpResponseWriter,
+} from '../common';
 import { AuthCookies } from './auth-cookies';
 
-function fakeResponse(): { response: Response; headers: string[] } {
+/** An Express response: `append('Set-Cookie', list)` adds to what is set. */
+function fakeResponse(): { response: GatehouseResponse; headers: string[] } {
   const headers: string[] = [];
   const response = {
     append: (name: string, value: string[]) => {
       expect(name).toBe('Set-Cookie');
       headers.push(...value);
     },
-  } as unknown as Response;
+  };
+  return { response, headers };
+}
+
+/** A Fastify reply: `header('set-cookie', list)` adds to what is set. */
+function fakeReply(): { response: GatehouseResponse; headers: string[] } {
+  const headers: string[] = [];
+  const response = {
+    header(name: string, value: string[]) {
+      expect(name).toBe('set-cookie');
+      headers.push(...value);
+      return response;
+    },
+  };
   return { response, headers };
 }
 
@@ -23,7 +43,7 @@ const values = {
 describe('AuthCookies', () => {
   it('writes the insecure-mode cookies of API.md', () => {
     const { response, headers } = fakeResponse();
-    new AuthCookies(false).setSession(response, values);
+    new AuthCookies(false, expressResponses).setSession(response, values);
     expect(headers).toEqual([
       'access_token=a.b.c; Max-Age=900; Path=/; HttpOnly; SameSite=Lax',
       'refresh_token=r; Max-Age=604800; Path=/auth; HttpOnly; SameSite=Strict',
@@ -32,7 +52,7 @@ describe('AuthCookies', () => {
   });
 
   it('writes prefixed Secure cookies in secure mode, and clears them with the same flags', () => {
-    const cookies = new AuthCookies(true);
+    const cookies = new AuthCookies(true, expressResponses);
     const set = fakeResponse();
     cookies.setSession(set.response, values);
     expect(set.headers).toEqual([
@@ -54,9 +74,30 @@ describe('AuthCookies', () => {
   it('reads only its own names', () => {
     const request = {
       cookies: { access_token: 'plain', '__Host-access_token': 'prefixed', csrf_token: '' },
-    } as unknown as Request;
-    expect(new AuthCookies(true).accessToken(request)).toBe('prefixed');
-    expect(new AuthCookies(false).accessToken(request)).toBe('plain');
-    expect(new AuthCookies(false).csrfToken(request)).toBeUndefined();
+    } as unknown as GatehouseRequest;
+    expect(new AuthCookies(true, expressResponses).accessToken(request)).toBe('prefixed');
+    expect(new AuthCookies(false, expressResponses).accessToken(request)).toBe('plain');
+    expect(new AuthCookies(false, expressResponses).csrfToken(request)).toBeUndefined();
+  });
+
+  it('reads the Cookie header when no cookie parser ran (a host route)', () => {
+    const request = {
+      headers: { cookie: 'other=1; access_token=a%2Eb; access_token=second' },
+    } as unknown as GatehouseRequest;
+    expect(new AuthCookies(false, fastifyResponses).accessToken(request)).toBe('a.b');
+  });
+
+  it.each<[string, HttpResponseWriter, typeof fakeResponse]>([
+    ['Express', expressResponses, fakeResponse],
+    ['Fastify', fastifyResponses, fakeReply],
+  ])('writes the same Set-Cookie lines on %s', (_name, writer, fake) => {
+    const written = fake();
+    new AuthCookies(false, writer).setSession(written.response, values);
+    new AuthCookies(false, writer).clearSession(written.response);
+    expect(written.headers).toHaveLength(6);
+    expect(written.headers[0]).toBe(
+      'access_token=a.b.c; Max-Age=900; Path=/; HttpOnly; SameSite=Lax',
+    );
+    expect(written.headers[3]).toBe('access_token=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax');
   });
 });

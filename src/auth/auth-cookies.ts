@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import { GatehouseRequest, GatehouseResponse, HttpResponseWriter, readCookie } from '../common';
 
 export interface CookieNames {
   access: string;
@@ -34,7 +34,11 @@ export class AuthCookies {
   private readonly refresh: CookieSpec;
   private readonly csrf: CookieSpec;
 
-  constructor(private readonly secure: boolean) {
+  constructor(
+    private readonly secure: boolean,
+    /** Writes the `Set-Cookie` lines on the running platform (HttpPlatform). */
+    private readonly responses: HttpResponseWriter,
+  ) {
     this.names = secure
       ? {
           access: '__Host-access_token',
@@ -48,31 +52,31 @@ export class AuthCookies {
     this.csrf = { name: this.names.csrf, path: '/', httpOnly: false, sameSite: 'Lax' };
   }
 
-  setSession(response: Response, values: SessionCookieValues): void {
-    response.append('Set-Cookie', [
+  setSession(response: GatehouseResponse, values: SessionCookieValues): void {
+    this.responses.appendSetCookie(response, [
       this.serialize(this.access, values.accessToken, values.accessMaxAge),
       this.serialize(this.refresh, values.refreshToken, values.refreshMaxAge),
       this.serialize(this.csrf, values.csrfToken, values.refreshMaxAge),
     ]);
   }
 
-  clearSession(response: Response): void {
-    response.append('Set-Cookie', [
+  clearSession(response: GatehouseResponse): void {
+    this.responses.appendSetCookie(response, [
       this.serialize(this.access, '', 0),
       this.serialize(this.refresh, '', 0),
       this.serialize(this.csrf, '', 0),
     ]);
   }
 
-  accessToken(request: Request): string | undefined {
+  accessToken(request: GatehouseRequest): string | undefined {
     return readCookie(request, this.names.access);
   }
 
-  refreshToken(request: Request): string | undefined {
+  refreshToken(request: GatehouseRequest): string | undefined {
     return readCookie(request, this.names.refresh);
   }
 
-  csrfToken(request: Request): string | undefined {
+  csrfToken(request: GatehouseRequest): string | undefined {
     return readCookie(request, this.names.csrf);
   }
 
@@ -87,32 +91,4 @@ export class AuthCookies {
     parts.push(`SameSite=${spec.sameSite}`);
     return parts.join('; ');
   }
-}
-
-/**
- * The parsed cookies when a cookie parser ran (the service, Gatehouse's own routes), else the
- * raw `Cookie` header: a host route behind the global guard reads the same cookie without any
- * set-up of the host's. First occurrence wins, as in cookie-parser.
- */
-function readCookie(request: Request, name: string): string | undefined {
-  const parsed = request.cookies as Record<string, unknown> | undefined;
-  const value =
-    parsed !== undefined ? parsed[name] : fromCookieHeader(request.headers.cookie, name);
-  return typeof value === 'string' && value.length > 0 ? value : undefined;
-}
-
-function fromCookieHeader(header: string | undefined, name: string): string | undefined {
-  if (header === undefined) return undefined;
-  for (const pair of header.split(';')) {
-    const index = pair.indexOf('=');
-    if (index === -1 || pair.slice(0, index).trim() !== name) continue;
-    const raw = pair.slice(index + 1).trim();
-    const unquoted = raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
-    try {
-      return decodeURIComponent(unquoted);
-    } catch {
-      return unquoted;
-    }
-  }
-  return undefined;
 }

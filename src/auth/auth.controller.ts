@@ -11,10 +11,15 @@ import {
   Res,
 } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
-import { AuthenticatedUser, CurrentUser, Public } from '../common';
-import { ApiContract } from '../common/openapi.decorators';
-import { PublicUserDto } from '../users/dto/user.response';
+import {
+  ApiContract,
+  AuthenticatedUser,
+  CurrentUser,
+  GatehouseRequest,
+  GatehouseResponse,
+  Public,
+} from '../common';
+import { PublicUserDto } from '../users';
 import type { PublicUser } from '../users';
 import { AuthCookies } from './auth-cookies';
 import { SessionPageDto, SignedInDto } from './auth.responses';
@@ -22,10 +27,10 @@ import { AuthService, ClientInfo, SessionView } from './auth.service';
 import { CsrfService } from './csrf/csrf.service';
 import { ChangePasswordDto, LoginDto } from './login/login.dto';
 
-function clientOf(request: Request): ClientInfo {
+function clientOf(request: GatehouseRequest): ClientInfo {
   const userAgent = request.headers['user-agent'];
   return {
-    ip: request.ip ?? request.socket.remoteAddress ?? '-',
+    ip: request.ip ?? request.socket?.remoteAddress ?? '-',
     userAgent: typeof userAgent === 'string' ? userAgent : '',
   };
 }
@@ -59,8 +64,8 @@ export class AuthController {
   @HttpCode(200)
   async login(
     @Body() body: LoginDto,
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
+    @Req() request: GatehouseRequest,
+    @Res({ passthrough: true }) response: GatehouseResponse,
   ): Promise<{ user: PublicUser }> {
     const signedIn = await this.auth.login(body.username, body.password, clientOf(request));
     this.cookies.setSession(response, signedIn.cookies);
@@ -82,8 +87,8 @@ export class AuthController {
   @Post('refresh')
   @HttpCode(200)
   async refresh(
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
+    @Req() request: GatehouseRequest,
+    @Res({ passthrough: true }) response: GatehouseResponse,
   ): Promise<{ user: PublicUser }> {
     const signedIn = await this.auth.refresh(this.cookies.refreshToken(request), (sessionId) =>
       this.csrf.tokenMatches(request, sessionId),
@@ -99,7 +104,7 @@ export class AuthController {
   @HttpCode(204)
   async logout(
     @CurrentUser() user: AuthenticatedUser,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: GatehouseResponse,
   ): Promise<void> {
     await this.auth.logout(user);
     this.cookies.clearSession(response);
@@ -112,7 +117,7 @@ export class AuthController {
   @HttpCode(204)
   async logoutAll(
     @CurrentUser() user: AuthenticatedUser,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: GatehouseResponse,
   ): Promise<void> {
     await this.auth.logoutAll(user);
     this.cookies.clearSession(response);
@@ -147,7 +152,7 @@ export class AuthController {
   async deleteSession(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', new ParseUUIDPipe({ errorHttpStatusCode: 404 })) id: string,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: GatehouseResponse,
   ): Promise<void> {
     const { current } = await this.auth.deleteSession(user, id);
     if (current) this.cookies.clearSession(response);
@@ -174,7 +179,7 @@ export class AuthController {
   async changePassword(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: ChangePasswordDto,
-    @Req() request: Request,
+    @Req() request: GatehouseRequest,
   ): Promise<void> {
     await this.auth.changePassword(user, body.currentPassword, body.newPassword, clientOf(request));
   }

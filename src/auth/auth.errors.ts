@@ -1,8 +1,9 @@
-import { ApiError } from '../common';
+import { DomainError } from '../common';
 
-/** RFC 6750-style challenge for a cookie carrier; every 401 of a protected route carries it. */
-export const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'Cookie realm="gatehouse"' };
-
+/**
+ * Auth's refusals, as domain errors: the exception filter gives each its status, its
+ * `Retry-After` and, for token and refresh failures, the `WWW-Authenticate` challenge.
+ */
 export type TokenFailure = 'TOKEN_MISSING' | 'TOKEN_EXPIRED' | 'TOKEN_INVALID' | 'SESSION_REVOKED';
 
 const TOKEN_FAILURE_MESSAGES: Record<TokenFailure, string> = {
@@ -13,40 +14,33 @@ const TOKEN_FAILURE_MESSAGES: Record<TokenFailure, string> = {
 };
 
 /** The four 401s of API.md ("Token failures on protected routes"). */
-export function tokenFailure(code: TokenFailure): ApiError {
-  return new ApiError(401, code, TOKEN_FAILURE_MESSAGES[code], {}, WWW_AUTHENTICATE);
+export function tokenFailure(code: TokenFailure): DomainError {
+  return new DomainError(code, TOKEN_FAILURE_MESSAGES[code]);
 }
 
-export const invalidCredentials = (): ApiError =>
-  new ApiError(401, 'INVALID_CREDENTIALS', 'Invalid credentials');
+/** Whether a strategy or guard refused the token (counted by the metrics by its code). */
+export function isTokenFailure(error: unknown): error is DomainError & { code: TokenFailure } {
+  return error instanceof DomainError && Object.hasOwn(TOKEN_FAILURE_MESSAGES, error.code);
+}
 
-export const tooManyAttempts = (retryAfterSeconds: number): ApiError =>
-  new ApiError(
-    429,
-    'TOO_MANY_ATTEMPTS',
-    'Too many attempts',
-    {},
-    { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
-  );
+export const invalidCredentials = (): DomainError =>
+  new DomainError('INVALID_CREDENTIALS', 'Invalid credentials');
+
+export const tooManyAttempts = (retryAfterSeconds: number): DomainError =>
+  new DomainError('TOO_MANY_ATTEMPTS', 'Too many attempts', { retryAfterSeconds });
 
 /** The password hashing queue is full (API.md "Under a flood, known users go first"). */
-export const loginBusy = (retryAfterSeconds: number): ApiError =>
-  new ApiError(
-    503,
-    'LOGIN_BUSY',
-    'Too many logins in progress, retry later',
-    {},
-    { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
-  );
+export const loginBusy = (retryAfterSeconds: number): DomainError =>
+  new DomainError('LOGIN_BUSY', 'Too many logins in progress, retry later', { retryAfterSeconds });
 
-export const refreshInvalid = (): ApiError =>
-  new ApiError(401, 'REFRESH_INVALID', 'Invalid refresh token', {}, WWW_AUTHENTICATE);
-export const refreshReused = (): ApiError =>
-  new ApiError(401, 'REFRESH_REUSED', 'Refresh token reused', {}, WWW_AUTHENTICATE);
+export const refreshInvalid = (): DomainError =>
+  new DomainError('REFRESH_INVALID', 'Invalid refresh token');
+export const refreshReused = (): DomainError =>
+  new DomainError('REFRESH_REUSED', 'Refresh token reused');
 
-export const csrfTokenRefused = (): ApiError =>
-  new ApiError(403, 'CSRF_TOKEN', 'Missing or invalid CSRF token');
-export const csrfOriginRefused = (): ApiError =>
-  new ApiError(403, 'CSRF_ORIGIN', 'Cross-origin request refused');
-export const forbidden = (): ApiError => new ApiError(403, 'FORBIDDEN', 'Forbidden');
-export const sessionNotFound = (): ApiError => new ApiError(404, 'NOT_FOUND', 'Session not found');
+export const csrfTokenRefused = (): DomainError =>
+  new DomainError('CSRF_TOKEN', 'Missing or invalid CSRF token');
+export const csrfOriginRefused = (): DomainError =>
+  new DomainError('CSRF_ORIGIN', 'Cross-origin request refused');
+export const forbidden = (): DomainError => new DomainError('FORBIDDEN', 'Forbidden');
+export const sessionNotFound = (): DomainError => new DomainError('NOT_FOUND', 'Session not found');

@@ -6,7 +6,7 @@ import {
   NestModule,
   Provider,
 } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
 import { ErrorResponseHook } from '../common';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -38,8 +38,10 @@ gatehouseController(AuthController, { guarded: true });
 
 @Module({})
 export class AuthModule implements NestModule {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   configure(consumer: MiddlewareConsumer): void {
-    applyGatehouseMiddleware(consumer, [AuthController]);
+    applyGatehouseMiddleware(consumer, [AuthController], this.adapterHost);
   }
 
   static forRoot(wiring: AuthModuleWiring): DynamicModule {

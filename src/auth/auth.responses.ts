@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PageOf } from '../common/openapi.decorators';
-import { PublicUserDto } from '../users/dto/user.response';
+import { PageOf } from '../common';
+import { PublicUserDto } from '../users';
 
 /** `200 { user }` of login and refresh. */
 export class SignedInDto {

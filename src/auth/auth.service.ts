@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { BlocksService } from '../audit';
-import { ApiError, AuthenticatedUser } from '../common';
+import { BlocksService, type AuditEvent, type AuditEventInput } from '../audit';
+import { AuthenticatedUser, isDomainError, LoginFailureReason } from '../common';
 import {
   CredentialCheck,
   HashQueueFullError,
@@ -84,7 +84,7 @@ export class AuthService implements OnApplicationBootstrap {
     const usernameNormalized = normalizeUsername(username);
     const block = await this.blocks.findActiveForLogin(client.ip, usernameNormalized);
     if (block) {
-      const reason = block.kind === 'ip' ? 'ip_blocked' : 'locked';
+      const reason = block.kind === 'ip' ? LoginFailureReason.IpBlocked : LoginFailureReason.Locked;
       await this.recordLoginFailure(usernameNormalized, reason, undefined, { blockId: block.id });
       throw tooManyAttempts((Date.parse(block.expiresAt) - Date.now()) / 1000);
     }
@@ -141,11 +141,9 @@ export class AuthService implements OnApplicationBootstrap {
       { userId: user.id, ip: client.ip, userAgent: client.userAgent },
       now,
     );
-    await this.ledger.record({
+    await this.recordForCaller(user, {
       type: hadFailures ? 'authn_login_successafterfail' : 'authn_login_success',
       outcome: 'success',
-      username: user.usernameNormalized,
-      userId: user.id,
       sessionId: session.id,
     });
     return { user: toPublicUser(user), cookies: this.cookieValues(user, session, now) };
@@ -204,11 +202,9 @@ export class AuthService implements OnApplicationBootstrap {
     const graceReuse = match.matched === 'previous' && this.sessions.withinReuseGrace(session, now);
     if (match.matched !== 'current' && !graceReuse) {
       await this.sessions.revoke(session.id, 'refresh_reuse', now);
-      await this.ledger.record({
+      await this.recordForCaller(user, {
         type: 'authn_token_reuse',
         outcome: 'failure',
-        username: user.usernameNormalized,
-        userId: user.id,
         sessionId: session.id,
         reason: 'refresh_reuse',
         details: {
@@ -218,11 +214,9 @@ export class AuthService implements OnApplicationBootstrap {
       });
       throw refreshReused();
     }
-    await this.ledger.record({
+    await this.recordForCaller(user, {
       type: 'authn_token_refreshed',
       outcome: 'success',
-      username: user.usernameNormalized,
-      userId: user.id,
       sessionId: session.id,
       details: graceReuse ? { graceReuse: true } : undefined,
     });
@@ -231,12 +225,9 @@ export class AuthService implements OnApplicationBootstrap {
 
   async logout(user: AuthenticatedUser): Promise<void> {
     await this.sessions.revoke(user.sessionId, 'logout');
-    await this.ledger.record({
+    await this.recordForCaller(user, {
       type: 'session_logout',
       outcome: 'success',
-      username: user.usernameNormalized,
-      userId: user.id,
-      sessionId: user.sessionId,
     });
   }
 
@@ -245,12 +236,9 @@ export class AuthService implements OnApplicationBootstrap {
       { id: user.id, usernameNormalized: user.usernameNormalized },
       'logout_all',
     );
-    await this.ledger.record({
+    await this.recordForCaller(user, {
       type: 'session_logout',
       outcome: 'success',
-      username: user.usernameNormalized,
-      userId: user.id,
-      sessionId: user.sessionId,
       details: { allSessions: true, revoked },
     });
     return revoked;
@@ -287,11 +275,9 @@ export class AuthService implements OnApplicationBootstrap {
     if (!session || session.userId !== user.id || !this.sessions.isUsable(session))
       throw sessionNotFound();
     await this.sessions.revoke(session.id, 'session_deleted');
-    await this.ledger.record({
+    await this.recordForCaller(user, {
       type: 'authn_token_revoked',
       outcome: 'success',
-      username: user.usernameNormalized,
-      userId: user.id,
       sessionId: session.id,
       reason: 'session_deleted',
     });
@@ -311,12 +297,9 @@ export class AuthService implements OnApplicationBootstrap {
   ): Promise<void> {
     const decision = await this.throttle.reserve(user.usernameNormalized, client.ip);
     if (!decision.allowed) {
-      await this.ledger.record({
+      await this.recordForCaller(user, {
         type: 'authn_password_change',
         outcome: 'failure',
-        username: user.usernameNormalized,
-        userId: user.id,
-        sessionId: user.sessionId,
         reason: decision.reason,
       });
       throw tooManyAttempts(decision.retryAfterSeconds);
@@ -326,16 +309,13 @@ export class AuthService implements OnApplicationBootstrap {
       updated = await this.users.changePassword(user.id, currentPassword, newPassword);
     } catch (error) {
       // A wrong current password stays counted; anything else checked no credential or passed.
-      if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') throw error;
+      if (isDomainError(error, 'INVALID_CREDENTIALS')) throw error;
       await this.throttle.released(decision.attempt);
       if (!(error instanceof HashQueueFullError)) throw error;
-      await this.ledger.record({
+      await this.recordForCaller(user, {
         type: 'authn_password_change',
         outcome: 'failure',
-        username: user.usernameNormalized,
-        userId: user.id,
-        sessionId: user.sessionId,
-        reason: 'busy',
+        reason: LoginFailureReason.Busy,
       });
       throw loginBusy(LOGIN_BUSY_RETRY_AFTER_SECONDS);
     }
@@ -369,15 +349,28 @@ export class AuthService implements OnApplicationBootstrap {
 
   /** `503 LOGIN_BUSY`: audited with reason `busy`, counted as no failure. */
   private async loginBusy(usernameNormalized: string): Promise<never> {
-    await this.recordLoginFailure(usernameNormalized, 'busy', undefined, {
+    await this.recordLoginFailure(usernameNormalized, LoginFailureReason.Busy, undefined, {
       retryAfterSeconds: LOGIN_BUSY_RETRY_AFTER_SECONDS,
     });
     throw loginBusy(LOGIN_BUSY_RETRY_AFTER_SECONDS);
   }
 
+  /** An audit event about a user, on the caller's own session unless it names another. */
+  private recordForCaller(
+    user: Pick<AuthenticatedUser, 'id' | 'usernameNormalized'> & { sessionId?: string },
+    event: Omit<AuditEventInput, 'username' | 'userId'>,
+  ): Promise<AuditEvent> {
+    return this.ledger.record({
+      username: user.usernameNormalized,
+      userId: user.id,
+      sessionId: user.sessionId,
+      ...event,
+    });
+  }
+
   private async recordLoginFailure(
     usernameNormalized: string,
-    reason: string,
+    reason: LoginFailureReason,
     userId?: string,
     details?: Record<string, unknown>,
   ): Promise<void> {

@@ -1,5 +1,5 @@
 import { Catch, Injectable } from '@nestjs/common';
-import { ErrorResponseHook, HttpExceptionFilter } from '../common';
+import { ErrorResponseHook, HttpExceptionFilter, HttpPlatform } from '../common';
 
 /**
  * The error format of API.md on Gatehouse's controllers (`@UseFilters`), with auth's hook that
@@ -8,7 +8,7 @@ import { ErrorResponseHook, HttpExceptionFilter } from '../common';
 @Injectable()
 @Catch()
 export class GatehouseExceptionFilter extends HttpExceptionFilter {
-  constructor(hook: ErrorResponseHook) {
-    super([hook]);
+  constructor(hook: ErrorResponseHook, platform: HttpPlatform) {
+    super([hook], platform);
   }
 }

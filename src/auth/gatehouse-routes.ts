@@ -1,10 +1,15 @@
 import { MiddlewareConsumer, Type, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants';
+import type { HttpAdapterHost } from '@nestjs/core';
 import cookieParser from 'cookie-parser';
 import {
+  FastifyHookTarget,
   gatehouseValidationPipe,
+  installFastifyRequestHooks,
   rejectDeepJson,
   rejectPrototypeKeys,
   requestContextMiddleware,
+  routesUnder,
 } from '../common';
 import { GatehouseExceptionFilter } from './gatehouse-exception.filter';
 import { AuthGuard } from './guard/auth.guard';
@@ -24,8 +29,23 @@ export function gatehouseController(controller: Type, options: { guarded: boolea
 /**
  * Request context (canonical client IP), cookie parsing and the JSON body checks (nesting
  * depth, prototype keys) on Gatehouse's routes; each is idempotent with the service's own.
+ * On Express they are Nest middleware. On Fastify they are Fastify hooks (middleware would run
+ * before the body is parsed and outside `trustProxy`: see fastify-request-hooks.ts), and the
+ * cookies are read from the `Cookie` header unless @fastify/cookie parsed them.
  */
-export function applyGatehouseMiddleware(consumer: MiddlewareConsumer, controllers: Type[]): void {
+export function applyGatehouseMiddleware(
+  consumer: MiddlewareConsumer,
+  controllers: Type[],
+  adapterHost: HttpAdapterHost,
+): void {
+  const adapter = adapterHost.httpAdapter;
+  if (adapter?.getType() === 'fastify') {
+    const paths = controllers.flatMap((controller) =>
+      ([] as string[]).concat(Reflect.getMetadata(PATH_METADATA, controller) as string | string[]),
+    );
+    installFastifyRequestHooks(adapter.getInstance<FastifyHookTarget>(), routesUnder(paths));
+    return;
+  }
   consumer
     .apply(requestContextMiddleware, cookieParser(), rejectDeepJson, rejectPrototypeKeys)
     .forRoutes(...controllers);

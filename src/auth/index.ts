@@ -12,7 +12,6 @@ export type { RevocationEvent, RevocationListener } from './sessions/revocation-
 export { TokenService } from './tokens/token.service';
 export { ACCESS_TOKEN_TYPE, ACCESS_TOKEN_ALGORITHM } from './tokens/access-token.jwt-options';
 export { LoginAuditLedger, isLoginRequest, LOGIN_PATH } from './login/login-audit.ledger';
-export { WWW_AUTHENTICATE } from './auth.errors';
 export * from './throttle';
 export { SessionsModule } from './sessions/sessions.module';
 export type { SessionsModuleExtras } from './auth.module-definition';

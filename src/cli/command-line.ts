@@ -41,7 +41,7 @@ function shellOf(
       const shell = Object.create(command.prototype as object) as CommandRunner;
       Object.defineProperty(shell, 'run', {
         value: (params: string[], options: Record<string, unknown> = {}) => {
-          record({ command, name: process.argv[2] ?? '', params, options });
+          record({ command, name: '', params, options });
           return Promise.resolve();
         },
       });
@@ -66,7 +66,9 @@ export async function parseCommandLine(
 ): Promise<ParseOutcome> {
   let invocation: ParsedInvocation | undefined;
   @Module({
-    providers: commands.map((command) => shellOf(command, (found) => (invocation = found))),
+    providers: commands.map((command) =>
+      shellOf(command, (found) => (invocation = { ...found, name: argv[2] ?? '' })),
+    ),
   })
   class CommandLineModule {}
 

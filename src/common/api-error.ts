@@ -1,9 +1,9 @@
 import { HttpException } from '@nestjs/common';
 
 /**
- * Every failure the API answers with: `{ statusCode, code, message }` plus optional extra
- * fields (such as `errors`). Services throw these with the codes of API.md; the global
- * exception filter writes them out.
+ * An HTTP answer built where HTTP is known: middlewares, guards and controllers that refuse a
+ * request before any rule runs (415, 429 rate limit, a closed /metrics). Services throw a
+ * `DomainError` instead; the exception filter maps both to `{ statusCode, code, message }`.
  */
 export class ApiError extends HttpException {
   constructor(
@@ -16,5 +16,3 @@ export class ApiError extends HttpException {
     super({ statusCode: status, code, message, ...extra }, status);
   }
 }
-
-export const notFound = (what = 'Not found'): ApiError => new ApiError(404, 'NOT_FOUND', what);

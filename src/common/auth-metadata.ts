@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { Request } from 'express';
+import type { GatehouseRequest } from './http-platform';
 
 /**
  * Route metadata read by the global guard in `auth`. It lives here so that any module (audit,
@@ -8,8 +8,24 @@ import type { Request } from 'express';
 export const IS_PUBLIC_KEY = 'gatehouse:isPublic';
 export const ROLES_KEY = 'gatehouse:roles';
 
-export type Role = 'admin' | 'user';
-export const ROLES: readonly Role[] = ['admin', 'user'];
+/**
+ * The roles a host declares, as the keys of an interface it may extend (declaration merging),
+ * so that `@Roles()` and `AuthenticatedUser.roles` are typed from them:
+ *
+ *   declare module 'gatehouse' { interface GatehouseRoles { auditor: true } }
+ *
+ * The same names go in `GatehouseModule.forRoot({ roles: [...] })`, which is what the API and
+ * the store accept at run time. `admin` guards the admin routes; `user` is what a new user gets.
+ */
+export interface GatehouseRoles {
+  admin: true;
+  user: true;
+}
+
+export type Role = Extract<keyof GatehouseRoles, string>;
+
+/** The roles when the host declares none (the service's own). */
+export const DEFAULT_ROLES: readonly Role[] = ['admin', 'user'];
 
 /** Opts a route out of the global guard; every other route needs a valid access cookie. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC_KEY, true);
@@ -29,5 +45,5 @@ export interface AuthenticatedUser {
 
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): AuthenticatedUser =>
-    context.switchToHttp().getRequest<Request & { user: AuthenticatedUser }>().user,
+    context.switchToHttp().getRequest<GatehouseRequest & { user: AuthenticatedUser }>().user,
 );

@@ -1,5 +1,6 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
 import { ApiError } from './api-error';
+import { DomainError, notFound, validationFailed } from './domain-error';
 import { toErrorBody } from './http-exception.filter';
 import { acceptRequestId } from './request-context';
 
@@ -16,6 +17,42 @@ describe('toErrorBody', () => {
       body: { statusCode: 429, code: 'TOO_MANY_ATTEMPTS', message: 'Too many attempts' },
       headers: { 'Retry-After': '60' },
     });
+  });
+
+  it.each([
+    [
+      new DomainError('TOO_MANY_ATTEMPTS', 'Too many attempts', { retryAfterSeconds: 0.2 }),
+      429,
+      { 'Retry-After': '1' },
+    ],
+    [
+      new DomainError('LOGIN_BUSY', 'Busy', { retryAfterSeconds: 1.5 }),
+      503,
+      { 'Retry-After': '2' },
+    ],
+    [
+      new DomainError('SESSION_REVOKED', 'Session revoked'),
+      401,
+      { 'WWW-Authenticate': 'Cookie realm="gatehouse"' },
+    ],
+    [
+      new DomainError('REFRESH_REUSED', 'Refresh token reused'),
+      401,
+      { 'WWW-Authenticate': 'Cookie realm="gatehouse"' },
+    ],
+    [new DomainError('INVALID_CREDENTIALS', 'Invalid credentials'), 401, {}],
+    [new DomainError('LAST_ADMIN', 'No admin left'), 409, {}],
+    [notFound('User not found'), 404, {}],
+  ])('maps the domain error %p to its status and headers', (error, status, headers) => {
+    expect(toErrorBody(error)).toEqual({
+      body: { statusCode: status, code: error.code, message: error.message },
+      headers,
+    });
+  });
+
+  it('answers a domain validation failure like the ValidationPipe does', () => {
+    const pipe = toErrorBody(new BadRequestException(['cursor is bad'])).body;
+    expect(toErrorBody(validationFailed('cursor is bad')).body).toEqual(pipe);
   });
 
   it('turns validation messages into VALIDATION_FAILED with errors', () => {

@@ -1,7 +1,15 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { isDatabaseUnavailable } from '../database/database-errors';
 import { ApiError } from './api-error';
+import { DomainError, DomainErrorCode } from './domain-error';
+import { errorMessage } from './error-message';
+import {
+  expressResponses,
+  GatehouseRequest,
+  GatehouseResponse,
+  HttpResponseWriter,
+  requestPath,
+} from './http-platform';
+import { isDatabaseUnavailable } from './unavailable-errors';
 
 export interface ErrorBody {
   statusCode: number;
@@ -23,6 +31,48 @@ const CODES_BY_STATUS: Record<number, [string, string]> = {
   503: ['SERVICE_UNAVAILABLE', 'Service unavailable'],
 };
 
+/** RFC 6750-style challenge for a cookie carrier; every 401 of a protected route carries it. */
+export const WWW_AUTHENTICATE = { 'WWW-Authenticate': 'Cookie realm="gatehouse"' };
+
+/**
+ * The one mapping from the domain's refusals to HTTP: each code's status, and whether it
+ * carries the challenge (token and refresh failures, API.md "Token failures"). A new code
+ * does not compile until it has a row here.
+ */
+const DOMAIN_ERRORS: Record<DomainErrorCode, { status: number; challenge?: true }> = {
+  VALIDATION_FAILED: { status: 400 },
+  PASSWORD_POLICY: { status: 400 },
+  INVALID_CREDENTIALS: { status: 401 },
+  REFRESH_INVALID: { status: 401, challenge: true },
+  REFRESH_REUSED: { status: 401, challenge: true },
+  TOKEN_MISSING: { status: 401, challenge: true },
+  TOKEN_EXPIRED: { status: 401, challenge: true },
+  TOKEN_INVALID: { status: 401, challenge: true },
+  SESSION_REVOKED: { status: 401, challenge: true },
+  CSRF_TOKEN: { status: 403 },
+  CSRF_ORIGIN: { status: 403 },
+  FORBIDDEN: { status: 403 },
+  NOT_FOUND: { status: 404 },
+  USERNAME_TAKEN: { status: 409 },
+  LAST_ADMIN: { status: 409 },
+  REVIEW_RUNNING: { status: 409 },
+  TOO_MANY_ATTEMPTS: { status: 429 },
+  LOGIN_BUSY: { status: 503 },
+  SERVICE_UNAVAILABLE: { status: 503 },
+};
+
+function fromDomainError(error: DomainError): { body: ErrorBody; headers: Record<string, string> } {
+  const { status, challenge } = DOMAIN_ERRORS[error.code];
+  const { errors, retryAfterSeconds } = error.details;
+  const headers: Record<string, string> = challenge ? { ...WWW_AUTHENTICATE } : {};
+  if (retryAfterSeconds !== undefined) {
+    headers['Retry-After'] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
+  }
+  const body: ErrorBody = { statusCode: status, code: error.code, message: error.message };
+  if (errors !== undefined) body.errors = errors;
+  return { body, headers };
+}
+
 /** body-parser errors carry a `type`; they become the codes of API.md. */
 function fromBodyParser(error: { type?: string; status?: number }): ErrorBody | undefined {
   switch (error.type) {
@@ -38,11 +88,32 @@ function fromBodyParser(error: { type?: string; status?: number }): ErrorBody | 
   }
 }
 
+/**
+ * Fastify's own errors for what body-parser refuses on Express (its body reader runs before
+ * Gatehouse's JSON parser), so both platforms answer with the same status, code and body.
+ */
+function fromFastify(error: { code?: unknown }): ErrorBody | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Payload too large' };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported media type' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { statusCode: 400, code: 'MALFORMED_JSON', message: 'Malformed JSON' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { statusCode: 400, code: 'VALIDATION_FAILED', message: 'Validation failed' };
+    default:
+      return undefined;
+  }
+}
+
 /** Maps any thrown value to the API.md error body; never leaks a stack, SQL or a path. */
 export function toErrorBody(exception: unknown): {
   body: ErrorBody;
   headers: Record<string, string>;
 } {
+  if (exception instanceof DomainError) return fromDomainError(exception);
   if (exception instanceof ApiError) {
     return { body: exception.getResponse() as ErrorBody, headers: exception.headers };
   }
@@ -61,7 +132,8 @@ export function toErrorBody(exception: unknown): {
     }
     return { body: { statusCode: status, code, message, ...extra }, headers: {} };
   }
-  const parserBody = fromBodyParser(exception as { type?: string });
+  const parserBody =
+    fromBodyParser(exception as { type?: string }) ?? fromFastify(exception as { code?: unknown });
   if (parserBody) return { body: parserBody, headers: {} };
   if (isDatabaseUnavailable(exception)) {
     return {
@@ -80,7 +152,7 @@ export function toErrorBody(exception: unknown): {
  * event of a login refused before its handler ran (415, 413, malformed JSON, rate limit).
  */
 export abstract class ErrorResponseHook {
-  abstract beforeErrorResponse(request: Request, body: ErrorBody): Promise<void>;
+  abstract beforeErrorResponse(request: GatehouseRequest, body: ErrorBody): Promise<void>;
 }
 
 /** During an outage every request fails the same way; one line per interval says it all. */
@@ -92,32 +164,35 @@ export class HttpExceptionFilter implements ExceptionFilter {
   private unavailableLoggedAt = Number.NEGATIVE_INFINITY;
   private unavailableSuppressed = 0;
 
-  constructor(private readonly hooks: readonly ErrorResponseHook[] = []) {}
+  constructor(
+    private readonly hooks: readonly ErrorResponseHook[] = [],
+    /** The platform's response writer (HttpPlatform); Express unless told. */
+    private readonly responses: HttpResponseWriter = expressResponses,
+  ) {}
 
   async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
     const http = host.switchToHttp();
-    const response = http.getResponse<Response>();
-    const request = http.getRequest<Request>();
+    const response = http.getResponse<GatehouseResponse>();
+    const request = http.getRequest<GatehouseRequest>();
     const { body, headers } = toErrorBody(exception);
     if (body.code === 'SERVICE_UNAVAILABLE') {
       this.logUnavailable(exception);
     } else if (body.statusCode >= 500) {
       const cause =
         exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
-      this.logger.error(`${request.method} ${request.path} failed: ${cause}`);
+      this.logger.error(`${request.method} ${requestPath(request)} failed: ${cause}`);
     }
     for (const hook of this.hooks) {
       try {
         await hook.beforeErrorResponse(request, body);
       } catch (error) {
-        this.logger.error(
-          `Error response hook failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        this.logger.error(`Error response hook failed: ${errorMessage(error)}`);
       }
     }
-    if (response.headersSent) return;
-    for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
-    response.status(body.statusCode).json(body);
+    if (this.responses.headersSent(response)) return;
+    for (const [name, value] of Object.entries(headers))
+      this.responses.setHeader(response, name, value);
+    this.responses.sendJson(response, body.statusCode, body);
   }
 
   private logUnavailable(exception: unknown): void {
@@ -126,7 +201,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
       this.unavailableSuppressed++;
       return;
     }
-    const reason = exception instanceof Error ? exception.message : String(exception);
+    const reason = errorMessage(exception);
     const suppressed =
       this.unavailableSuppressed > 0
         ? ` (${this.unavailableSuppressed} more since the last line)`

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { GatehouseRequest } from './http-platform';
 import { ApiError } from './api-error';
 
 /** API.md: JSON nested deeper than this is `400 VALIDATION_FAILED`. */
@@ -27,7 +27,11 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
  * recurses into it (5,000 nested arrays in 10 KB overflowed its stack: a 500 and a logged stack
  * trace per request). OWASP Input Validation and REST Security cheat sheets; ASVS 5.0 V1.5.
  */
-export function rejectDeepJson(request: Request, _response: Response, next: NextFunction): void {
+export function rejectDeepJson(
+  request: Pick<GatehouseRequest, 'body'>,
+  _response: unknown,
+  next: (error?: unknown) => void,
+): void {
   if (!nestsDeeperThan(request.body, MAX_JSON_DEPTH)) {
     next();
     return;

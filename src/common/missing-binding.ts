@@ -11,6 +11,17 @@ export class MissingBindingError extends Error {
   }
 }
 
+/** An option the host gave that Gatehouse cannot work with: raised at boot, naming the option. */
+export class InvalidOptionError extends Error {
+  constructor(
+    readonly option: string,
+    problem: string,
+  ) {
+    super(`Gatehouse: option \`${option}\` ${problem}`);
+    this.name = 'InvalidOptionError';
+  }
+}
+
 /**
  * The provider a module registers for a port when the host gave no implementation: Nest builds
  * every singleton at boot, so the application fails to start with a message that names the

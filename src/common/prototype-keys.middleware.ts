@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { GatehouseRequest } from './http-platform';
 import { ApiError } from './api-error';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -21,9 +21,9 @@ function findForbiddenKey(value: unknown, depth: number): string | undefined {
  * otherwise assign `__proto__` onto a DTO instance before the whitelist could see it.
  */
 export function rejectPrototypeKeys(
-  request: Request,
-  _response: Response,
-  next: NextFunction,
+  request: Pick<GatehouseRequest, 'body'>,
+  _response: unknown,
+  next: (error?: unknown) => void,
 ): void {
   const key = findForbiddenKey(request.body, 0);
   if (key === undefined) {

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 // The module options are the schema: config maps the environment onto them, nothing more.
-import type { ReviewOptions } from '../audit/review/review.options';
-import type { LoginThrottleOptions } from '../auth/throttle/login-throttle.module-definition';
+import type { ReviewOptions } from '../audit/review';
+import type { LoginThrottleOptions } from '../auth';
 import { SETTINGS as S } from './config.schema';
 import { ConfigError, Env, EnvReader } from './env.parsers';
 import { resolveSecret } from './secrets';
@@ -22,6 +22,8 @@ export interface AppConfig {
   database: { url: string; kind: DatabaseKind; timeoutMs: number; poolSize: number };
   redis: { url?: string; keyPrefix: string; heartbeatMs: number };
   http: {
+    /** `HTTP_ADAPTER`: the platform the service runs on. */
+    adapter: 'express' | 'fastify';
     trustProxy: false | number | string[];
     appOrigins: string[];
     rateLimitPerMinute: number;
@@ -222,6 +224,7 @@ export function loadAppConfig(env: Env = process.env): AppConfig {
       heartbeatMs: settings.integer(S.REDIS_HEARTBEAT_MS),
     },
     http: {
+      adapter: settings.oneOf(S.HTTP_ADAPTER),
       trustProxy: parseTrustProxy(reader),
       appOrigins: parseOrigins(reader),
       rateLimitPerMinute: settings.integer(S.RATE_LIMIT_PER_MINUTE),

@@ -278,6 +278,14 @@ export const SETTINGS = named({
   },
 
   // --- HTTP
+  HTTP_ADAPTER: {
+    section: 'HTTP',
+    type: 'enum',
+    values: ['express', 'fastify'] as const,
+    default: 'express',
+    meaning:
+      'The HTTP platform: `express` (@nestjs/platform-express) or `fastify` (@nestjs/platform-fastify, faster). The same routes, cookies, headers, limits and errors on both; see docs/deployment.md.',
+  },
   APP_ORIGINS: {
     section: 'HTTP',
     type: 'list',
@@ -294,7 +302,7 @@ export const SETTINGS = named({
     format: 'a hop count, or addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal`',
     example: 'loopback',
     meaning:
-      'Express `trust proxy`: behind a reverse proxy, which hops may set `X-Forwarded-For`: a hop count (1–100, alone) or a list of addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal`. `true`, `0.0.0.0/0` and `::/0` (trust everyone) are refused. Trust only your own proxies; see docs/deployment.md.',
+      '`trust proxy` (Express) / `trustProxy` (Fastify): behind a reverse proxy, which hops may set `X-Forwarded-For`: a hop count (1–100, alone) or a list of addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal`. `true`, `0.0.0.0/0` and `::/0` (trust everyone) are refused. Trust only your own proxies; see docs/deployment.md.',
   },
   RATE_LIMIT_PER_MINUTE: {
     section: 'HTTP',

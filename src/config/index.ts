@@ -1,5 +1,5 @@
-export { loadAppConfig } from './app-config';
+export { loadAppConfig, loadReviewOptions } from './app-config';
 export type { AppConfig, DatabaseKind } from './app-config';
 export { ConfigError, parseDurationSeconds } from './env.parsers';
 export { generatedSecretWarnings } from './secrets';
-export { APP_CONFIG, InjectAppConfig } from './config.tokens';
+export { loadConfigOrExit } from './load-config-or-exit';

@@ -1,10 +1,13 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { HttpPlatform } from '../common';
 import { findConsoleRoot, loadConsoleFiles } from './console-files';
-import { CONSOLE_FILES, ConsoleController } from './console.controller';
+import { CONSOLE_FILES, consoleControllerFor } from './console.controller';
 
 export interface ConsoleModuleOptions {
   /** The folder of the built console (index.html + assets/); default: dist/web. */
   root?: string;
+  /** The HTTP platform the application runs on (route wildcards differ); default `express`. */
+  platform?: 'express' | 'fastify';
 }
 
 /**
@@ -22,8 +25,8 @@ export class ConsoleModule {
     }
     return {
       module: ConsoleModule,
-      controllers: [ConsoleController],
-      providers: [{ provide: CONSOLE_FILES, useValue: loadConsoleFiles(root) }],
+      controllers: [consoleControllerFor(options.platform ?? 'express')],
+      providers: [{ provide: CONSOLE_FILES, useValue: loadConsoleFiles(root) }, HttpPlatform],
     };
   }
 }

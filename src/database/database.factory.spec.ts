@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { postgresUrl } from '../../test/support/database';
-import { isDatabaseUnavailable } from './database-errors';
+import { isDatabaseUnavailable } from '../common';
 import { openDatabase } from './database.factory';
 
 /** Polls `probe` every 20 ms until it holds, failing after `timeoutMs`. */

@@ -1,11 +1,13 @@
-import Sqlite from 'better-sqlite3';
-import { Kysely, MigrationResultSet, Migrator, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import type Sqlite from 'better-sqlite3';
+import { Kysely, MigrationResultSet, Migrator, sql, SqliteDialect } from 'kysely';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Pool, types as pgTypes } from 'pg';
+import type * as Pg from 'pg';
+import { CurrentSchemaPostgresDialect } from './current-schema.introspector';
 import type { DB } from './database.types';
 import { isPostgres } from './dialect';
 import { FailFastPool } from './fail-fast.pool';
+import { loadDriver } from './optional-driver';
 import { StaticMigrationProvider } from './migrations';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -31,15 +33,17 @@ export interface DatabaseConnection {
 // int8 (counts, ids, epoch milliseconds) would come back as strings; every such value here
 // stays far below 2^53, so numbers are exact.
 const INT8_OID = 20;
-const pgTypeParsers = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
-    oid === INT8_OID
-      ? (value: string) => Number(value)
-      : (pgTypes.getTypeParser as (oid: number, format?: string) => unknown)(
-          oid,
-          format,
-        )) as typeof pgTypes.getTypeParser,
-};
+function pgTypeParsers(pgTypes: typeof Pg.types): Pick<typeof Pg.types, 'getTypeParser'> {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+      oid === INT8_OID
+        ? (value: string) => Number(value)
+        : (pgTypes.getTypeParser as (oid: number, format?: string) => unknown)(
+            oid,
+            format,
+          )) as typeof pgTypes.getTypeParser,
+  };
+}
 
 /** `application_name` of the service's PostgreSQL sessions unless DATABASE_URL sets one. */
 export const DEFAULT_APPLICATION_NAME = 'gatehouse';
@@ -68,7 +72,8 @@ function openSqlite(url: string, options: DatabaseOptions): DatabaseConnection {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     makeOwnerOnly(file);
   }
-  const sqlite = new Sqlite(file, { timeout: options.timeoutMs });
+  const Database = loadDriver<typeof Sqlite>('better-sqlite3', url);
+  const sqlite = new Database(file, { timeout: options.timeoutMs });
   sqlite.pragma('journal_mode = WAL');
   // NORMAL in WAL mode survives a killed process (the OS holds the write); see docs/security.md.
   sqlite.pragma('synchronous = NORMAL');
@@ -87,6 +92,7 @@ function openSqlite(url: string, options: DatabaseOptions): DatabaseConnection {
 }
 
 function openPostgres(url: string, options: DatabaseOptions): DatabaseConnection {
+  const { Pool, types } = loadDriver<typeof Pg>('pg', url);
   const pool = new Pool({
     connectionString: url,
     max: options.poolSize,
@@ -96,7 +102,7 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseConnection
     idleTimeoutMillis: 30_000,
     // Names the service's sessions in pg_stat_activity (an `application_name` in the URL wins).
     application_name: DEFAULT_APPLICATION_NAME,
-    types: pgTypeParsers,
+    types: pgTypeParsers(types),
   });
   // An idle client losing its server emits 'error' on the pool; unhandled, it would kill the process.
   pool.on('error', (error) => options.onPoolError?.(error));
@@ -110,7 +116,8 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseConnection
   });
   // Bounded by DB_TIMEOUT_MS once per request, not once per query, while PostgreSQL is away.
   const failFast = new FailFastPool(pool, options.timeoutMs);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: failFast }) });
+  // Introspection (the migrator's) sees this schema only; see CurrentSchemaIntrospector.
+  const db = new Kysely<DB>({ dialect: new CurrentSchemaPostgresDialect({ pool: failFast }) });
   return { db, kind: 'postgres', close: () => db.destroy() };
 }
 

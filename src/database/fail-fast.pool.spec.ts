@@ -1,5 +1,5 @@
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
-import { isDatabaseUnavailable } from './database-errors';
+import { isDatabaseUnavailable } from '../common';
 import { FailFastPool } from './fail-fast.pool';
 
 class ScriptedPool implements PostgresPool {

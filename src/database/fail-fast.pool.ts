@@ -1,5 +1,5 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
-import { isDatabaseUnavailable } from './database-errors';
+import { isDatabaseUnavailable } from '../common';
 
 /** pg's `query_timeout` expired: the server did not answer at all (a hung link or server). */
 function isReadTimeout(error: unknown): boolean {

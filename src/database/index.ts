@@ -4,4 +4,6 @@ export { openDatabase, migrateToLatest, databaseKindOf } from './database.factor
 export type { DatabaseConnection, DatabaseKind, DatabaseOptions } from './database.factory';
 export type * from './database.types';
 export { isPostgres } from './dialect';
-export { isDatabaseUnavailable } from './database-errors';
+export { DatabaseProbe } from './database.probe';
+export { MigrateCommand } from './cli/migrate.command';
+export { StaticMigrationProvider } from './migrations';

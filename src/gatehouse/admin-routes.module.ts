@@ -7,11 +7,12 @@ import {
   NestModule,
   OnModuleInit,
 } from '@nestjs/common';
-import { AuditEventsController } from '../audit/audit-events.controller';
-import { ReviewController } from '../audit/review/review.controller';
-import { AuditStatsController } from '../audit/stats/audit-stats.controller';
-import { applyGatehouseMiddleware, gatehouseController } from '../auth/gatehouse-routes';
-import { UsersController } from '../users/users.controller';
+import { HttpAdapterHost } from '@nestjs/core';
+import { AuditEventsController, AuditStatsController } from '../audit';
+import { ReviewController } from '../audit/review';
+import { applyGatehouseMiddleware, gatehouseController } from '../auth';
+import { HttpPlatform } from '../common';
+import { UsersController } from '../users';
 
 const ADMIN_CONTROLLERS = [
   UsersController,
@@ -30,12 +31,20 @@ for (const controller of ADMIN_CONTROLLERS) gatehouseController(controller, { gu
 export class AdminRoutesModule implements NestModule, OnModuleInit {
   private readonly logger = new Logger('Gatehouse');
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   static forRoot(imports: ModuleMetadata['imports']): DynamicModule {
-    return { module: AdminRoutesModule, imports, controllers: ADMIN_CONTROLLERS };
+    // HttpPlatform here too: the controllers' filter is instantiated in this module.
+    return {
+      module: AdminRoutesModule,
+      imports,
+      controllers: ADMIN_CONTROLLERS,
+      providers: [HttpPlatform],
+    };
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    applyGatehouseMiddleware(consumer, ADMIN_CONTROLLERS);
+    applyGatehouseMiddleware(consumer, ADMIN_CONTROLLERS, this.adapterHost);
   }
 
   onModuleInit(): void {

@@ -2,13 +2,15 @@ import { ConfigurableModuleBuilder, DynamicModule, Inject, Module } from '@nestj
 import { AuditModule } from '../audit';
 import { ReviewModule } from '../audit/review';
 import { AuthModule } from '../auth';
-import { AuthSessionRevoker } from '../auth/ports/auth-session-revoker';
-import { AuthUserLifecycle } from '../auth/ports/auth-user-lifecycle';
-import { SessionsModule } from '../auth/sessions/sessions.module';
-import { LoginThrottleModule } from '../auth/throttle';
+import { AuthSessionRevoker } from '../auth';
+import { AuthUserLifecycle } from '../auth';
+import { SessionsModule } from '../auth';
+import { LoginThrottleModule } from '../auth';
 import { DatabaseModule } from '../database';
 import { UsersModule } from '../users';
 import { AdminRoutesModule } from './admin-routes.module';
+import { cliProcess } from './cli-process';
+import { GatehouseCommandScope } from './gatehouse-command-scope';
 import type { GatehouseModuleExtras, GatehouseModuleOptions } from './gatehouse.options';
 
 export const GATEHOUSE_OPTIONS = Symbol('GATEHOUSE_OPTIONS');
@@ -31,7 +33,9 @@ function compose(definition: DynamicModule, extras: GatehouseModuleExtras): Dyna
     providers: definition.providers ?? [],
     exports: [GATEHOUSE_OPTIONS],
   };
-  const host = extras.imports ?? [];
+  // forRootAsync hands `imports` to the options provider only (Nest keeps it out of the
+  // extras); the host's modules must also reach its classes (a detector's dependencies).
+  const host = [...new Set([...(extras.imports ?? []), ...(definition.imports ?? [])])];
   const from = <T>(pick: (options: GatehouseModuleOptions) => T) => ({
     imports: [optionsModule, ...host],
     inject: [GATEHOUSE_OPTIONS],
@@ -41,10 +45,10 @@ function compose(definition: DynamicModule, extras: GatehouseModuleExtras): Dyna
   const database = DatabaseModule.forRootAsync({
     imports: [optionsModule],
     inject: [GATEHOUSE_OPTIONS],
-    useFactory: (options: GatehouseModuleOptions) => options.database,
+    useFactory: (options: GatehouseModuleOptions) => forThisProcess(options).database,
   });
   const audit = AuditModule.forRootAsync({
-    ...from((options) => options.audit),
+    ...from((options) => forThisProcess(options).audit),
     sinks: extras.auditSinks ?? [],
   });
   const throttle = LoginThrottleModule.forRootAsync({
@@ -57,7 +61,7 @@ function compose(definition: DynamicModule, extras: GatehouseModuleExtras): Dyna
     revocationNotifier: extras.revocationNotifier,
   });
   const users = UsersModule.forRootAsync({
-    ...from((options) => options.users),
+    ...from((options) => ({ ...forThisProcess(options).users, roles: options.roles })),
     imports: [optionsModule, ...host, audit, sessions, throttle],
     store: extras.usersStore,
     lifecycle: AuthUserLifecycle,
@@ -76,7 +80,34 @@ function compose(definition: DynamicModule, extras: GatehouseModuleExtras): Dyna
   return {
     module: definition.module,
     imports: [database, optionsModule, ...modules, admin],
+    // The command line creates its commands in this module's scope (runGatehouseCli).
+    providers: [GatehouseCommandScope],
     exports: [optionsModule, ...modules],
+  };
+}
+
+/**
+ * The options as this process uses them: unchanged in a server; in a Gatehouse command line
+ * (runGatehouseCli), no JSON-lines file (one writer per file keeps its MAC chain linear), no
+ * 23:00 job, no first-admin bootstrap, a small pool, and migrations only when the command
+ * allows (db:migrate reports its own; `audit:review --file` changes nothing).
+ */
+function forThisProcess(options: GatehouseModuleOptions): GatehouseModuleOptions {
+  const cli = cliProcess();
+  if (!cli) return options;
+  return {
+    ...options,
+    database: {
+      ...options.database,
+      poolSize: Math.min(options.database.poolSize, 2),
+      migrate: cli.migrate && options.database.migrate !== false,
+    },
+    audit: {
+      ...options.audit,
+      fileSink: false,
+      review: options.audit.review && { ...options.audit.review, enabled: false },
+    },
+    users: { ...options.users, createInitialAdmin: false, bootstrapAdmin: undefined },
   };
 }
 

@@ -1,7 +1,7 @@
 import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { AuditModuleOptions, AuditSink } from '../audit';
 import type { AuthModuleOptions, RevocationNotifier, ThrottleStore } from '../auth';
-import type { LoginThrottleOptions } from '../auth/throttle';
+import type { LoginThrottleOptions } from '../auth';
 import type { DatabaseModuleOptions } from '../database';
 import type { UsersModuleOptions, UsersRepository } from '../users';
 
@@ -20,6 +20,12 @@ export interface GatehouseModuleOptions {
   audit: AuditModuleOptions;
   /** Login throttling and lockout. */
   throttle: LoginThrottleOptions;
+  /**
+   * The roles users may hold (default `['admin', 'user']`). `admin` guards the admin routes and
+   * `user` is the role of a user created without roles, so both must be listed; names are
+   * 1–32 of `a-z0-9_-`. Type `@Roles()` with them by extending `GatehouseRoles`.
+   */
+  roles?: readonly string[];
 }
 
 /**

@@ -5,3 +5,5 @@ export {
   GatehouseOptionsModule,
 } from './gatehouse.module';
 export type { GatehouseModuleOptions, GatehouseModuleExtras } from './gatehouse.options';
+export { GatehouseCommandScope } from './gatehouse-command-scope';
+export { markCliProcess } from './cli-process';

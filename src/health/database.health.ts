@@ -1,7 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { Kysely, sql } from 'kysely';
-import { DatabaseInfo, DB, InjectKysely } from '../database';
+import { DatabaseInfo, DatabaseProbe } from '../database';
 
 /** DB_TIMEOUT_MS when the database module does not say (its default). */
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -11,11 +10,11 @@ export class DatabaseHealthIndicator {
   private readonly timeoutMs: number;
 
   constructor(
-    @InjectKysely() private readonly db: Kysely<DB>,
+    private readonly database: DatabaseProbe,
     private readonly indicators: HealthIndicatorService,
-    @Optional() database?: DatabaseInfo,
+    @Optional() info?: DatabaseInfo,
   ) {
-    this.timeoutMs = database?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeoutMs = info?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
   /**
@@ -29,7 +28,7 @@ export class DatabaseHealthIndicator {
     const deadline = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), this.timeoutMs);
     });
-    const probe = sql`select 1`.execute(this.db).then(
+    const probe = this.database.ping().then(
       () => true,
       () => false,
     );

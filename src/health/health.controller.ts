@@ -6,9 +6,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { HealthIndicatorResult } from '@nestjs/terminus';
-import type { Response } from 'express';
 import { AuditService } from '../audit';
-import { Public } from '../common';
+import { GatehouseResponse, HttpPlatform, Public } from '../common';
 import { DatabaseHealthIndicator } from './database.health';
 import { HealthDto } from './health.responses';
 import { OptionalHealthIndicators } from './optional-health.indicators';
@@ -27,6 +26,7 @@ export class HealthController {
     private readonly database: DatabaseHealthIndicator,
     private readonly audit: AuditService,
     private readonly optional: OptionalHealthIndicators,
+    private readonly platform: HttpPlatform,
   ) {}
 
   private async gather(): Promise<{
@@ -62,11 +62,11 @@ export class HealthController {
   })
   @ApiServiceUnavailableResponse({ type: HealthDto, description: 'The database is down' })
   async liveness(
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: GatehouseResponse,
   ): Promise<{ status: Status; info: HealthIndicatorResult }> {
     const { info, databaseUp, optionalDown } = await this.gather();
     if (!databaseUp) {
-      response.status(503);
+      this.platform.setStatus(response, 503);
       return { status: 'error', info };
     }
     return { status: optionalDown.length > 0 ? 'degraded' : 'ok', info };
@@ -81,11 +81,11 @@ export class HealthController {
     description: 'A configured dependency is down',
   })
   async readiness(
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: GatehouseResponse,
   ): Promise<{ status: Status; info: HealthIndicatorResult }> {
     const { info, databaseUp, readinessDown } = await this.gather();
     if (!databaseUp || readinessDown.length > 0) {
-      response.status(503);
+      this.platform.setStatus(response, 503);
       return { status: 'error', info };
     }
     return { status: 'ok', info };

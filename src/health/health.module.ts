@@ -1,5 +1,7 @@
 import { DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
+import { HttpPlatform } from '../common';
 import { TerminusModule } from '@nestjs/terminus';
+import { DatabaseProbe } from '../database';
 import { DatabaseHealthIndicator } from './database.health';
 import { HealthController } from './health.controller';
 import { NoOptionalHealthIndicators, OptionalHealthIndicators } from './optional-health.indicators';
@@ -15,7 +17,7 @@ export interface HealthModuleOptions {
 @Module({
   imports: [TerminusModule],
   controllers: [HealthController],
-  providers: [DatabaseHealthIndicator],
+  providers: [DatabaseProbe, DatabaseHealthIndicator, HttpPlatform],
 })
 export class HealthModule {
   static forRoot(options: HealthModuleOptions = {}): DynamicModule {

@@ -1,7 +1,6 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
-import { ApiError, Public } from '../common';
+import { ApiError, GatehouseRequest, GatehouseResponse, HttpPlatform, Public } from '../common';
 import { MetricsAccess } from './metrics.access';
 import { MetricsService } from './metrics.service';
 
@@ -18,19 +17,20 @@ export class MetricsController {
   constructor(
     private readonly metrics: MetricsService,
     private readonly access: MetricsAccess,
+    private readonly platform: HttpPlatform,
   ) {}
 
   @Get()
   async scrape(
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
+    @Req() request: GatehouseRequest,
+    @Res({ passthrough: true }) response: GatehouseResponse,
   ): Promise<string> {
     if (!this.access.allows(request.ip, request.headers.authorization)) {
       throw new ApiError(403, 'FORBIDDEN', 'Forbidden');
     }
     const { contentType, body } = await this.metrics.render();
-    response.setHeader('Content-Type', contentType);
-    response.setHeader('Cache-Control', 'no-store');
+    this.platform.setHeader(response, 'Content-Type', contentType);
+    this.platform.setHeader(response, 'Cache-Control', 'no-store');
     return body;
   }
 }

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { HttpPlatform } from '../common';
 import { MetricsAccess } from './metrics.access';
 import { MetricsController } from './metrics.controller';
 import { METRICS_MODULE_OPTIONS, MetricsModuleOptions } from './metrics.options';
@@ -19,6 +20,7 @@ export class MetricsModule {
         { provide: METRICS_MODULE_OPTIONS, useValue: options },
         MetricsService,
         MetricsAccess,
+        HttpPlatform,
       ],
       exports: [MetricsService],
     };

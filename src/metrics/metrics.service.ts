@@ -3,7 +3,11 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import {
   AUDIT_WRITE_CHANNEL,
+  AuditEventType,
+  AuditOutcome,
   AuditWriteTiming,
+  LOGIN_EVENT_TYPES,
+  LoginFailureReason,
   TOKEN_REJECTED_CHANNEL,
   TokenRejection,
 } from '../common';
@@ -24,26 +28,34 @@ export interface ObservedAuditEvent {
 
 const LOGIN_PATH = '/auth/login';
 /** The event types a login request ends in (API.md: exactly one per request). */
-const LOGIN_ATTEMPT_TYPES = new Set([
-  'authn_login_success',
-  'authn_login_successafterfail',
-  'authn_login_fail',
-  'authn_login_fail_max',
-  'authn_login_lock',
-  'malicious_csrf',
-  'excess_rate_limit_exceeded',
-  'input_validation_fail',
+const LOGIN_ATTEMPT_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
+  ...LOGIN_EVENT_TYPES,
+  AuditEventType.CsrfRefused,
+  AuditEventType.RateLimitExceeded,
+  AuditEventType.InputValidationFail,
 ]);
-/** Label values are bounded: anything else is `other`, so no input can grow the series. */
-const LOGIN_REASONS = new Set([
-  'unknown_user',
-  'bad_password',
-  'disabled',
-  'locked',
-  'ip_blocked',
-  'throttled',
-  'invalid_input',
-]);
+/**
+ * The `reason` label of each refusal. Label values are bounded: a reason missing here (or one
+ * this service does not know) is `other`, so no input can grow the series; a new reason makes
+ * this table fail to compile until it is given a label.
+ */
+const LOGIN_REASON_LABELS: Record<LoginFailureReason, string> = {
+  unknown_user: LoginFailureReason.UnknownUser,
+  bad_password: LoginFailureReason.BadPassword,
+  disabled: LoginFailureReason.Disabled,
+  locked: LoginFailureReason.Locked,
+  ip_blocked: LoginFailureReason.IpBlocked,
+  throttled: LoginFailureReason.Throttled,
+  invalid_input: LoginFailureReason.InvalidInput,
+  unavailable: 'other',
+  busy: 'other',
+};
+/** Which throttle refused a login, by the reason it gave. */
+const THROTTLE_HIT_BY_REASON: Partial<Record<LoginFailureReason, string>> = {
+  throttled: 'pair_throttle',
+  locked: 'account_lock',
+  ip_blocked: 'ip_block',
+};
 const TOKEN_CODES = new Set(['TOKEN_MISSING', 'TOKEN_EXPIRED', 'TOKEN_INVALID', 'SESSION_REVOKED']);
 const SEVERITIES = new Set(['low', 'medium', 'high', 'critical']);
 const RULE_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
@@ -54,32 +66,39 @@ export const EVENT_LOOP_RESOLUTION_MS = 10;
 function isLoginAttempt(event: ObservedAuditEvent): boolean {
   if (!LOGIN_ATTEMPT_TYPES.has(event.type)) return false;
   // A lock the review or an admin places is `authn_login_lock` with outcome success.
-  if (event.type === 'authn_login_lock' && event.outcome === 'success') return false;
+  if (event.type === AuditEventType.LoginLock && event.outcome === AuditOutcome.Success)
+    return false;
   return event.method === 'POST' && event.path.toLowerCase().replace(/\/+$/, '') === LOGIN_PATH;
 }
 
+function knownReason(reason: string | undefined): LoginFailureReason | undefined {
+  return reason !== undefined && Object.hasOwn(LOGIN_REASON_LABELS, reason)
+    ? (reason as LoginFailureReason)
+    : undefined;
+}
+
 function loginReason(event: ObservedAuditEvent): string {
-  if (event.outcome === 'success') return 'none';
-  if (event.reason !== undefined && LOGIN_REASONS.has(event.reason)) return event.reason;
-  if (event.type === 'malicious_csrf') return 'csrf';
+  if (event.outcome === AuditOutcome.Success) return 'none';
+  const reason = knownReason(event.reason);
+  if (reason !== undefined && LOGIN_REASON_LABELS[reason] !== 'other') return reason;
+  if (event.type === AuditEventType.CsrfRefused) return 'csrf';
   return 'other';
 }
 
 /** Which throttle refused a login, or undefined when none did. */
 function throttleHit(event: ObservedAuditEvent): string | undefined {
-  if (event.type === 'excess_rate_limit_exceeded') return 'rate_limit';
-  if (event.outcome !== 'failure') return undefined;
-  if (event.reason === 'throttled') return 'pair_throttle';
-  if (event.reason === 'locked') return 'account_lock';
-  if (event.reason === 'ip_blocked') return 'ip_block';
-  return undefined;
+  if (event.type === AuditEventType.RateLimitExceeded) return 'rate_limit';
+  if (event.outcome !== AuditOutcome.Failure) return undefined;
+  const reason = knownReason(event.reason);
+  return reason === undefined ? undefined : THROTTLE_HIT_BY_REASON[reason];
 }
 
 /** Which lock an event places, or undefined. */
 function lockPlaced(event: ObservedAuditEvent): string | undefined {
-  if (event.type === 'authn_login_fail_max') return 'login_throttle';
-  if (event.type === 'authn_login_lock' && event.outcome === 'success') return 'account';
-  if (event.type === 'ip_blocked') return 'ip';
+  if (event.type === AuditEventType.LoginFailMax) return 'login_throttle';
+  if (event.type === AuditEventType.LoginLock && event.outcome === AuditOutcome.Success)
+    return 'account';
+  if (event.type === AuditEventType.IpBlocked) return 'ip';
   return undefined;
 }
 
@@ -212,8 +231,8 @@ export class MetricsService implements OnModuleInit, OnModuleDestroy {
     }
     const lock = lockPlaced(event);
     if (lock !== undefined) this.lockouts.inc({ kind: lock });
-    if (event.type === 'review_completed') this.observeReviewRun(event);
-    if (event.type === 'review_finding') this.observeFinding(event);
+    if (event.type === AuditEventType.ReviewCompleted) this.observeReviewRun(event);
+    if (event.type === AuditEventType.ReviewFinding) this.observeFinding(event);
   }
 
   /** The exposition text and its content type. */

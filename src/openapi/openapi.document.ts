@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { ACCESS_COOKIE_SCHEME, REFRESH_COOKIE_SCHEME } from '../common/openapi.decorators';
+import { ACCESS_COOKIE_SCHEME, REFRESH_COOKIE_SCHEME } from '../common';
 
 export interface OpenApiDocumentOptions {
   /** Whether cookies carry the `__Host-`/`__Secure-` names (COOKIE_SECURE). */

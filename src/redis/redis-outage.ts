@@ -1,8 +1,5 @@
 import type { Logger } from '@nestjs/common';
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+import { errorMessage } from '../common';
 
 /** After a failure, Redis is tried again at most this often while it stays down. */
 export const REDIS_RETRY_PAUSE_MS = 1000;
@@ -44,7 +41,7 @@ export class RedisOutage {
     if (this.down) return;
     this.down = true;
     this.logger.warn(
-      `${this.what}: Redis unavailable (${describe(error)}); falling back until it returns`,
+      `${this.what}: Redis unavailable (${errorMessage(error)}); falling back until it returns`,
     );
   }
 

@@ -5,6 +5,7 @@ import { RevocationEvent, RevocationListener, RevocationNotifier } from '../auth
 import { FeedHeartbeat } from './feed-heartbeat';
 import { RedisOutage } from './redis-outage';
 import { RedisConnections } from './redis.connections';
+import { errorMessage } from '../common';
 
 /** What travels on the channel: who sent it (to skip our own echo) and the ended sessions. */
 interface RevocationMessage {
@@ -191,9 +192,7 @@ export class RedisRevocationNotifier
       try {
         listener(event);
       } catch (error) {
-        this.logger.error(
-          `A revocation listener failed: ${error instanceof Error ? error.message : String(error)}`,
-        );
+        this.logger.error(`A revocation listener failed: ${errorMessage(error)}`);
       }
     }
   }

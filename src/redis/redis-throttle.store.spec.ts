@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { once } from 'node:events';
+import { toErrorBody } from '../common';
 import { DatabaseConnection, migrateToLatest, openDatabase } from '../database';
 import { behavesAsThrottleStore } from '../testing';
 import {
@@ -57,7 +58,7 @@ describeWithRedis('RedisThrottleStore [redis]', (url) => {
     for (const table of ['login_throttle', 'login_known_ips'] as const) {
       await database.db.deleteFrom(table).execute();
     }
-    return new RedisThrottleStore(connections, database.db);
+    return new RedisThrottleStore(connections, new KyselyThrottleStore(database.db));
   }
 
   describe('the ThrottleStore contract', () => {
@@ -86,7 +87,7 @@ describeWithRedis('RedisThrottleStore [redis]', (url) => {
 
   it('shares one count between two stores (two instances) on the same prefix', async () => {
     const first = await freshStore();
-    const second = new RedisThrottleStore(connections!, database.db);
+    const second = new RedisThrottleStore(connections!, new KyselyThrottleStore(database.db));
     const subject = { kind: 'ip', ip: '10.9.9.9' } as const;
     const now = Date.now();
     const outcomes = await Promise.all([
@@ -124,7 +125,7 @@ describe('RedisThrottleStore without Redis', () => {
   it('falls back to the database store, enforcing the same limits, with one warning per outage', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
-      const store = new RedisThrottleStore(connections, database.db);
+      const store = new RedisThrottleStore(connections, new KyselyThrottleStore(database.db));
       const reference = new KyselyThrottleStore(database.db);
       const subject = { kind: 'pair', username: 'bob', ip: '10.0.0.2' } as const;
       const now = Date.now();
@@ -145,8 +146,12 @@ describe('RedisThrottleStore without Redis', () => {
   });
 
   it('refuses an admin unlock it cannot complete (503), after clearing the database', async () => {
-    const store = new RedisThrottleStore(connections, database.db);
-    await expect(store.clearUsername('bob')).rejects.toMatchObject({ status: 503 });
+    const store = new RedisThrottleStore(connections, new KyselyThrottleStore(database.db));
+    const refusal: unknown = await store.clearUsername('bob').catch((error: unknown) => error);
+    expect(toErrorBody(refusal)).toEqual({
+      body: { statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'Service unavailable' },
+      headers: { 'Retry-After': '5' },
+    });
     expect(await database.db.selectFrom('login_throttle').selectAll().execute()).toEqual([]);
   });
 });
@@ -159,7 +164,7 @@ describeWithRedis('RedisThrottleStore through an outage [private redis]', () => 
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const log = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     try {
-      const store = new RedisThrottleStore(connections, database.db);
+      const store = new RedisThrottleStore(connections, new KyselyThrottleStore(database.db));
       const subject = { kind: 'pair', username: 'eve', ip: '10.6.6.6' } as const;
       await redis.shutdown();
       const now = Date.now();

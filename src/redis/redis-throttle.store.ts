@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Kysely } from 'kysely';
 import {
   FailureOutcome,
   FailurePolicy,
@@ -12,8 +11,7 @@ import {
   ThrottleStore,
   ThrottleSubject,
 } from '../auth';
-import { ApiError } from '../common';
-import { DB, InjectKysely } from '../database';
+import { DomainError } from '../common';
 import { RedisOutage } from './redis-outage';
 import { RedisConnections } from './redis.connections';
 import {
@@ -94,17 +92,16 @@ function integers(reply: unknown): number[] {
  */
 @Injectable()
 export class RedisThrottleStore extends ThrottleStore {
-  private readonly fallback: ThrottleStore;
   private readonly outage = new RedisOutage(new Logger('LoginThrottle'), 'Login throttle');
   /** Until then, counters written to the database during an outage may still hold a lock. */
   private databaseCountersMatterUntil = 0;
 
   constructor(
     private readonly redis: RedisConnections,
-    @InjectKysely() db: Kysely<DB>,
+    /** The database store, bound by LoginThrottleModule: the counters while Redis is down. */
+    private readonly fallback: KyselyThrottleStore,
   ) {
     super();
-    this.fallback = new KyselyThrottleStore(db);
     redis.client.on('ready', () => this.outage.retryNow());
   }
 
@@ -297,13 +294,9 @@ export class RedisThrottleStore extends ThrottleStore {
       );
     } catch (error) {
       this.outage.failed(error);
-      throw new ApiError(
-        503,
-        'SERVICE_UNAVAILABLE',
-        'Service unavailable',
-        {},
-        { 'Retry-After': '5' },
-      );
+      throw new DomainError('SERVICE_UNAVAILABLE', 'Service unavailable', {
+        retryAfterSeconds: 5,
+      });
     }
   }
 

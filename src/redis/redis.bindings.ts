@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { RevocationNotifier, ThrottleStore } from '../auth';
-import type { OptionalHealthIndicators } from '../health/optional-health.indicators';
+import type { OptionalHealthIndicators } from '../health';
 import { RedisRevocationNotifier } from './redis-revocation.notifier';
 import { RedisThrottleStore } from './redis-throttle.store';
 import { RedisConnections } from './redis.connections';

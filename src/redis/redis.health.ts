@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult } from '@nestjs/terminus';
-import { OptionalHealthIndicators } from '../health/optional-health.indicators';
+import { OptionalHealthIndicators } from '../health';
 import { RedisConnections } from './redis.connections';
 
 /**

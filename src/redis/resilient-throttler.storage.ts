@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 // The in-process store of the rate-limit module (same fixed-window algorithm, O(1) per hit).
-import { FixedWindowThrottlerStorage } from '../auth/throttle/fixed-window.throttler-storage';
+import { FixedWindowThrottlerStorage } from '../auth';
 import { RedisOutage } from './redis-outage';
 import type { RedisConnections } from './redis.connections';
 

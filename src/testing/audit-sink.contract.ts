@@ -1,5 +1,5 @@
-import type { AuditEvent } from '../audit/audit-event';
-import type { AuditSink } from '../audit/audit-sink';
+import type { AuditEvent } from '../audit';
+import type { AuditSink } from '../audit';
 
 /** How the contract drives a sink: make a fresh one, then read back what it kept. */
 export interface AuditSinkHarness<S extends AuditSink = AuditSink> {
@@ -8,6 +8,26 @@ export interface AuditSinkHarness<S extends AuditSink = AuditSink> {
   received(sink: S): Promise<AuditEvent[]>;
   /** Releases the sink (close files, connections); optional. */
   dispose?(sink: S): Promise<void>;
+}
+
+/** A failed login as AuditService records it, without its id: the specs' base event. */
+export function failedLoginFields(
+  overrides: Partial<Omit<AuditEvent, 'id'>> = {},
+): Omit<AuditEvent, 'id'> {
+  return {
+    ts: '2026-01-31T23:00:00.000Z',
+    type: 'authn_login_fail',
+    level: 'WARN',
+    outcome: 'failure',
+    username: 'alice',
+    reason: 'bad_password',
+    ip: '203.0.113.7',
+    userAgent: 'curl/8.5',
+    requestId: 'req-1',
+    method: 'POST',
+    path: '/auth/login',
+    ...overrides,
+  };
 }
 
 /** A full event (every optional key set), as AuditService hands it to the sinks. */

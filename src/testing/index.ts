@@ -5,7 +5,8 @@
  */
 export { behavesAsThrottleStore } from './throttle-store.contract';
 export { behavesAsUsersRepository } from './users-repository.contract';
-export { behavesAsAuditSink, sampleAuditEvent } from './audit-sink.contract';
+export { behavesAsAuditSink, failedLoginFields, sampleAuditEvent } from './audit-sink.contract';
 export type { AuditSinkHarness } from './audit-sink.contract';
-export { InMemoryUsersRepository } from '../users/testing/in-memory-users.repository';
-export { InMemoryThrottleStore } from '../auth/throttle/testing/in-memory-throttle.store';
+export { InMemoryUsersRepository } from '../users/testing';
+export { InMemoryThrottleStore } from '../auth/throttle/testing';
+export { ManualClock } from './manual-clock';

@@ -1,9 +1,4 @@
-import type {
-  FailurePolicy,
-  ReservationRequest,
-  ThrottleStore,
-  ThrottleSubject,
-} from '../auth/throttle';
+import type { FailurePolicy, ReservationRequest, ThrottleStore, ThrottleSubject } from '../auth';
 
 const T0 = 1_800_000_000_000;
 const MINUTE = 60_000;

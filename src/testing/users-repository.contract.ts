@@ -1,5 +1,5 @@
 import { normalizeUsername } from '../common';
-import { UsernameTakenError, UsersRepository } from '../users/users.repository';
+import { UsernameTakenError, UsersRepository } from '../users';
 
 /**
  * The semantics every `UsersRepository` must have, as a Jest suite: call it inside a

@@ -3,7 +3,13 @@ export { USERS_MODULE_OPTIONS } from './users.module-definition';
 export type { UsersModuleOptions, UsersModuleExtras } from './users.module-definition';
 export { UsersService, USERNAME_MAX_LENGTH } from './users.service';
 export type { CredentialCheck, CreateUserRequest, UpdateUserRequest } from './users.service';
-export { UsersRepository, UsernameTakenError } from './users.repository';
+export {
+  UsersRepository,
+  UsernameTakenError,
+  LastAdminError,
+  isEnabledAdminAfter,
+} from './users.repository';
+export { DeclaredRoles, ROLE_NAME } from './declared-roles';
 export type { NewUser, UserPatch } from './users.repository';
 export { UserLifecycleHooks } from './user-lifecycle.port';
 export {
@@ -27,3 +33,6 @@ export { normalizeUsername, codePointLength } from './username';
 export { toPublicUser, toAdminUserView } from './user';
 export type { User, PublicUser, AdminUserView } from './user';
 export { INITIAL_ADMIN_PASSWORD_FILE } from './users-bootstrap.service';
+export { UsersController } from './users.controller';
+export { AdminUserDto, AdminUserPageDto, PublicUserDto } from './dto/user.response';
+export { PASSWORD_QUESTIONS, PasswordQuestions, USERS_COMMANDS } from './cli/users.commands';

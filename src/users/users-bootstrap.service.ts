@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ApiError } from '../common';
+import { isDomainError } from '../common';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -78,7 +78,7 @@ export class UsersBootstrapService implements OnApplicationBootstrap {
       await this.users.create(request);
       return true;
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'USERNAME_TAKEN') {
+      if (isDomainError(error, 'USERNAME_TAKEN')) {
         this.logger.log(`The first admin "${request.username}" was created by another instance`);
         return false;
       }

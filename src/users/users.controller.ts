@@ -6,28 +6,14 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiContract } from '../common/openapi.decorators';
+import { ApiContract } from '../common';
 import { AdminUserDto, AdminUserPageDto, PublicUserDto } from './dto/user.response';
-import { ApiError, Roles } from '../common';
+import { Page, Roles } from '../common';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ListUsersQuery } from './dto/list-users.query';
 import { UpdateUserDto } from './dto/update-user.dto';
 import { AdminUserView, PublicUser, toAdminUserView, toPublicUser } from './user';
 import { UsersService } from './users.service';
-
-function encodeCursor(usernameNormalized: string): string {
-  return Buffer.from(usernameNormalized, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (decoded.length === 0 || encodeCursor(decoded) !== cursor) {
-    throw new ApiError(400, 'VALIDATION_FAILED', 'Validation failed', {
-      errors: ['cursor is not valid'],
-    });
-  }
-  return decoded;
-}
 
 /** The `/users` routes of API.md, all for admins. */
 @ApiTags('users')
@@ -60,17 +46,9 @@ export class UsersController {
   @ApiOkResponse({ type: AdminUserPageDto, description: 'One page of users' })
   @ApiContract({ auth: 'access', admin: true, validated: true })
   @Get()
-  async list(
-    @Query() query: ListUsersQuery,
-  ): Promise<{ items: AdminUserView[]; nextCursor: string | null }> {
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const page = await this.users.list(query.limit + 1, after);
-    const items = page.slice(0, query.limit);
-    const last = items[items.length - 1];
-    return {
-      items: items.map(toAdminUserView),
-      nextCursor: page.length > query.limit && last ? encodeCursor(last.usernameNormalized) : null,
-    };
+  async list(@Query() query: ListUsersQuery): Promise<Page<AdminUserView>> {
+    const page = await this.users.page(query.limit, query.cursor);
+    return { ...page, items: page.items.map(toAdminUserView) };
   }
 
   @ApiOperation({

@@ -13,6 +13,11 @@ export interface UsersModuleOptions {
   /** Create the first admin when the store is empty (the server does; the CLI does not). */
   createInitialAdmin: boolean;
   bootstrapAdmin?: { username?: string; password?: string };
+  /**
+   * The roles this application accepts (default `['admin', 'user']`); both of those must be
+   * in the list. GatehouseModule passes its `roles` option here.
+   */
+  roles?: readonly string[];
 }
 
 export interface UsersModuleExtras {

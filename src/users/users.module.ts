@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { adminRoutesNotice } from '../common';
+import { DeclaredRoles } from './declared-roles';
 import { PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
 import {
@@ -25,11 +26,16 @@ import { UsersService } from './users.service';
         new PasswordHasher(options.hashing, { queueSize: options.hashQueueSize }),
       inject: [USERS_MODULE_OPTIONS],
     },
+    {
+      provide: DeclaredRoles,
+      useFactory: (options: UsersModuleOptions) => new DeclaredRoles(options.roles),
+      inject: [USERS_MODULE_OPTIONS],
+    },
     PasswordPolicy,
     UsersService,
     UsersBootstrapService,
     adminRoutesNotice('UsersModule', '/users', [UsersController]),
   ],
-  exports: [UsersService, PasswordHasher, PasswordPolicy],
+  exports: [UsersService, PasswordHasher, PasswordPolicy, DeclaredRoles],
 })
 export class UsersModule extends UsersConfigurableModule {}

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEventInput, AuditService } from '../audit';
-import { ApiError } from '../common';
+import { DomainError, ErrorBody, Role, toErrorBody } from '../common';
+import { DeclaredRoles } from './declared-roles';
 import { MINIMUM_ARGON2_PARAMETERS, PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
 import { InMemoryUsersRepository } from './testing/in-memory-users.repository';
@@ -32,9 +33,12 @@ class RecordingLifecycle extends UserLifecycleHooks {
   }
 }
 
+/** Roles of a host that declared more than Role (its GatehouseRoles) knows here. */
+const hostRoles = (...names: string[]): Role[] => names as Role[];
+
 const GOOD_PASSWORD = 'violet-harbour-tractor-91';
 
-function setup() {
+function setup(roles?: readonly string[]) {
   const repository = new InMemoryUsersRepository();
   const audit = new RecordingAudit();
   const lifecycle = new RecordingLifecycle();
@@ -45,18 +49,20 @@ function setup() {
     new PasswordPolicy(),
     audit as unknown as AuditService,
     lifecycle,
+    new DeclaredRoles(roles),
   );
   return { repository, audit, lifecycle, hasher, service };
 }
 
-async function apiErrorOf(promise: Promise<unknown>): Promise<ApiError> {
+/** The answer the exception filter makes of the domain error the promise rejects with. */
+async function errorBodyOf(promise: Promise<unknown>): Promise<ErrorBody> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof ApiError) return error;
+    if (error instanceof DomainError) return toErrorBody(error).body;
     throw error;
   }
-  throw new Error('expected an ApiError');
+  throw new Error('expected a DomainError');
 }
 
 describe('UsersService', () => {
@@ -76,20 +82,20 @@ describe('UsersService', () => {
     async (variant) => {
       const { service } = setup();
       await service.create({ username: 'Alice', password: GOOD_PASSWORD });
-      const error = await apiErrorOf(
+      const body = await errorBodyOf(
         service.create({ username: variant, password: GOOD_PASSWORD }),
       );
-      expect(error.getStatus()).toBe(409);
-      expect(error.code).toBe('USERNAME_TAKEN');
+      expect(body.statusCode).toBe(409);
+      expect(body.code).toBe('USERNAME_TAKEN');
     },
   );
 
   it('answers 400 PASSWORD_POLICY with the reasons, before hashing anything', async () => {
     const { service, repository } = setup();
-    const error = await apiErrorOf(service.create({ username: 'bob', password: 'password' }));
-    expect(error.getStatus()).toBe(400);
-    expect(error.code).toBe('PASSWORD_POLICY');
-    expect(error.extra.errors).toEqual(expect.arrayContaining(['password is too common']));
+    const body = await errorBodyOf(service.create({ username: 'bob', password: 'password' }));
+    expect(body.statusCode).toBe(400);
+    expect(body.code).toBe('PASSWORD_POLICY');
+    expect(body.errors).toEqual(expect.arrayContaining(['password is too common']));
     expect(repository.users.size).toBe(0);
   });
 
@@ -137,12 +143,12 @@ describe('UsersService', () => {
     const user = await service.create({ username: 'frank', password: GOOD_PASSWORD });
     expect(
       (
-        await apiErrorOf(
+        await errorBodyOf(
           service.changePassword(user.id, 'wrong-current-pass', 'another-fine-pass-42'),
         )
       ).code,
     ).toBe('INVALID_CREDENTIALS');
-    expect((await apiErrorOf(service.changePassword(user.id, GOOD_PASSWORD, 'short'))).code).toBe(
+    expect((await errorBodyOf(service.changePassword(user.id, GOOD_PASSWORD, 'short'))).code).toBe(
       'PASSWORD_POLICY',
     );
     await service.changePassword(user.id, GOOD_PASSWORD, 'another-fine-pass-42');
@@ -151,9 +157,53 @@ describe('UsersService', () => {
     );
   });
 
+  it('accepts the roles the host declares and refuses any other, as a DTO field would', async () => {
+    const { service, repository, audit } = setup(['admin', 'user', 'auditor']);
+    const created = await service.create({
+      username: 'olive',
+      password: GOOD_PASSWORD,
+      roles: hostRoles('auditor'),
+    });
+    expect(created.roles).toEqual(['auditor']);
+    const refused = await errorBodyOf(
+      service.create({
+        username: 'pat',
+        password: GOOD_PASSWORD,
+        roles: hostRoles('auditor', 'owner'),
+      }),
+    );
+    expect(refused).toEqual({
+      statusCode: 400,
+      code: 'VALIDATION_FAILED',
+      message: 'Validation failed',
+      errors: ['each value in roles must be one of the following values: admin, user, auditor'],
+    });
+    const patch = await errorBodyOf(service.update(created.id, { roles: hostRoles('owner') }));
+    expect(patch.code).toBe('VALIDATION_FAILED');
+    expect((await repository.findById(created.id))?.roles).toEqual(['auditor']);
+    expect(audit.events.map((event) => event.type)).toEqual(['user_created']);
+    const updated = await service.update(created.id, { roles: hostRoles('auditor', 'user') });
+    expect(updated.roles).toEqual(['auditor', 'user']);
+  });
+
+  it('refuses a roles option it cannot work with, naming the option', () => {
+    const problems: [unknown, RegExp][] = [
+      [[], /option `roles` must list at least one role/],
+      [['admin', 'user', 'admin'], /option `roles` lists "admin" twice/],
+      [['user', 'auditor'], /option `roles` must include "admin", the role the admin routes/],
+      [['admin', 'auditor'], /option `roles` must include "user"/],
+      [['admin', 'user', 'Audit,or'], /option `roles` has "Audit,or": a role is 1 to 32/],
+      ['admin', /option `roles` must list at least one role/],
+    ];
+    for (const [roles, message] of problems) {
+      expect(() => new DeclaredRoles(roles as string[])).toThrow(message);
+    }
+    expect(new DeclaredRoles().list).toEqual(['admin', 'user']);
+  });
+
   it('answers 404 for an unknown id', async () => {
     const { service } = setup();
-    expect((await apiErrorOf(service.update('nope', { disabled: true }))).getStatus()).toBe(404);
+    expect((await errorBodyOf(service.update('nope', { disabled: true }))).statusCode).toBe(404);
   });
 });
 

@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditService } from '../audit';
-import { ApiError, Role } from '../common';
+import {
+  CursorCodec,
+  DomainError,
+  notFound,
+  Page,
+  readPage,
+  Role,
+  validationFailed,
+} from '../common';
+import { DeclaredRoles } from './declared-roles';
 import { HashPriority, PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy';
 import type { User } from './user';
@@ -28,6 +37,13 @@ export interface UpdateUserRequest {
 }
 
 /** Every rule about users: creation, credentials, roles, disabling, password changes. */
+/** The cursor of a users page: the normalised username of its last user. */
+const USERS_CURSOR = new CursorCodec<string>(
+  'us1:',
+  (username) => username,
+  (text) => (text.length > 0 ? text : undefined),
+);
+
 @Injectable()
 export class UsersService {
   constructor(
@@ -36,7 +52,13 @@ export class UsersService {
     private readonly policy: PasswordPolicy,
     private readonly audit: AuditService,
     private readonly lifecycle: UserLifecycleHooks,
+    private readonly roles: DeclaredRoles,
   ) {}
+
+  /** The roles this application declares (the `roles` option). */
+  get declaredRoles(): readonly Role[] {
+    return this.roles.list;
+  }
 
   findById(id: string): Promise<User | undefined> {
     return this.users.findById(id);
@@ -48,7 +70,7 @@ export class UsersService {
 
   async getById(id: string): Promise<User> {
     const user = await this.users.findById(id);
-    if (!user) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+    if (!user) throw notFound('User not found');
     return user;
   }
 
@@ -60,10 +82,20 @@ export class UsersService {
     return this.users.list(limit, after);
   }
 
+  /** One page of users by normalised username, for `GET /users`. */
+  page(limit: number, cursor?: string): Promise<Page<User>> {
+    const after = USERS_CURSOR.decodeOptional(cursor);
+    return readPage(
+      limit,
+      (take) => this.users.list(take, after),
+      (last) => USERS_CURSOR.encode(last.usernameNormalized),
+    );
+  }
+
   assertPasswordAllowed(password: string, username: string): void {
     const violations = this.policy.violations(password, username);
     if (violations.length > 0) {
-      throw new ApiError(400, 'PASSWORD_POLICY', 'Password does not meet the policy', {
+      throw new DomainError('PASSWORD_POLICY', 'Password does not meet the policy', {
         errors: violations,
       });
     }
@@ -74,10 +106,9 @@ export class UsersService {
     const usernameNormalized = normalizeUsername(username);
     const length = codePointLength(usernameNormalized);
     if (length < 1 || length > USERNAME_MAX_LENGTH) {
-      throw new ApiError(400, 'VALIDATION_FAILED', 'Validation failed', {
-        errors: [`username must be 1 to ${USERNAME_MAX_LENGTH} characters`],
-      });
+      throw validationFailed(`username must be 1 to ${USERNAME_MAX_LENGTH} characters`);
     }
+    this.roles.assertDeclared(request.roles);
     this.assertPasswordAllowed(request.password, username);
     if (await this.users.findByNormalizedUsername(usernameNormalized)) throw usernameTaken();
     const passwordHash = await this.hasher.hash(request.password);
@@ -141,6 +172,7 @@ export class UsersService {
    * decided by the store atomically with the write.
    */
   async update(id: string, request: UpdateUserRequest): Promise<User> {
+    this.roles.assertDeclared(request.roles);
     const before = await this.getById(id);
     let user: User | undefined;
     try {
@@ -155,11 +187,11 @@ export class UsersService {
       );
     } catch (error) {
       if (error instanceof LastAdminError) {
-        throw new ApiError(409, 'LAST_ADMIN', 'This change would leave no enabled admin');
+        throw new DomainError('LAST_ADMIN', 'This change would leave no enabled admin');
       }
       throw error;
     }
-    if (!user) throw new ApiError(404, 'NOT_FOUND', 'User not found');
+    if (!user) throw notFound('User not found');
     await this.audit.record({
       type: 'user_updated',
       outcome: 'success',
@@ -201,7 +233,7 @@ export class UsersService {
         userId: user.id,
         reason: 'bad_password',
       });
-      throw new ApiError(401, 'INVALID_CREDENTIALS', 'Invalid credentials');
+      throw new DomainError('INVALID_CREDENTIALS', 'Invalid credentials');
     }
     this.assertPasswordAllowed(newPassword, user.username);
     const passwordHash = await this.hasher.hash(newPassword);
@@ -220,6 +252,6 @@ export class UsersService {
   }
 }
 
-function usernameTaken(): ApiError {
-  return new ApiError(409, 'USERNAME_TAKEN', 'Username is taken');
+function usernameTaken(): DomainError {
+  return new DomainError('USERNAME_TAKEN', 'Username is taken');
 }

@@ -1,11 +1,14 @@
-import { ADMIN_PASSWORD, createTestApp, LoginResult, TestApp } from '../support/app';
+import { ADMIN_PASSWORD, createTestApp, HTTP_ADAPTERS, LoginResult, TestApp } from '../support/app';
 
-describe('CSRF protection (e2e)', () => {
+describe.each(HTTP_ADAPTERS)('CSRF protection (e2e) on %s', (adapter) => {
   let t: TestApp;
   let login: LoginResult;
 
   beforeAll(async () => {
-    t = await createTestApp({ APP_ORIGINS: 'https://app.example.com,http://localhost:5173' });
+    t = await createTestApp(
+      { APP_ORIGINS: 'https://app.example.com,http://localhost:5173' },
+      adapter,
+    );
     login = await t.login('admin', ADMIN_PASSWORD);
   });
   afterAll(async () => {

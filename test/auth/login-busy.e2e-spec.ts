@@ -1,5 +1,5 @@
 import { NODE_ARGON2_ENGINE, PasswordHasher } from '../../src/users';
-import { createTestApp, TestApp } from '../support/app';
+import { createTestApp, HTTP_ADAPTERS, TestApp } from '../support/app';
 
 /*
  * API.md "Under a flood, known users go first": password checks wait in a bounded queue; when it
@@ -11,14 +11,14 @@ import { createTestApp, TestApp } from '../support/app';
 const PASSWORD = 'amber-lantern-quarry-58';
 const KNOWN_IP = '198.51.100.44';
 
-describe('bounded hash queue over HTTP', () => {
+describe.each(HTTP_ADAPTERS)('bounded hash queue over HTTP on %s', (adapter) => {
   let t: TestApp;
   let hasher: PasswordHasher;
   const held: { password: string; release: () => void }[] = [];
   let verifySpy: jest.SpyInstance;
 
   beforeAll(async () => {
-    t = await createTestApp({ TRUST_PROXY: 'loopback', LOGIN_HASH_QUEUE_SIZE: '2' });
+    t = await createTestApp({ TRUST_PROXY: 'loopback', LOGIN_HASH_QUEUE_SIZE: '2' }, adapter);
     hasher = t.app.get(PasswordHasher);
     await t.createUser('kim', PASSWORD);
     // The pair (kim, KNOWN_IP) has logged in before: it is a known pair.

@@ -1,4 +1,11 @@
-import { ADMIN_PASSWORD, createTestApp, parseSetCookies, TestApp } from '../support/app';
+import {
+  ADMIN_PASSWORD,
+  createTestApp,
+  HTTP_ADAPTERS,
+  LENIENT_LOGIN_THROTTLE,
+  parseSetCookies,
+  TestApp,
+} from '../support/app';
 
 const USER_PASSWORD = 'correct horse battery staple 42';
 
@@ -12,16 +19,12 @@ function comparableHeaders(headers: Record<string, unknown>): Record<string, unk
   );
 }
 
-describe('POST /auth/login (e2e)', () => {
+describe.each(HTTP_ADAPTERS)('POST /auth/login (e2e) on %s', (adapter) => {
   let t: TestApp;
 
   beforeAll(async () => {
     // Generous lockout thresholds: this suite is about login answers, not the throttle rules.
-    t = await createTestApp({
-      LOGIN_PAIR_MAX_FAILURES: '100',
-      LOGIN_USER_MAX_FAILURES: '100',
-      LOGIN_IP_MAX_FAILURES: '1000',
-    });
+    t = await createTestApp(LENIENT_LOGIN_THROTTLE, adapter);
     await t.createUser('alice', USER_PASSWORD);
     const disabled = await t.createUser('dora', USER_PASSWORD);
     await t.app
@@ -299,10 +302,13 @@ describe('POST /auth/login (e2e)', () => {
   });
 });
 
-describe('POST /auth/login with secure cookies (e2e)', () => {
+describe.each(HTTP_ADAPTERS)('POST /auth/login with secure cookies (e2e) on %s', (adapter) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ COOKIE_SECURE: 'true', JWT_ACCESS_TTL: '5m', REFRESH_TTL: '1d' });
+    t = await createTestApp(
+      { COOKIE_SECURE: 'true', JWT_ACCESS_TTL: '5m', REFRESH_TTL: '1d' },
+      adapter,
+    );
   });
   afterAll(async () => {
     await t.close();

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { createHmac } from 'node:crypto';
-import { ADMIN_PASSWORD, createTestApp, LoginResult, TestApp } from '../support/app';
+import { ADMIN_PASSWORD, createTestApp, HTTP_ADAPTERS, LoginResult, TestApp } from '../support/app';
 
 const b64 = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -20,7 +20,7 @@ function claimsOf(token: string): Claims {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8')) as Claims;
 }
 
-describe('access token checks (e2e)', () => {
+describe.each(HTTP_ADAPTERS)('access token checks (e2e) on %s', (adapter) => {
   let t: TestApp;
   let login: LoginResult;
   let valid: Claims;
@@ -56,7 +56,7 @@ describe('access token checks (e2e)', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({}, adapter);
     login = await t.login('admin', ADMIN_PASSWORD);
     valid = claimsOf(login.jar.access_token);
   });
@@ -215,10 +215,10 @@ describe('access token checks (e2e)', () => {
   });
 });
 
-describe('access token with AUTH_ALLOW_BEARER (e2e)', () => {
+describe.each(HTTP_ADAPTERS)('access token with AUTH_ALLOW_BEARER (e2e) on %s', (adapter) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ AUTH_ALLOW_BEARER: 'true' });
+    t = await createTestApp({ AUTH_ALLOW_BEARER: 'true' }, adapter);
   });
   afterAll(async () => {
     await t.close();

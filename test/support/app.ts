@@ -1,6 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Kysely } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,15 +6,25 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { configureApp, createServiceApp } from '../../src/app.setup';
 import type { Role } from '../../src/common';
 import { AppConfig, loadAppConfig } from '../../src/config';
 import { DB, KYSELY } from '../../src/database';
 import { User, UsersService } from '../../src/users';
 
+/** The HTTP platforms the service runs on; suites that talk HTTP run on each (`describe.each`). */
+export const HTTP_ADAPTERS = ['express', 'fastify'] as const;
+export type HttpAdapterName = (typeof HTTP_ADAPTERS)[number];
+
 export const ADMIN_USERNAME = 'admin';
 export const ADMIN_PASSWORD = 'admin-test-password-7f3k2';
+
+/** Lockout thresholds no suite reaches by accident: for suites about answers, not throttling. */
+export const LENIENT_LOGIN_THROTTLE = {
+  LOGIN_PAIR_MAX_FAILURES: '100',
+  LOGIN_USER_MAX_FAILURES: '100',
+  LOGIN_IP_MAX_FAILURES: '1000',
+};
 
 /** The cookies and CSRF token of one logged-in client. */
 export interface LoginResult {
@@ -65,10 +73,13 @@ export function parseSetCookies(setCookie: string[] | string | undefined): {
 
 /**
  * Boots the real AppModule with `configureApp` on a fresh SQLite file in a fresh data dir,
- * listening on 127.0.0.1 (random port). `overrides` are environment variables.
- * The first admin is `admin` / ADMIN_PASSWORD.
+ * listening on 127.0.0.1 (random port), on `adapter` (Express unless told). `overrides` are
+ * environment variables. The first admin is `admin` / ADMIN_PASSWORD.
  */
-export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  overrides: Record<string, string> = {},
+  adapter: HttpAdapterName = 'express',
+): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
   const config = loadAppConfig({
     NODE_ENV: 'test',
@@ -82,15 +93,13 @@ export async function createTestApp(overrides: Record<string, string> = {}): Pro
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
     REVIEW_ENABLED: 'false',
     LOG_LEVEL: 'error',
+    HTTP_ADAPTER: adapter,
     ...overrides,
   });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    logger: ['error'],
-    bodyParser: false,
-  });
-  configureApp(app, config);
+  const app = await createServiceApp(config, { logger: ['error'] });
+  await configureApp(app, config);
   await app.listen(0, '127.0.0.1');
-  const server = app.getHttpServer();
+  const server = app.getHttpServer() as Server;
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no port');
   const origin = `http://127.0.0.1:${address.port}`;

@@ -1,8 +1,8 @@
-import { ADMIN_PASSWORD, createTestApp, LoginResult, TestApp } from '../support/app';
+import { ADMIN_PASSWORD, createTestApp, HTTP_ADAPTERS, LoginResult, TestApp } from '../support/app';
 
 const PASSWORD = 'quite a long user passphrase 31';
 
-describe('/users (e2e)', () => {
+describe.each(HTTP_ADAPTERS)('/users (e2e) on %s', (adapter) => {
   let t: TestApp;
   let admin: LoginResult;
   let user: LoginResult;
@@ -16,7 +16,7 @@ describe('/users (e2e)', () => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({}, adapter);
     admin = await t.login('admin', ADMIN_PASSWORD);
     await t.createUser('ursula', PASSWORD);
     user = await t.login('ursula', PASSWORD);

@@ -1,5 +1,5 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { JSON_OPTION, formatTable, printJson, printLines } from '../../cli/output';
+import { JSON_OPTION, formatTable, printJson, printLines } from '../../cli/index';
 import type { Block } from './block';
 import { BlocksService } from './blocks.service';
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { CursorCodec, Page, readPage } from '../../common';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
 import { AuditService } from '../audit.service';
 import type { Block, BlockKind } from './block';
@@ -14,6 +15,13 @@ export interface PlaceBlock {
 }
 
 /** IP blocks and account locks placed by the review or by an admin; login honours them. */
+/** The cursor of a blocks page: the id of its last block. */
+const BLOCKS_CURSOR = new CursorCodec<string>(
+  'bk1:',
+  (id) => id,
+  (text) => (text.length > 0 && text.length <= 128 ? text : undefined),
+);
+
 @Injectable()
 export class BlocksService {
   constructor(
@@ -110,6 +118,16 @@ export class BlocksService {
 
   list(limit: number, afterId?: string, now = Date.now()): Promise<Block[]> {
     return this.repository.listActive(now, limit, afterId);
+  }
+
+  /** One page of the blocks in force, for `GET /audit/blocks`. */
+  page(limit: number, cursor?: string, now = Date.now()): Promise<Page<Block>> {
+    const afterId = BLOCKS_CURSOR.decodeOptional(cursor);
+    return readPage(
+      limit,
+      (take) => this.list(take, afterId, now),
+      (last) => BLOCKS_CURSOR.encode(last.id),
+    );
   }
 
   /** Lifts one block; audited. Returns undefined for an unknown or already lifted id. */

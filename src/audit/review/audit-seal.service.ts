@@ -8,6 +8,7 @@ import {
   ReviewRepository,
 } from './review.repository';
 import { ResealedSeal, SealHead, SealRecord, SealsRepository } from './seals.repository';
+import { errorMessage } from '../../common';
 
 export const GENESIS_HASH = '0'.repeat(64);
 /** The format new seals are written in (see `sealMac`). */
@@ -116,9 +117,7 @@ export class AuditSealService implements OnApplicationBootstrap {
     // In the background: a large legacy chain takes a while to recompute, and the first
     // review or verification waits for the same promise.
     this.ensureUpgraded().catch((error: unknown) => {
-      this.logger.error(
-        `Could not re-seal the legacy seals: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.logger.error(`Could not re-seal the legacy seals: ${errorMessage(error)}`);
     });
   }
 

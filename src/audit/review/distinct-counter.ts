@@ -122,14 +122,3 @@ export class DistinctCounter {
     else for (const value of this.values()) target.add(value);
   }
 }
-
-/** Keeps the first `limit` items pushed; evidence samples never grow with the events. */
-export class Sample<T> {
-  readonly items: T[] = [];
-
-  constructor(private readonly limit = 10) {}
-
-  push(item: T): void {
-    if (this.items.length < this.limit) this.items.push(item);
-  }
-}

@@ -13,5 +13,7 @@ export type * from './review.types';
 export type { ReviewOptions, ReviewThresholds } from './review.options';
 export type { ReviewRunView, ReviewRunSummary, MeasureRecord, FindingView } from './review.view';
 export { DistinctCounter, HyperLogLog } from './distinct-counter';
-export { DEFAULT_REVIEW_THRESHOLDS } from './review.options';
+export { DEFAULT_REVIEW_OPTIONS, DEFAULT_REVIEW_THRESHOLDS } from './review.options';
 export { NO_LOGIN_HISTORY } from './review.types';
+export { ReviewController } from './review.controller';
+export { AuditReviewCommand, runOfflineReview, verifyFiles } from './review.commands';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kysely, Migrator, sql } from 'kysely';
 import { DatabaseConnection, isPostgres, migrateToLatest, openDatabase } from '../../database';
-import { StaticMigrationProvider } from '../../database/migrations';
+import { StaticMigrationProvider } from '../../database';
 import { createPostgresSchema, postgresUrl } from '../../../test/support/database';
 import { KyselyReviewRepository, NewRun } from './review.repository';
 import type { ReviewWindow } from './review.types';

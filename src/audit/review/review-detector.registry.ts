@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { ReviewDetector } from './review-detector.decorator';
+import { isReviewDetectorClass } from './review-detector.decorator';
 import type { ReviewDetectorRule } from './review.types';
 
 function isRule(value: unknown): value is ReviewDetectorRule {
@@ -27,8 +27,11 @@ export class ReviewDetectorRegistry implements OnApplicationBootstrap {
     if (this.detectors) return this.detectors;
     const found: ReviewDetectorRule[] = [];
     const seen = new Set<string>();
-    for (const wrapper of this.discovery.getProviders({ metadataKey: ReviewDetector.KEY })) {
+    for (const wrapper of this.discovery.getProviders()) {
       const instance: unknown = wrapper.instance;
+      const type: unknown =
+        (instance as object | null | undefined)?.constructor ?? wrapper.metatype;
+      if (!isReviewDetectorClass(type)) continue;
       if (!isRule(instance)) {
         this.logger.warn(
           `${wrapper.name} is marked @ReviewDetector() but has no rule id or start(); ignored`,

@@ -1,5 +1,6 @@
 import type { DetectorContext, Finding, ReviewDetectorRule, ReviewEvent } from './review.types';
 import { isCanonicalTs, SEVERITY_ORDER } from './review.types';
+import { errorMessage } from '../../common';
 
 export interface ReviewOutcome {
   eventsReviewed: number;
@@ -41,7 +42,8 @@ export async function reviewEvents(
     pass: detector.start(context),
     failed: false,
   }));
-  const counts: Record<string, number> = {};
+  // A Map, not an object: types are not internalised strings, and an object's keys must be.
+  const counts = new Map<string, number>();
   let eventsReviewed = 0;
   let firstEventId: number | undefined;
   let lastEventId: number | undefined;
@@ -55,7 +57,7 @@ export async function reviewEvents(
           : event.time >= fromMs && event.time < toMs;
       if (!inWindow) continue;
       eventsReviewed += 1;
-      counts[event.type] = (counts[event.type] ?? 0) + 1;
+      counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
       firstEventId ??= event.id;
       lastEventId = event.id;
       for (const entry of passes) {
@@ -64,7 +66,7 @@ export async function reviewEvents(
           entry.pass.observe(event);
         } catch (error) {
           entry.failed = true;
-          errors.push(`${entry.detector.rule}: ${describe(error)}`);
+          errors.push(`${entry.detector.rule}: ${errorMessage(error)}`);
         }
       }
     }
@@ -77,12 +79,12 @@ export async function reviewEvents(
     try {
       findings.push(...(await entry.pass.findings()));
     } catch (error) {
-      errors.push(`${entry.detector.rule}: ${describe(error)}`);
+      errors.push(`${entry.detector.rule}: ${errorMessage(error)}`);
     }
   }
   return {
     eventsReviewed,
-    counts,
+    counts: Object.fromEntries(counts),
     findings: sortFindings(findings),
     firstEventId,
     lastEventId,
@@ -98,10 +100,6 @@ export function sortFindings<T extends Finding>(findings: T[]): T[] {
       a.rule.localeCompare(b.rule) ||
       a.subject.localeCompare(b.subject),
   );
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -1,18 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../audit.service';
+import type { BlockKind } from '../blocks/block';
 import { BlocksService } from '../blocks/blocks.service';
 import { SessionRevoker } from '../session-revoker.port';
 import type { MeasureRequest } from './review.types';
 import type { FindingView, MeasureRecord } from './review.view';
+import { errorMessage } from '../../common';
 
 export interface MeasureDurations {
   ipBlockBase: number;
   ipBlockMax: number;
   accountLock: number;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -99,41 +97,11 @@ export class ReviewMeasuresService {
             durations.ipBlockBase * 2 ** Math.min(previous, 30),
             durations.ipBlockMax,
           );
-          const { block, created } = await this.blocks.place(
-            {
-              kind: 'ip',
-              subject: target,
-              reason: `review:${finding.rule}`,
-              durationSeconds,
-              findingId: finding.id,
-            },
-            now,
-          );
-          Object.assign(record, {
-            result: created ? 'applied' : 'already_in_force',
-            blockId: block.id,
-            expiresAt: block.expiresAt,
-            durationSeconds: created ? durationSeconds : undefined,
-          });
+          await this.placeBlock(record, 'ip', finding, durationSeconds, now);
           break;
         }
         case 'lock_account': {
-          const { block, created } = await this.blocks.place(
-            {
-              kind: 'account',
-              subject: target,
-              reason: `review:${finding.rule}`,
-              durationSeconds: durations.accountLock,
-              findingId: finding.id,
-            },
-            now,
-          );
-          Object.assign(record, {
-            result: created ? 'applied' : 'already_in_force',
-            blockId: block.id,
-            expiresAt: block.expiresAt,
-            durationSeconds: created ? durations.accountLock : undefined,
-          });
+          await this.placeBlock(record, 'account', finding, durations.accountLock, now);
           // No session ends with the lock: failures are no sign that anyone got in, and ending
           // the owner's sessions would hand attackers a way to log anyone out. Sessions end only
           // for a suspicious success (`success-after-failures`, `refresh-token-reuse`).
@@ -145,10 +113,36 @@ export class ReviewMeasuresService {
       }
     } catch (error) {
       record.result = 'failed';
-      record.detail = describe(error);
+      record.detail = errorMessage(error);
       this.logger.error(`Measure ${request.kind} on ${target} failed: ${record.detail}`);
     }
     return record;
+  }
+
+  /** Places the block a measure asks for (or finds it in force) and notes it in the record. */
+  private async placeBlock(
+    record: MeasureRecord,
+    kind: BlockKind,
+    finding: FindingView,
+    durationSeconds: number,
+    now: number,
+  ): Promise<void> {
+    const { block, created } = await this.blocks.place(
+      {
+        kind,
+        subject: record.target,
+        reason: `review:${finding.rule}`,
+        durationSeconds,
+        findingId: finding.id,
+      },
+      now,
+    );
+    Object.assign(record, {
+      result: created ? 'applied' : 'already_in_force',
+      blockId: block.id,
+      expiresAt: block.expiresAt,
+      durationSeconds: created ? durationSeconds : undefined,
+    });
   }
 
   /** The revoker (auth) audits each revocation as `authn_token_revoked`, in this run's context. */

@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Clock } from '../../common';
 
-/** The review's notion of now; tests replace it to replay nights. */
-@Injectable()
-export class ReviewClock {
-  now(): number {
-    return Date.now();
-  }
-}
+/**
+ * The review's notion of now, which is the one `Clock` (kept under this name for hosts that
+ * already override it).
+ * @deprecated Inject or override `Clock`.
+ */
+export const ReviewClock = Clock;
+export type ReviewClock = Clock;

@@ -6,27 +6,17 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ApiContract } from '../../common/openapi.decorators';
+import { ApiContract } from '../../common';
 import { BlockPageDto, IntegrityDto, ReviewRunDto, ReviewRunPageDto } from '../audit.responses';
-import { ApiError, notFound } from '../../common';
-import { Roles } from '../../common/auth-metadata';
+import { notFound, Page } from '../../common';
+import { Roles } from '../../common';
 import type { Block } from '../blocks/block';
 import { BlocksService } from '../blocks/blocks.service';
 import type { IntegrityReport } from './audit-seal.service';
-import { ReviewListQueryDto, RunReviewDto, toUtcIso } from './review.dto';
+import { ReviewListQueryDto, RunReviewDto } from './review.dto';
+import { toUtcIso } from './review.types';
 import { ReviewService } from './review.service';
 import type { ReviewRunSummary, ReviewRunView } from './review.view';
-
-function encodeBlockCursor(id: string): string {
-  return Buffer.from(`bk1:${id}`).toString('base64url');
-}
-
-function decodeBlockCursor(cursor: string): string {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith('bk1:') || text.length > 132)
-    throw new ApiError(400, 'VALIDATION_FAILED', 'Invalid cursor');
-  return text.slice(4);
-}
 
 /** The review's routes: runs, blocks in force, and the integrity of the sealed trail. Admins only. */
 @ApiTags('audit')
@@ -42,9 +32,7 @@ export class ReviewController {
   @ApiOkResponse({ type: ReviewRunPageDto, description: 'One page of runs' })
   @ApiContract({ auth: 'access', admin: true, validated: true })
   @Get('reviews')
-  listReviews(
-    @Query() query: ReviewListQueryDto,
-  ): Promise<{ items: ReviewRunSummary[]; nextCursor: string | null }> {
+  listReviews(@Query() query: ReviewListQueryDto): Promise<Page<ReviewRunSummary>> {
     return this.reviews.listRuns(query.limit, query.cursor);
   }
 
@@ -82,17 +70,8 @@ export class ReviewController {
   @ApiOkResponse({ type: BlockPageDto, description: 'One page of blocks' })
   @ApiContract({ auth: 'access', admin: true, validated: true })
   @Get('blocks')
-  async listBlocks(
-    @Query() query: ReviewListQueryDto,
-  ): Promise<{ items: Block[]; nextCursor: string | null }> {
-    const afterId = query.cursor === undefined ? undefined : decodeBlockCursor(query.cursor);
-    const blocks = await this.blocks.list(query.limit + 1, afterId);
-    const items = blocks.slice(0, query.limit);
-    const last = items[items.length - 1];
-    return {
-      items,
-      nextCursor: blocks.length > query.limit && last ? encodeBlockCursor(last.id) : null,
-    };
+  listBlocks(@Query() query: ReviewListQueryDto): Promise<Page<Block>> {
+    return this.blocks.page(query.limit, query.cursor);
   }
 
   /** Lifts a block in force (audited as `ip_unblocked`); 404 for an unknown or lifted one. */

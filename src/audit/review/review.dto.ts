@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { IsQueryInt } from '../../common';
+import { IsBoolean, IsISO8601, IsOptional } from 'class-validator';
+import { IsCursor, IsQueryInt } from '../../common';
 
 export const REVIEW_LIST_DEFAULT_LIMIT = 50;
 export const REVIEW_LIST_MAX_LIMIT = 500;
@@ -42,17 +42,6 @@ export class ReviewListQueryDto {
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  @Matches(/^[A-Za-z0-9_-]+$/, {
-    message: 'cursor must be a nextCursor value from an earlier page',
-  })
+  @IsCursor()
   cursor?: string;
-}
-
-/** An ISO text as the exact UTC form the tables use; a time without an offset is UTC. */
-export function toUtcIso(value: string): string {
-  const hasTime = value.includes('T');
-  const hasOffset = /(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value);
-  return new Date(hasTime && !hasOffset ? `${value}Z` : value).toISOString();
 }

@@ -1,14 +1,13 @@
 import { DynamicModule, Module, ModuleMetadata, Provider, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { adminRoutesNotice, missingBinding } from '../../common';
+import { adminRoutesNotice, ClockModule, missingBinding } from '../../common';
 import { SessionRevoker } from '../session-revoker.port';
 import { AuditSealService } from './audit-seal.service';
 import { BUILT_IN_DETECTORS } from './detectors';
 import { OfflineReviewService } from './offline-review.service';
 import { ReviewDetectorRegistry } from './review-detector.registry';
 import { ReviewMeasuresService } from './review-measures.service';
-import { ReviewClock } from './review.clock';
 import { KyselyReviewRepository, ReviewRepository } from './review.repository';
 import { ReviewController } from './review.controller';
 import { ReviewScheduler } from './review.scheduler';
@@ -47,11 +46,10 @@ export class ReviewModule {
         );
     return {
       module: ReviewModule,
-      imports: [DiscoveryModule, ScheduleModule.forRoot(), ...(wiring.imports ?? [])],
+      imports: [DiscoveryModule, ScheduleModule.forRoot(), ClockModule, ...(wiring.imports ?? [])],
       providers: [
         { provide: ReviewRepository, useClass: KyselyReviewRepository },
         { provide: SealsRepository, useClass: KyselySealsRepository },
-        ReviewClock,
         ReviewDetectorRegistry,
         ReviewMeasuresService,
         AuditSealService,

@@ -10,6 +10,7 @@ import {
   ReviewFindingsTable,
   ReviewRunsTable,
 } from '../../database';
+import { AuditEventType } from '../../common';
 import { StoredReviewEvent } from './review.types';
 import type { Finding, ReviewEvent, ReviewWindow } from './review.types';
 
@@ -191,7 +192,7 @@ function valuesOfRow(row: Selectable<AuditEventsTable>): EventValues {
  */
 const REVIEW_LOCK_CLASS = 0x6761_7465; // "gate"
 
-const SUCCESS_TYPES = ['authn_login_success', 'authn_login_successafterfail'];
+const SUCCESS_TYPES = [AuditEventType.LoginSuccess, AuditEventType.LoginSuccessAfterFail];
 
 /**
  * All I/O of the nightly review: the run ledger, findings, and its reads of events (the seal
@@ -247,10 +248,6 @@ export abstract class ReviewRepository {
     exceptRunId: string,
   ): Promise<string | undefined>;
   /**
-   * Events `afterId < id <= throughId`, oldest first, each as its canonical JSON text (the
-   * line of the JSON-lines file): the input of a seal.
-   */
-  /**
    * Both at once, for a review that also seals: the review fields of each event, and the
    * canonical lines of those with `id > sealAfterId` as one batch.
    */
@@ -260,6 +257,10 @@ export abstract class ReviewRepository {
     limit: number,
     sealAfterId: number,
   ): Promise<{ events: ReviewEvent[]; sealed: CanonicalBatch }>;
+  /**
+   * Events `afterId < id <= throughId`, oldest first, each as its canonical JSON text (the
+   * line of the JSON-lines file): the input of a seal.
+   */
   abstract listCanonicalEvents(
     afterId: number,
     throughId: number,

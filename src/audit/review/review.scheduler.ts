@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
+import { errorMessage } from '../../common';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
 import { ReviewService } from './review.service';
 
@@ -32,10 +33,7 @@ export class ReviewScheduler implements OnApplicationBootstrap {
       onTick: () => this.nightlyReview(),
       // A review that outlasts a day never overlaps the next tick in this process.
       waitForCompletion: true,
-      errorHandler: (error) =>
-        this.logger.error(
-          `The 23:00 review failed: ${error instanceof Error ? error.message : String(error)}`,
-        ),
+      errorHandler: (error) => this.logger.error(`The 23:00 review failed: ${errorMessage(error)}`),
       start: false,
     });
     this.registry.addCronJob(REVIEW_JOB_NAME, job);

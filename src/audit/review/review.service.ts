@@ -2,7 +2,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiError, runWithRequestContext, systemContext } from '../../common';
+import {
+  CursorCodec,
+  DomainError,
+  errorMessage,
+  Page,
+  readPage,
+  runWithRequestContext,
+  systemContext,
+} from '../../common';
 import { AuditModuleOptions, InjectAuditOptions } from '../audit.module-definition';
 import { AuditService } from '../audit.service';
 import { BlocksService } from '../blocks/blocks.service';
@@ -12,7 +20,7 @@ import { reviewEvents, ReviewOutcome, sortFindings } from './review-engine';
 import { ReviewMeasuresService } from './review-measures.service';
 import { renderReport, reportFileName, writeReportAtomically } from './review-report';
 import { ResolvedReviewOptions, resolveReviewOptions } from './review.options';
-import { ReviewClock } from './review.clock';
+import { Clock } from '../../common';
 import { ReviewRepository, RunRecord, StoredFinding } from './review.repository';
 import type { LoginHistory, ReviewEvent, ReviewWindow } from './review.types';
 import type {
@@ -64,10 +72,6 @@ interface StoredCounts extends RunCounts {
 /** How often a run that can be interrupted lets signals in (see `review()`). */
 const YIELD_EVERY_MS = 100;
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
@@ -91,7 +95,7 @@ export class ReviewService {
     private readonly seals: AuditSealService,
     private readonly audit: AuditService,
     private readonly blocks: BlocksService,
-    private readonly clock: ReviewClock,
+    private readonly clock: Clock,
     @InjectAuditOptions() private readonly auditOptions: AuditModuleOptions,
   ) {
     this.settings = resolveReviewOptions(auditOptions.review);
@@ -121,7 +125,7 @@ export class ReviewService {
     try {
       blocksDeleted = await this.blocks.deleteExpired(now);
     } catch (error) {
-      this.logger.error(`Deleting expired blocks failed: ${describe(error)}`);
+      this.logger.error(`Deleting expired blocks failed: ${errorMessage(error)}`);
     }
     try {
       eventsPruned = await this.audit.pruneOlderThan(
@@ -130,7 +134,7 @@ export class ReviewService {
         now,
       );
     } catch (error) {
-      this.logger.error(`Pruning audit events failed: ${describe(error)}`);
+      this.logger.error(`Pruning audit events failed: ${errorMessage(error)}`);
     }
     return { blocksDeleted, eventsPruned };
   }
@@ -157,12 +161,12 @@ export class ReviewService {
       },
       startedAt,
     );
-    if (!window) throw new ApiError(409, 'REVIEW_RUNNING', 'A review is already running');
+    if (!window) throw new DomainError('REVIEW_RUNNING', 'A review is already running');
 
     try {
       return await this.execute(id, window, dryRun, request, startedAt);
     } catch (error) {
-      const message = describe(error);
+      const message = errorMessage(error);
       this.logger.error(`Review ${id} failed: ${message}`);
       await this.repository.finish(id, {
         status: 'failed',
@@ -386,7 +390,7 @@ export class ReviewService {
         hash: seal.hash,
       };
     } catch (error) {
-      errors.push(`seal: ${describe(error)}`);
+      errors.push(`seal: ${errorMessage(error)}`);
       return null;
     }
   }
@@ -402,7 +406,7 @@ export class ReviewService {
       });
       return path;
     } catch (error) {
-      errors.push(`report: ${describe(error)}`);
+      errors.push(`report: ${errorMessage(error)}`);
       return null;
     }
   }
@@ -423,14 +427,14 @@ export class ReviewService {
     };
   }
 
-  async listRuns(
-    limit: number,
-    cursor?: string,
-  ): Promise<{ items: ReviewRunSummary[]; nextCursor: string | null }> {
-    const before = cursor === undefined ? undefined : decodeRunCursor(cursor);
-    const runs = await this.repository.listRuns(limit + 1, before);
-    const page = runs.slice(0, limit);
-    const items = page.map((run) => {
+  async listRuns(limit: number, cursor?: string): Promise<Page<ReviewRunSummary>> {
+    const before = RUNS_CURSOR.decodeOptional(cursor);
+    const page = await readPage(
+      limit,
+      (take) => this.repository.listRuns(take, before),
+      (last) => RUNS_CURSOR.encode(last),
+    );
+    const items = page.items.map((run) => {
       const parts = this.summaryParts(run);
       const findingCount = Object.values(parts.counts.findingsBySeverity).reduce(
         (sum, n) => sum + (n ?? 0),
@@ -438,8 +442,7 @@ export class ReviewService {
       );
       return { ...parts, findingCount, measureCount: (run.measures ?? []).length };
     });
-    const last = page[page.length - 1];
-    return { items, nextCursor: runs.length > limit && last ? encodeRunCursor(last) : null };
+    return { items, nextCursor: page.nextCursor };
   }
 
   verifyIntegrity(): Promise<IntegrityReport> {
@@ -481,7 +484,7 @@ function explicitBounds(
   request: RunRequest,
   now: number,
 ): { from?: string; to: string; scheduled: boolean } {
-  const invalid = (message: string) => new ApiError(400, 'VALIDATION_FAILED', message);
+  const invalid = (message: string) => new DomainError('VALIDATION_FAILED', message);
   const parse = (name: string, value: string): number => {
     const time = Date.parse(value);
     if (Number.isNaN(time)) throw invalid(`"${name}" must be an ISO 8601 time`);
@@ -499,14 +502,12 @@ function explicitBounds(
   };
 }
 
-function encodeRunCursor(run: RunRecord): string {
-  return Buffer.from(`${run.startedAt}:${run.id}`).toString('base64url');
-}
-
-/** A cursor that does not decode is a bad request, not an empty page. */
-export function decodeRunCursor(cursor: string): { startedAt: number; id: string } {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^(\d{1,16}):([0-9a-f-]{36})$/.exec(text);
-  if (!match) throw new ApiError(400, 'VALIDATION_FAILED', 'Invalid cursor');
-  return { startedAt: Number(match[1]), id: match[2] };
-}
+/** The cursor of a runs page (newest first): the start and id of its last run. */
+const RUNS_CURSOR = new CursorCodec<{ startedAt: number; id: string }>(
+  'rv1:',
+  (run) => `${run.startedAt}:${run.id}`,
+  (text) => {
+    const match = /^(\d{1,16}):([0-9a-f-]{36})$/.exec(text);
+    return match ? { startedAt: Number(match[1]), id: match[2] } : undefined;
+  },
+);

@@ -134,3 +134,10 @@ export interface ReviewDetectorRule {
   readonly description: string;
   start(context: DetectorContext): DetectorPass;
 }
+
+/** An ISO text as the exact UTC form the tables use; a time without an offset is UTC. */
+export function toUtcIso(value: string): string {
+  const hasTime = value.includes('T');
+  const hasOffset = /(Z|[+-]\d{2}(:?\d{2})?)$/i.test(value);
+  return new Date(hasTime && !hasOffset ? `${value}Z` : value).toISOString();
+}

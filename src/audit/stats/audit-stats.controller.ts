@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../common';
-import { ApiContract } from '../../common/openapi.decorators';
+import { ApiContract } from '../../common';
 import { toUtcInstant } from '../audit-events.dto';
 import { AuditStatsDto, AuditStatsQueryDto } from './audit-stats.dto';
 import { AuditStatsService } from './audit-stats.service';

@@ -1,4 +1,5 @@
 import { describeEachDialect, truncateAll } from '../../../test/support/database';
+import { failedLoginFields } from '../../testing';
 import type { AuditEvent } from '../audit-event';
 import { KyselyAuditRepository } from '../audit.repository';
 import { AuditStatsRepository, KyselyAuditStatsRepository } from './audit-stats.repository';
@@ -9,22 +10,8 @@ type NewEvent = Omit<AuditEvent, 'id'>;
 const at = (hour: number, minute = 0): string =>
   new Date(Date.UTC(2026, 0, 31, hour, minute)).toISOString();
 
-function login(ts: string, overrides: Partial<NewEvent> = {}): NewEvent {
-  return {
-    ts,
-    type: 'authn_login_fail',
-    level: 'WARN',
-    outcome: 'failure',
-    username: 'alice',
-    reason: 'bad_password',
-    ip: '203.0.113.7',
-    userAgent: 'curl/8.5',
-    requestId: 'req-1',
-    method: 'POST',
-    path: '/auth/login',
-    ...overrides,
-  };
-}
+const login = (ts: string, overrides: Partial<NewEvent> = {}): NewEvent =>
+  failedLoginFields({ ts, ...overrides });
 
 const success = { type: 'authn_login_success', outcome: 'success', reason: undefined } as const;
 

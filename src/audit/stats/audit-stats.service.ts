@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ApiError } from '../../common';
+import { validationFailed } from '../../common';
 import { AuditStatsRepository, StatsBucket } from './audit-stats.repository';
 
 export const STATS_MAX_BUCKETS = 1000;
@@ -32,9 +32,6 @@ export interface AuditStats {
   topFailingUsernames: { username: string; failures: number }[];
 }
 
-const invalid = (message: string): ApiError =>
-  new ApiError(400, 'VALIDATION_FAILED', 'Validation failed', { errors: [message] });
-
 /** The figures the console draws, one aggregate query each, with every bucket present. */
 @Injectable()
 export class AuditStatsService {
@@ -45,12 +42,12 @@ export class AuditStatsService {
     const size = BUCKET_MS[bucket];
     const to = request.to ?? now;
     const requestedFrom = request.from ?? to - DEFAULT_WINDOW_MS;
-    if (requestedFrom >= to) throw invalid('from must be before to');
+    if (requestedFrom >= to) throw validationFailed('from must be before to');
     // Buckets start on whole UTC hours or days, so a chart's bars line up with the clock.
     const from = Math.floor(requestedFrom / size) * size;
     const buckets = Math.ceil((to - from) / size);
     if (buckets > STATS_MAX_BUCKETS) {
-      throw invalid(
+      throw validationFailed(
         `the window holds ${buckets} buckets; at most ${STATS_MAX_BUCKETS} are allowed`,
       );
     }

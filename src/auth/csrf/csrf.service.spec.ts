@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import { expressResponses, GatehouseRequest } from '../../common';
 import { AuthCookies } from '../auth-cookies';
 import type { AuthModuleOptions } from '../auth.options';
 import { JwtService } from '@nestjs/jwt';
@@ -24,12 +24,12 @@ function request(
   headers: Record<string, string>,
   cookies: Record<string, string> = {},
   protocol = 'http',
-): Request {
+): GatehouseRequest {
   return {
     headers: { host: 'api.example.com', ...headers },
     cookies,
     protocol,
-  } as unknown as Request;
+  } as unknown as GatehouseRequest;
 }
 
 describe('CsrfService', () => {
@@ -39,7 +39,7 @@ describe('CsrfService', () => {
     keys,
     options,
   );
-  const csrf = new CsrfService(tokens, new AuthCookies(false), options);
+  const csrf = new CsrfService(tokens, new AuthCookies(false, expressResponses), options);
 
   it.each([
     ['no Origin, no Fetch Metadata (curl)', {}, undefined],

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
+import type { GatehouseRequest } from '../../common';
 import { AuthCookies } from '../auth-cookies';
 import { InjectAuthOptions } from '../auth.module-definition';
 import type { AuthModuleOptions } from '../auth.options';
@@ -37,7 +37,7 @@ export class CsrfService {
   }
 
   /** Why this unsafe request must be refused as cross-origin, or undefined when it may pass. */
-  originRefusal(request: Request): OriginRefusal | undefined {
+  originRefusal(request: GatehouseRequest): OriginRefusal | undefined {
     const origin = singleHeader(request.headers.origin);
     const listed = origin !== undefined && this.appOrigins.has(origin);
     if (singleHeader(request.headers['sec-fetch-site']) === 'cross-site' && !listed)
@@ -47,7 +47,7 @@ export class CsrfService {
   }
 
   /** Whether the request carries the CSRF token of this session, in header and cookie alike. */
-  tokenMatches(request: Request, sessionId: string): boolean {
+  tokenMatches(request: GatehouseRequest, sessionId: string): boolean {
     const header = singleHeader(request.headers[CSRF_HEADER]);
     const cookie = this.cookies.csrfToken(request);
     if (header === undefined || cookie === undefined) return false;
@@ -70,10 +70,10 @@ function constantTimeEquals(a: Buffer, b: Buffer): boolean {
 }
 
 /**
- * The request's own origin: its `Host` with the scheme Express resolved (X-Forwarded-Proto
+ * The request's own origin: its `Host` with the scheme the platform resolved (X-Forwarded-Proto
  * only under TRUST_PROXY). The default port of the scheme may be omitted on either side.
  */
-function sameOrigin(origin: string, request: Request): boolean {
+function sameOrigin(origin: string, request: GatehouseRequest): boolean {
   const host = request.headers.host;
   if (host === undefined) return false;
   let parsed: URL;
@@ -85,7 +85,7 @@ function sameOrigin(origin: string, request: Request): boolean {
   if (parsed.origin === 'null') return false;
   let own: URL;
   try {
-    own = new URL(`${request.protocol}://${host}`);
+    own = new URL(`${request.protocol ?? 'http'}://${host}`);
   } catch {
     return false;
   }

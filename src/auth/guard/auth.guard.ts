@@ -1,15 +1,14 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import {
-  ApiError,
   AuthenticatedUser,
+  GatehouseRequest,
   IS_PUBLIC_KEY,
   publishTokenRejected,
   Role,
   ROLES_KEY,
 } from '../../common';
-import { csrfOriginRefused, csrfTokenRefused, forbidden } from '../auth.errors';
+import { csrfOriginRefused, csrfTokenRefused, forbidden, isTokenFailure } from '../auth.errors';
 import { CsrfService, isUnsafeMethod } from '../csrf/csrf.service';
 import { LoginAuditLedger } from '../login/login-audit.ledger';
 import { JwtStrategy } from '../tokens/jwt.strategy';
@@ -17,7 +16,7 @@ import { JwtStrategy } from '../tokens/jwt.strategy';
 /** Set once the guard let a request through: the global and a per-controller guard run once. */
 const PASSED = Symbol('gatehouse.authGuardPassed');
 
-type AuthenticatedRequest = Request & { user?: AuthenticatedUser; [PASSED]?: true };
+type AuthenticatedRequest = GatehouseRequest & { user?: AuthenticatedUser; [PASSED]?: true };
 
 /**
  * The global guard, closed by default (ASVS 5.0 V8.3.1). In order:
@@ -79,7 +78,7 @@ export class AuthGuard implements CanActivate {
     return true;
   }
 
-  protected async checkOrigin(request: Request): Promise<void> {
+  protected async checkOrigin(request: GatehouseRequest): Promise<void> {
     const refusal = this.csrf.originRefusal(request);
     if (refusal === undefined) return;
     await this.ledger.record({
@@ -95,11 +94,11 @@ export class AuthGuard implements CanActivate {
    * of the four 401s of API.md (or a storage error, a 500). Every 401 is counted by the metrics
    * (token verification failures by code), with no dependency on them.
    */
-  protected async authenticate(request: Request): Promise<AuthenticatedUser> {
+  protected async authenticate(request: GatehouseRequest): Promise<AuthenticatedUser> {
     try {
       return await this.strategy.authenticate(request);
     } catch (error) {
-      if (error instanceof ApiError && error.getStatus() === 401) publishTokenRejected(error.code);
+      if (isTokenFailure(error)) publishTokenRejected(error.code);
       throw error;
     }
   }

@@ -1,7 +1,14 @@
 import { Injectable, Optional } from '@nestjs/common';
-import type { Request } from 'express';
 import type { AuditEventInput } from '../../audit';
-import { currentRequestContext, ErrorBody, ErrorResponseHook } from '../../common';
+import {
+  AuditEventType,
+  AuditOutcome,
+  currentRequestContext,
+  ErrorBody,
+  ErrorResponseHook,
+  GatehouseRequest,
+  LoginFailureReason,
+} from '../../common';
 import { DatabaseInfo } from '../../database';
 import { isLoginRequest, LoginAuditLedger } from './login-audit.ledger';
 
@@ -17,22 +24,25 @@ function isDatabaseUnavailableAnswer(body: ErrorBody): boolean {
 
 /** The event for a login refused before the login handler recorded one. */
 function eventForRefusal(body: ErrorBody): AuditEventInput {
-  const details = { status: body.statusCode, code: body.code };
+  const refused = (type: AuditEventType, reason?: LoginFailureReason): AuditEventInput => ({
+    type,
+    outcome: AuditOutcome.Failure,
+    reason,
+    details: { status: body.statusCode, code: body.code },
+  });
   if (body.statusCode === 429) {
-    return { type: 'excess_rate_limit_exceeded', outcome: 'failure', reason: 'throttled', details };
+    return refused(AuditEventType.RateLimitExceeded, LoginFailureReason.Throttled);
   }
-  if (body.statusCode === 403) {
-    return { type: 'malicious_csrf', outcome: 'failure', details };
-  }
+  if (body.statusCode === 403) return refused(AuditEventType.CsrfRefused);
   if (isDatabaseUnavailableAnswer(body)) {
     // What the client was answered: no credential was judged, whatever the handler got to.
-    return { type: 'authn_login_fail', outcome: 'failure', reason: 'unavailable', details };
+    return refused(AuditEventType.LoginFail, LoginFailureReason.Unavailable);
   }
   if (body.statusCode === 400 || body.statusCode === 413 || body.statusCode === 415) {
     // No username: a malformed body may carry a password where the username should be.
-    return { type: 'input_validation_fail', outcome: 'failure', reason: 'invalid_input', details };
+    return refused(AuditEventType.InputValidationFail, LoginFailureReason.InvalidInput);
   }
-  return { type: 'authn_login_fail', outcome: 'failure', details };
+  return refused(AuditEventType.LoginFail);
 }
 
 /**
@@ -54,7 +64,7 @@ export class LoginAuditHook extends ErrorResponseHook {
     this.budgetMs = database?.timeoutMs ?? DEFAULT_BUDGET_MS;
   }
 
-  async beforeErrorResponse(request: Request, body: ErrorBody): Promise<void> {
+  async beforeErrorResponse(request: GatehouseRequest, body: ErrorBody): Promise<void> {
     // A login's own event is its last database write, so a request whose event is committed
     // is never answered 503 afterwards: one event per login, and it matches the answer.
     if (!isLoginRequest(request) || this.ledger.hasRecorded()) return;

@@ -1,13 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import { AuditEvent, AuditEventInput, AuditService } from '../../audit';
-import { currentRequestContext, RequestContext } from '../../common';
+import { currentRequestContext, GatehouseRequest, RequestContext, requestPath } from '../../common';
 
 export const LOGIN_PATH = '/auth/login';
 
 /** Express routes case-insensitively and ignores a trailing slash, so this does too. */
-export function isLoginRequest(request: Pick<Request, 'method' | 'path'>): boolean {
-  return request.method === 'POST' && request.path.toLowerCase().replace(/\/+$/, '') === LOGIN_PATH;
+export function isLoginRequest(
+  request: Pick<GatehouseRequest, 'method' | 'url' | 'originalUrl'>,
+): boolean {
+  return (
+    request.method === 'POST' &&
+    requestPath(request).toLowerCase().replace(/\/+$/, '') === LOGIN_PATH
+  );
 }
 
 /**

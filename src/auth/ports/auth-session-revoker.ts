@@ -13,12 +13,10 @@ export class AuthSessionRevoker extends SessionRevoker {
     super();
   }
 
-  async revokeAllForUsername(usernameNormalized: string, reason: string): Promise<number> {
+  /** Only review measures call this port, so every revocation is a `review_measure`. */
+  async revokeAllForUsername(usernameNormalized: string): Promise<number> {
     const user = await this.users.findByUsername(usernameNormalized);
     if (!user) return 0;
-    return this.sessions.revokeAllForUser(
-      user,
-      reason === 'user_disabled' ? 'user_disabled' : 'review_measure',
-    );
+    return this.sessions.revokeAllForUser(user, 'review_measure');
   }
 }

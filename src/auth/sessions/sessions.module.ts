@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { HttpPlatform } from '../../common';
 import { AuthCookies } from '../auth-cookies';
 import { AUTH_MODULE_OPTIONS, SessionsConfigurableModule } from '../auth.module-definition';
 import type { AuthModuleOptions } from '../auth.options';
@@ -18,8 +19,9 @@ import { KyselySessionsRepository, SessionsRepository } from './sessions.reposit
   providers: [
     {
       provide: AuthCookies,
-      useFactory: (options: AuthModuleOptions) => new AuthCookies(options.cookies.secure),
-      inject: [AUTH_MODULE_OPTIONS],
+      useFactory: (options: AuthModuleOptions, platform: HttpPlatform) =>
+        new AuthCookies(options.cookies.secure, platform),
+      inject: [AUTH_MODULE_OPTIONS, HttpPlatform],
     },
     {
       provide: SessionStateCache,
@@ -30,8 +32,9 @@ import { KyselySessionsRepository, SessionsRepository } from './sessions.reposit
     { provide: SessionsRepository, useClass: KyselySessionsRepository },
     TokenService,
     SessionService,
+    HttpPlatform,
   ],
   // The options, AuthKeys and JwtService are exported by the definition (auth.module-definition).
-  exports: [AuthCookies, TokenService, SessionService, RevocationNotifier],
+  exports: [HttpPlatform, AuthCookies, TokenService, SessionService, RevocationNotifier],
 })
 export class SessionsModule extends SessionsConfigurableModule {}

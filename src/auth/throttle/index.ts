@@ -33,3 +33,4 @@ export { RateLimitModule } from './rate-limit.module';
 export type { RateLimitModuleOptions } from './rate-limit.module';
 export { RateLimitGuard, isRateLimitExempt } from './rate-limit.guard';
 export { RateLimitMiddleware } from './rate-limit.middleware';
+export { FixedWindowThrottlerStorage } from './fixed-window.throttler-storage';

@@ -21,7 +21,10 @@ export interface LoginThrottleOptions {
 }
 
 export interface LoginThrottleExtras {
-  /** Another ThrottleStore (e.g. Redis) in place of the database one. */
+  /**
+   * Another ThrottleStore (e.g. Redis) in place of the database one. The database store is
+   * still a provider, so such a store can inject `KyselyThrottleStore` as its fallback.
+   */
   store?: Type<ThrottleStore>;
 }
 
@@ -36,13 +39,12 @@ export const {
 })
   .setClassMethodName('forRoot')
   .setExtras<LoginThrottleExtras>({}, (definition, extras) => {
-    const store: Provider = {
-      provide: ThrottleStore,
-      useClass: extras.store ?? KyselyThrottleStore,
-    };
+    const store: Provider = extras.store
+      ? { provide: ThrottleStore, useClass: extras.store }
+      : { provide: ThrottleStore, useExisting: KyselyThrottleStore };
     return {
       ...definition,
-      providers: [...(definition.providers ?? []), store],
+      providers: [...(definition.providers ?? []), KyselyThrottleStore, store],
     };
   })
   .build();

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ClockModule } from '../../common';
 import { LoginThrottleConfigurableModule } from './login-throttle.module-definition';
 import { LoginThrottleService } from './login-throttle.service';
 import { ThrottleStore } from './throttle.store';
@@ -9,6 +10,7 @@ import { ThrottleStore } from './throttle.store';
  * Global by default, so the auth module injects the service without importing this module.
  */
 @Module({
+  imports: [ClockModule],
   providers: [LoginThrottleService],
   exports: [LoginThrottleService, ThrottleStore],
 })

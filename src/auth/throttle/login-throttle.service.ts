@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Clock, SystemClock } from '../../common';
 import {
   InjectLoginThrottleOptions,
   LoginThrottleOptions,
@@ -12,6 +13,7 @@ import {
   ThrottleStore,
   ThrottleSubject,
 } from './throttle.store';
+import { errorMessage, type LoginFailureReason } from '../../common';
 
 /**
  * Why a login is refused before its password is looked at:
@@ -20,7 +22,7 @@ import {
  * - `ip_blocked`: the IP is blocked for every username.
  * They are also the audit `reason` values of API.md.
  */
-export type LoginRefusalReason = 'locked' | 'ip_blocked' | 'throttled';
+export type LoginRefusalReason = Extract<LoginFailureReason, 'locked' | 'ip_blocked' | 'throttled'>;
 
 export type LoginThrottleDecision =
   { allowed: true } | { allowed: false; retryAfterSeconds: number; reason: LoginRefusalReason };
@@ -83,6 +85,7 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
   constructor(
     private readonly store: ThrottleStore,
     @InjectLoginThrottleOptions() private readonly options: LoginThrottleOptions,
+    private readonly clock: Clock = new SystemClock(),
   ) {
     this.policies = {
       pair: {
@@ -109,7 +112,7 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
   onApplicationBootstrap(): void {
     this.purgeTimer = setInterval(() => {
       this.purgeStale().catch((error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         this.logger.warn(`Could not purge stale login throttle counters: ${message}`);
       });
     }, PURGE_INTERVAL_MS);
@@ -125,7 +128,7 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
    * answer names the one that lasts longest, so `retryAfterSeconds` is when a retry can pass.
    */
   async check(usernameNormalized: string, ip: string): Promise<LoginThrottleDecision> {
-    const now = Date.now();
+    const now = this.clock.now();
     const subjects = this.subjectsOf(usernameNormalized, ip);
     const counters = await this.store.read(subjects);
     let refusal: { until: number; reason: LoginRefusalReason } | undefined;
@@ -161,7 +164,7 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
     knownPair?: boolean,
   ): Promise<LoginReservation> {
     knownPair ??= await this.isKnownPair(usernameNormalized, ip);
-    const now = Date.now();
+    const now = this.clock.now();
     const requests = this.subjectsOf(usernameNormalized, ip).map((subject): ReservationRequest => ({
       subject,
       policy: this.policies[subject.kind],
@@ -220,17 +223,17 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
     await this.store.release(attempt.requests, attempt.reservation);
     const pairBefore = attempt.reservation.subjects[2]?.before;
     await this.store.resetPair(attempt.usernameNormalized, attempt.ip);
-    await this.store.rememberKnownIp(attempt.usernameNormalized, attempt.ip, Date.now());
+    await this.store.rememberKnownIp(attempt.usernameNormalized, attempt.ip, this.clock.now());
     return {
       hadFailures:
         pairBefore !== undefined &&
-        hadRecentFailures(pairBefore, this.policies.pair.windowMs, Date.now()),
+        hadRecentFailures(pairBefore, this.policies.pair.windowMs, this.clock.now()),
     };
   }
 
   /** Counts a failed credential check (401 INVALID_CREDENTIALS) against the pair, username and IP. */
   async recordFailure(usernameNormalized: string, ip: string): Promise<LoginFailureResult> {
-    const now = Date.now();
+    const now = this.clock.now();
     const subjects = this.subjectsOf(usernameNormalized, ip);
     const outcomes = await Promise.all(
       subjects.map((subject) =>
@@ -251,7 +254,7 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
    * attacker's failures against this account or from this IP still count.
    */
   async recordSuccess(usernameNormalized: string, ip: string): Promise<{ hadFailures: boolean }> {
-    const now = Date.now();
+    const now = this.clock.now();
     const previous = await this.store.resetPair(usernameNormalized, ip);
     await this.store.rememberKnownIp(usernameNormalized, ip, now);
     return {
@@ -266,7 +269,7 @@ export class LoginThrottleService implements OnApplicationBootstrap, OnModuleDes
   }
 
   /** Deletes counters that can no longer change a decision. */
-  purgeStale(now = Date.now()): Promise<number> {
+  purgeStale(now = this.clock.now()): Promise<number> {
     const longestWindow = Math.max(
       ...Object.values(this.policies).map((policy) => policy.windowMs),
     );

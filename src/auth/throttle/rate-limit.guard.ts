@@ -1,7 +1,6 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
-import type { Request } from 'express';
-import { ApiError } from '../../common';
+import { ApiError, GatehouseRequest, requestPath } from '../../common';
 
 export const RATE_LIMIT_THROTTLER = 'default';
 
@@ -36,13 +35,13 @@ export function isRateLimitExempt(path: string): boolean {
 export class RateLimitGuard extends ThrottlerGuard {
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return Promise.resolve(true);
-    const request = context.switchToHttp().getRequest<Request>();
-    return Promise.resolve(isRateLimitExempt(request.path) || wasRateLimitCounted(request));
+    const request = context.switchToHttp().getRequest<GatehouseRequest>();
+    return Promise.resolve(isRateLimitExempt(requestPath(request)) || wasRateLimitCounted(request));
   }
 
   // The stock tracker folds IPv6 addresses into /64 subnets; API.md's unit is the client IP.
   protected override getTracker(request: Record<string, unknown>): Promise<string> {
-    const { ip, socket } = request as unknown as Request;
+    const { ip, socket } = request as unknown as GatehouseRequest;
     return Promise.resolve(ip ?? socket?.remoteAddress ?? 'unknown');
   }
 

@@ -1,7 +1,12 @@
 import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import { InjectThrottlerStorage, ThrottlerStorage } from '@nestjs/throttler';
-import type { NextFunction, Request, Response } from 'express';
-import { ApiError } from '../../common';
+import {
+  ApiError,
+  GatehouseRequest,
+  GatehouseResponse,
+  HttpPlatform,
+  requestPath,
+} from '../../common';
 import {
   isRateLimitExempt,
   markRateLimitCounted,
@@ -20,8 +25,8 @@ export const RATE_LIMIT_WINDOW_MS = 60_000;
 
 /**
  * The general rate limit for requests no route guard sees: `/docs`, `/docs-json`, static files
- * and unknown paths (404), which Express answers without running Nest's guards (API.md: every
- * path but `/health*` and `/metrics`). Mounted early by the service (`app.use`), it counts each
+ * and unknown paths (404), which the platform answers without running Nest's guards (API.md: every
+ * path but `/health*` and `/metrics`). Mounted early by the service (`app.use` on Express, an `onRequest` hook on Fastify), it counts each
  * request once, in the same store and under the same key as RateLimitGuard, and marks it so
  * the guard does not count it again; an application that does not mount it keeps the guard.
  */
@@ -30,16 +35,21 @@ export class RateLimitMiddleware implements NestMiddleware {
   constructor(
     @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
     @Inject(RATE_LIMIT_OPTIONS) private readonly settings: RateLimitSettings,
+    private readonly platform: HttpPlatform,
   ) {}
 
-  use(request: Request, response: Response, next: NextFunction): void {
-    if (isRateLimitExempt(request.path) || wasRateLimitCounted(request)) {
+  use(
+    request: GatehouseRequest,
+    response: GatehouseResponse,
+    next: (error?: unknown) => void,
+  ): void {
+    if (isRateLimitExempt(requestPath(request)) || wasRateLimitCounted(request)) {
       next();
       return;
     }
     markRateLimitCounted(request);
     const limit = this.settings.limitPerMinute;
-    const tracker = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+    const tracker = request.ip ?? request.socket?.remoteAddress ?? 'unknown';
     this.storage
       .increment(
         rateLimitKey(tracker),
@@ -63,9 +73,10 @@ export class RateLimitMiddleware implements NestMiddleware {
             );
             return;
           }
-          response.setHeader('X-RateLimit-Limit', limit);
-          response.setHeader('X-RateLimit-Remaining', Math.max(0, limit - record.totalHits));
-          response.setHeader('X-RateLimit-Reset', record.timeToExpire);
+          const remaining = Math.max(0, limit - record.totalHits);
+          this.platform.setHeader(response, 'X-RateLimit-Limit', limit);
+          this.platform.setHeader(response, 'X-RateLimit-Remaining', remaining);
+          this.platform.setHeader(response, 'X-RateLimit-Reset', record.timeToExpire);
           next();
         },
         (error: unknown) => next(error),

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { HttpPlatform } from '../../common';
 import { ThrottlerModule, ThrottlerStorage } from '@nestjs/throttler';
 import { FixedWindowThrottlerStorage } from './fixed-window.throttler-storage';
 import { RateLimitGuard } from './rate-limit.guard';
@@ -39,6 +40,7 @@ export class RateLimitModule {
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: RATE_LIMIT_OPTIONS, useValue: { limitPerMinute: options.limitPerMinute } },
         RateLimitMiddleware,
+        HttpPlatform,
       ],
       exports: [RateLimitMiddleware],
     };

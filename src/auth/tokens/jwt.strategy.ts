@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import type { Request } from 'express';
 import type { Jwt, JwtPayload } from 'jsonwebtoken';
-import { AuthenticatedUser, normalizeUsername, Role, ROLES } from '../../common';
+import { AuthenticatedUser, GatehouseRequest, normalizeUsername, Role } from '../../common';
+import { DeclaredRoles } from '../../users';
 import { AuthCookies } from '../auth-cookies';
 import { tokenFailure } from '../auth.errors';
 import { InjectAuthOptions } from '../auth.module-definition';
@@ -22,7 +22,7 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
 export function accessTokenExtractor(
   cookies: AuthCookies,
   allowBearer: boolean,
-): (request: Request) => string | null {
+): (request: GatehouseRequest) => string | null {
   return (request) => {
     const fromCookie = cookies.accessToken(request);
     if (fromCookie !== undefined) return fromCookie;
@@ -32,9 +32,10 @@ export function accessTokenExtractor(
   };
 }
 
-function isRoleList(value: unknown): value is Role[] {
+/** The roles claim: a list of roles this application declares (the `roles` option). */
+function isRoleList(value: unknown, declared: DeclaredRoles): value is Role[] {
   return (
-    Array.isArray(value) && value.every((role) => (ROLES as readonly unknown[]).includes(role))
+    Array.isArray(value) && value.every((role) => typeof role === 'string' && declared.has(role))
   );
 }
 
@@ -58,7 +59,7 @@ function isRoleList(value: unknown): value is Role[] {
  */
 @Injectable()
 export class JwtStrategy {
-  private readonly tokenFrom: (request: Request) => string | null;
+  private readonly tokenFrom: (request: GatehouseRequest) => string | null;
   private readonly verifiedTokens = new VerifiedTokenCache();
 
   constructor(
@@ -66,12 +67,13 @@ export class JwtStrategy {
     cookies: AuthCookies,
     private readonly jwt: JwtService,
     private readonly sessions: SessionService,
+    private readonly roles: DeclaredRoles,
   ) {
     this.tokenFrom = accessTokenExtractor(cookies, options.jwt.allowBearer);
   }
 
   /** The request's user; throws `tokenFailure(...)` (401) or a storage error (500). */
-  async authenticate(request: Request): Promise<AuthenticatedUser> {
+  async authenticate(request: GatehouseRequest): Promise<AuthenticatedUser> {
     const token = this.tokenFrom(request);
     // An empty cookie counts as no token.
     if (!token) throw tokenFailure('TOKEN_MISSING');
@@ -121,7 +123,7 @@ export class JwtStrategy {
       typeof claims.sub !== 'string' ||
       typeof claims.sid !== 'string' ||
       typeof claims.username !== 'string' ||
-      !isRoleList(claims.roles)
+      !isRoleList(claims.roles, this.roles)
     ) {
       throw tokenFailure('TOKEN_INVALID');
     }

@@ -1,6 +1,5 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { JSON_OPTION, printJson, printLines } from '../../cli/output';
-import { startProgress } from '../../cli/progress';
+import { JSON_OPTION, printJson, printLines, startProgress } from '../../cli/index';
 import { Kysely } from 'kysely';
 import { migrateToLatest } from '../database.factory';
 import { InjectKysely } from '../database.module';

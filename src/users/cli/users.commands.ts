@@ -6,9 +6,8 @@ import {
   Question,
   QuestionSet,
 } from 'nest-commander';
-import { ROLES, Role } from '../../common';
-import { UsageError } from '../../cli/exit-codes';
-import { JSON_OPTION, formatTable, printJson, printLines } from '../../cli/output';
+import { Role } from '../../common';
+import { formatTable, JSON_OPTION, printJson, printLines, UsageError } from '../../cli/index';
 import { AdminUserView, toAdminUserView, User } from '../user';
 import { UsersService } from '../users.service';
 import { readPasswordFromStdin } from './read-password';
@@ -23,16 +22,25 @@ export class PasswordQuestions {
   }
 }
 
+import { ROLE_NAME } from '../declared-roles';
+
+/** The syntax of a role list; whether each is declared is known once the module is built. */
 function parseRoles(value: string): Role[] {
   const roles = value
     .split(',')
     .map((role) => role.trim())
     .filter(Boolean);
   for (const role of roles) {
-    if (!(ROLES as readonly string[]).includes(role))
-      throw new Error(`unknown role "${role}" (use ${ROLES.join(', ')})`);
+    if (!ROLE_NAME.test(role)) throw new Error(`"${role}" is not a role name`);
   }
   return roles as Role[];
+}
+
+/** A role the application does not declare is a usage error (exit 2), as a bad option is. */
+function assertDeclared(users: UsersService, roles: readonly string[] | undefined): void {
+  const declared = users.declaredRoles as readonly string[];
+  const unknown = roles?.find((role) => !declared.includes(role));
+  if (unknown) throw new UsageError(`unknown role "${unknown}" (use ${declared.join(', ')})`);
 }
 
 interface CreateOptions {
@@ -86,6 +94,7 @@ export class UsersCreateCommand extends CommandRunner {
 
   async run(_params: string[], options: CreateOptions): Promise<void> {
     if (!options.username) throw new Error('--username is required');
+    assertDeclared(this.users, options.roles);
     const password = process.stdin.isTTY
       ? (await this.inquirer.ask<{ password: string }>(PASSWORD_QUESTIONS, undefined)).password
       : await readPasswordFromStdin();
@@ -104,7 +113,7 @@ export class UsersCreateCommand extends CommandRunner {
 
   @Option({
     flags: '-r, --roles <roles>',
-    description: `comma-separated roles (${ROLES.join(', ')}); default user`,
+    description: 'comma-separated roles the application declares (default: user)',
   })
   parseRoles(value: string): Role[] {
     return parseRoles(value);
@@ -192,7 +201,7 @@ export class UsersUnlockCommand extends CommandRunner {
  */
 @Command({
   name: 'users:roles',
-  description: `Replace the roles of a user (${ROLES.join(', ')}), as PATCH /users/{id}`,
+  description: 'Replace the roles of a user (roles the application declares), as PATCH /users/{id}',
   arguments: '<username> <roles...>',
 })
 export class UsersRolesCommand extends CommandRunner {
@@ -208,6 +217,7 @@ export class UsersRolesCommand extends CommandRunner {
       throw new UsageError((error as Error).message);
     }
     if (wanted.length === 0) throw new UsageError('give at least one role');
+    assertDeclared(this.users, wanted);
     const user = await userNamed(this.users, username);
     printUser(await this.users.update(user.id, { roles: wanted }), options.json, 'Updated');
   }

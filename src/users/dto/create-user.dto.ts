@@ -1,6 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString } from 'class-validator';
-import { CodePointLength, Role, ROLES } from '../../common';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsOptional,
+  IsString,
+  Matches,
+} from 'class-validator';
+import { CodePointLength, Role } from '../../common';
+import { ROLE_NAME } from '../declared-roles';
+import { MAX_ROLES, ROLES_DESCRIPTION } from './roles.field';
 
 export class CreateUserDto {
   @ApiProperty({ minLength: 1, maxLength: 128 })
@@ -13,11 +22,17 @@ export class CreateUserDto {
   @IsString()
   password!: string;
 
-  @ApiPropertyOptional({ enum: ROLES, isArray: true, default: ['user'] })
+  @ApiPropertyOptional({
+    type: String,
+    isArray: true,
+    default: ['user'],
+    description: ROLES_DESCRIPTION,
+  })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(ROLES.length)
-  @IsIn(ROLES, { each: true })
+  @ArrayMaxSize(MAX_ROLES)
+  @IsString({ each: true })
+  @Matches(ROLE_NAME, { each: true })
   roles?: Role[];
 }

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { IsQueryInt } from '../../common';
+import { IsOptional } from 'class-validator';
+import { IsCursor, IsQueryInt } from '../../common';
 
 export class ListUsersQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
@@ -11,8 +11,6 @@ export class ListUsersQuery {
   /** Opaque: the `nextCursor` of the previous page. */
   @ApiPropertyOptional()
   @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  @Matches(/^[A-Za-z0-9_-]+$/)
+  @IsCursor()
   cursor?: string;
 }

@@ -1,6 +1,16 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional } from 'class-validator';
-import { Role, ROLES } from '../../common';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsOptional,
+  IsString,
+  Matches,
+} from 'class-validator';
+import { Role } from '../../common';
+import { ROLE_NAME } from '../declared-roles';
+import { MAX_ROLES, ROLES_DESCRIPTION } from './roles.field';
 
 export class UpdateUserDto {
   @ApiPropertyOptional()
@@ -8,11 +18,12 @@ export class UpdateUserDto {
   @IsBoolean()
   disabled?: boolean;
 
-  @ApiPropertyOptional({ enum: ROLES, isArray: true })
+  @ApiPropertyOptional({ type: String, isArray: true, description: ROLES_DESCRIPTION })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)
-  @ArrayMaxSize(ROLES.length)
-  @IsIn(ROLES, { each: true })
+  @ArrayMaxSize(MAX_ROLES)
+  @IsString({ each: true })
+  @Matches(ROLE_NAME, { each: true })
   roles?: Role[];
 }

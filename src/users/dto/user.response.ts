@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PageOf } from '../../common/openapi.decorators';
+import { PageOf } from '../../common';
 
 /** What the API shows of a user (`PublicUser`), for the OpenAPI document. */
 export class PublicUserDto {

@@ -1,13 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
-import type {
-  DetectorContext,
-  DetectorPass,
-  Finding,
-  ReviewDetectorRule,
-  ReviewEvent,
-} from '../review.types';
-import { isAccountFailure, isSuccessfulLogin, Span } from './login-events';
+import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
+import { isAccountFailure, isSuccessfulLogin, LoginIps, Span } from './login-events';
 
 interface AccountState {
   failures: number;
@@ -26,23 +20,18 @@ interface AccountState {
  * blocked: those that never logged into the account, in the window or before it (within the
  * retention), since an IP block refuses everyone behind that IP.
  */
-@Injectable()
 @ReviewDetector()
 export class BruteForceDetector implements ReviewDetectorRule {
-  readonly rule = 'brute-force';
+  readonly rule = ReviewRuleId.BruteForce;
   readonly description = 'Many failed logins on one account from a few IPs';
 
   start({ thresholds, history, window }: DetectorContext): DetectorPass {
     const accounts = new Map<string, AccountState>();
-    /** Each user's own login IPs (one string until there are two): never blocked for its typos. */
-    const ownerIps = new Map<string, string | Set<string>>();
     const ipLimit = thresholds.distributedIps;
-    const isOwnerIp = (username: string, ip: string): boolean => {
-      const known = ownerIps.get(username);
-      return known === ip || (typeof known === 'object' && known.has(ip));
-    };
+    /** Each user's own login IPs: never blocked for its typos. */
+    const ownerIps = new LoginIps(ipLimit);
     return {
-      observe(event: ReviewEvent): void {
+      observe(event): void {
         const username = event.username;
         if (username === undefined) return;
         if (isAccountFailure(event)) {
@@ -65,11 +54,7 @@ export class BruteForceDetector implements ReviewDetectorRule {
             }
           }
         } else if (isSuccessfulLogin(event)) {
-          const known = ownerIps.get(username);
-          if (known === undefined) ownerIps.set(username, event.ip);
-          else if (typeof known === 'string') {
-            if (known !== event.ip) ownerIps.set(username, new Set([known, event.ip]));
-          } else if (known.size < ipLimit) known.add(event.ip);
+          ownerIps.add(username, event.ip);
         }
       },
       async findings(): Promise<Finding[]> {
@@ -87,10 +72,10 @@ export class BruteForceDetector implements ReviewDetectorRule {
         for (const [username, state] of found) {
           const ips = typeof state.ips === 'string' ? [state.ips] : [...(state.ips ?? [])];
           const attackers = ips.filter(
-            (ip) => !isOwnerIp(username, ip) && !before.get(username)?.has(ip),
+            (ip) => !ownerIps.has(username, ip) && !before.get(username)?.has(ip),
           );
           findings.push({
-            rule: 'brute-force',
+            rule: ReviewRuleId.BruteForce,
             severity: 'high',
             subjectKind: 'username',
             subject: username,
@@ -99,9 +84,7 @@ export class BruteForceDetector implements ReviewDetectorRule {
               distinctIps: ips.length,
               ips: attackers,
             },
-            firstSeen: state.span.firstSeen,
-            lastSeen: state.span.lastSeen,
-            sampleEventIds: state.span.samples,
+            ...state.span.seen(),
             measures: attackers.map((ip) => ({ kind: 'block_ip' as const, ip })),
           });
         }

@@ -1,13 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { ReviewRuleId } from '../../../common';
 import { DistinctCounter, HyperLogLog } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
-import type {
-  DetectorContext,
-  DetectorPass,
-  Finding,
-  ReviewDetectorRule,
-  ReviewEvent,
-} from '../review.types';
+import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
 import { isFailedLogin, isSuccessfulLogin, Span } from './login-events';
 
 interface IpState {
@@ -30,10 +24,9 @@ export const STUFFING_TRACKED_IPS = 100_000;
  * Reported, not acted on: blocking thousands of residential proxy IPs would hurt more than
  * it helps; the accounts it breaks into are caught by `success-after-failures`.
  */
-@Injectable()
 @ReviewDetector()
 export class CredentialStuffingDetector implements ReviewDetectorRule {
-  readonly rule = 'credential-stuffing';
+  readonly rule = ReviewRuleId.CredentialStuffing;
   readonly description = 'Many IPs, each trying a few accounts, failing across many usernames';
 
   start({ thresholds }: DetectorContext): DetectorPass {
@@ -43,7 +36,7 @@ export class CredentialStuffingDetector implements ReviewDetectorRule {
     let overflowed = false;
     const span = new Span();
     return {
-      observe(event: ReviewEvent): void {
+      observe(event): void {
         const failed = isFailedLogin(event) && event.username !== undefined;
         if (!failed && !isSuccessfulLogin(event)) return;
         let state = ips.get(event.ip);
@@ -92,7 +85,7 @@ export class CredentialStuffingDetector implements ReviewDetectorRule {
           return [];
         return [
           {
-            rule: 'credential-stuffing',
+            rule: ReviewRuleId.CredentialStuffing,
             severity: 'critical',
             subjectKind: 'campaign',
             subject: `stuffing:${span.firstSeen}`,
@@ -102,9 +95,7 @@ export class CredentialStuffingDetector implements ReviewDetectorRule {
               failures,
               sampleIps,
             },
-            firstSeen: span.firstSeen,
-            lastSeen: span.lastSeen,
-            sampleEventIds: span.samples,
+            ...span.seen(),
           },
         ];
       },

@@ -1,20 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { DistinctCounter } from '../distinct-counter';
+import { ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
-import type {
-  DetectorContext,
-  DetectorPass,
-  Finding,
-  ReviewDetectorRule,
-  ReviewEvent,
-} from '../review.types';
-import { entry, isAccountFailure, Span } from './login-events';
-
-interface AccountState {
-  failures: number;
-  ips: DistinctCounter;
-  span: Span;
-}
+import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
+import { entry, isAccountFailure, Tally } from './login-events';
 
 /**
  * A distributed attack on one account: checked failures from many IPs, too many to block one
@@ -23,47 +10,35 @@ interface AccountState {
  * (only a suspicious success does, see `success-after-failures`). It needs both
  * `distributedIps` IPs and `distributedFailures` failures.
  */
-@Injectable()
 @ReviewDetector()
 export class DistributedAttackDetector implements ReviewDetectorRule {
-  readonly rule = 'distributed-attack';
+  readonly rule = ReviewRuleId.DistributedAttack;
   readonly description = 'Failed logins on one account from many IPs';
 
   start({ thresholds }: DetectorContext): DetectorPass {
-    const accounts = new Map<string, AccountState>();
+    /** Per account: checked failures, and their distinct IPs. */
+    const accounts = new Map<string, Tally>();
     return {
-      observe(event: ReviewEvent): void {
+      observe(event): void {
         if (!isAccountFailure(event)) return;
-        const state = entry(accounts, event.username!, () => ({
-          failures: 0,
-          ips: new DistinctCounter(),
-          span: new Span(),
-        }));
-        state.failures += 1;
-        state.ips.add(event.ip);
-        state.span.see(event);
+        entry(accounts, event.username!, () => new Tally()).see(event, event.ip);
       },
       findings(): Finding[] {
         const findings: Finding[] = [];
-        for (const [username, state] of accounts) {
-          if (
-            state.ips.size < thresholds.distributedIps ||
-            state.failures < thresholds.distributedFailures
-          )
+        for (const [username, { count, distinct, span }] of accounts) {
+          if (distinct.size < thresholds.distributedIps || count < thresholds.distributedFailures)
             continue;
           findings.push({
-            rule: 'distributed-attack',
+            rule: ReviewRuleId.DistributedAttack,
             severity: 'high',
             subjectKind: 'username',
             subject: username,
             evidence: {
-              failures: state.failures,
-              distinctIps: state.ips.size,
-              sampleIps: state.ips.values().slice(0, 10),
+              failures: count,
+              distinctIps: distinct.size,
+              sampleIps: distinct.values().slice(0, 10),
             },
-            firstSeen: state.span.firstSeen,
-            lastSeen: state.span.lastSeen,
-            sampleEventIds: state.span.samples,
+            ...span.seen(),
             measures: [{ kind: 'lock_account', username }],
           });
         }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { benignDay, EventScript, toAuditEvents } from '../../../../test/support/review-events';
-import { loadReviewOptions } from '../../../config/app-config';
+import { loadReviewOptions } from '../../../config';
 import { reviewEventFrom, reviewEvents } from '../review-engine';
 // The detector below uses only what the package entry exports, as a host's would.
 import {

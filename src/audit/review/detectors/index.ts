@@ -20,7 +20,11 @@ export {
   UsernameEnumerationDetector,
 };
 
-/** The rules that ship; each is a provider of ReviewModule. */
+/**
+ * The rules that ship; each is a provider of ReviewModule. They carry `@ReviewDetector()` but
+ * not `@Injectable()` (they have no dependencies, so Nest needs no metadata to build them):
+ * their modules load without Nest, and the offline CLI builds them with `new`.
+ */
 export const BUILT_IN_DETECTORS = [
   BruteForceDetector,
   PasswordSprayingDetector,

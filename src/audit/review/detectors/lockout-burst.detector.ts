@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { ReviewRuleId } from '../../../common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
 import type {
@@ -22,10 +22,9 @@ interface Burst {
  * A sliding window over lock events; overlapping stretches above the threshold make one
  * finding. Memory is the lock events of one window, never the whole day.
  */
-@Injectable()
 @ReviewDetector()
 export class LockoutBurstDetector implements ReviewDetectorRule {
-  readonly rule = 'lockout-burst';
+  readonly rule = ReviewRuleId.LockoutBurst;
   readonly description = 'Many accounts locked out within a short time';
 
   start({ thresholds }: DetectorContext): DetectorPass {
@@ -36,7 +35,7 @@ export class LockoutBurstDetector implements ReviewDetectorRule {
     const bursts: Burst[] = [];
     let open: Burst | undefined;
     return {
-      observe(event: ReviewEvent): void {
+      observe(event): void {
         if (!isLoginLockout(event)) return;
         recent.push(event);
         perAccount.set(event.username!, (perAccount.get(event.username!) ?? 0) + 1);
@@ -69,7 +68,7 @@ export class LockoutBurstDetector implements ReviewDetectorRule {
       },
       findings(): Finding[] {
         return bursts.map((burst) => ({
-          rule: 'lockout-burst',
+          rule: ReviewRuleId.LockoutBurst,
           severity: 'high' as const,
           subjectKind: 'campaign' as const,
           subject: `lockout:${burst.span.firstSeen}`,
@@ -79,9 +78,7 @@ export class LockoutBurstDetector implements ReviewDetectorRule {
             distinctIps: burst.ips.size,
             sampleIps: burst.ips.values().slice(0, 10),
           },
-          firstSeen: burst.span.firstSeen,
-          lastSeen: burst.span.lastSeen,
-          sampleEventIds: burst.span.samples,
+          ...burst.span.seen(),
         }));
       },
     };

@@ -1,9 +1,20 @@
-import type { ReviewEvent } from '../review.types';
+import { AuditEventType, AuditOutcome, LoginFailureReason } from '../../../common';
+import { DistinctCounter } from '../distinct-counter';
+import type { Finding, ReviewEvent } from '../review.types';
 
-const FAILURE_TYPES = new Set(['authn_login_fail', 'authn_login_fail_max']);
-const SUCCESS_TYPES = new Set(['authn_login_success', 'authn_login_successafterfail']);
+const FAILURE_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
+  AuditEventType.LoginFail,
+  AuditEventType.LoginFailMax,
+]);
+const SUCCESS_TYPES: ReadonlySet<string> = new Set<AuditEventType>([
+  AuditEventType.LoginSuccess,
+  AuditEventType.LoginSuccessAfterFail,
+]);
 /** Reasons of a failure whose credentials were really checked (API.md, the review's measures). */
-const CHECKED_REASONS = new Set(['bad_password', 'unknown_user']);
+const CHECKED_REASONS: ReadonlySet<string> = new Set<LoginFailureReason>([
+  LoginFailureReason.BadPassword,
+  LoginFailureReason.UnknownUser,
+]);
 
 /**
  * A checked credential that failed: `authn_login_fail` (or the `authn_login_fail_max` of the
@@ -14,7 +25,7 @@ const CHECKED_REASONS = new Set(['bad_password', 'unknown_user']);
  */
 export function isFailedLogin(event: ReviewEvent): boolean {
   return (
-    event.outcome === 'failure' &&
+    event.outcome === AuditOutcome.Failure &&
     FAILURE_TYPES.has(event.type) &&
     CHECKED_REASONS.has(event.reason ?? '')
   );
@@ -22,7 +33,7 @@ export function isFailedLogin(event: ReviewEvent): boolean {
 
 /** A failed password check on an account that exists (not an unknown name, not a refusal). */
 export function isCredentialFailure(event: ReviewEvent): boolean {
-  return isFailedLogin(event) && event.reason === 'bad_password';
+  return isFailedLogin(event) && event.reason === LoginFailureReason.BadPassword;
 }
 
 /** A failed password check that names an existing account. */
@@ -32,12 +43,12 @@ export function isAccountFailure(event: ReviewEvent): boolean {
 
 /** A failed login for a username that does not exist (enumeration, stuffing with stale lists). */
 export function isUnknownUserFailure(event: ReviewEvent): boolean {
-  return isFailedLogin(event) && event.reason === 'unknown_user';
+  return isFailedLogin(event) && event.reason === LoginFailureReason.UnknownUser;
 }
 
 /** A login that succeeded: `authn_login_success`, or `authn_login_successafterfail`. */
 export function isSuccessfulLogin(event: ReviewEvent): boolean {
-  return event.outcome === 'success' && SUCCESS_TYPES.has(event.type);
+  return event.outcome === AuditOutcome.Success && SUCCESS_TYPES.has(event.type);
 }
 
 /**
@@ -47,9 +58,9 @@ export function isSuccessfulLogin(event: ReviewEvent): boolean {
  */
 export function isLoginLockout(event: ReviewEvent): boolean {
   return (
-    event.outcome === 'failure' &&
+    event.outcome === AuditOutcome.Failure &&
     event.username !== undefined &&
-    (event.type === 'authn_login_fail_max' || event.type === 'authn_login_lock')
+    (event.type === AuditEventType.LoginFailMax || event.type === AuditEventType.LoginLock)
   );
 }
 
@@ -105,6 +116,50 @@ export class Span {
 
   get lastSeen(): string {
     return new Date(this.last).toISOString();
+  }
+
+  /** The fields every finding takes from its span. */
+  seen(): Pick<Finding, 'firstSeen' | 'lastSeen' | 'sampleEventIds'> {
+    return { firstSeen: this.firstSeen, lastSeen: this.lastSeen, sampleEventIds: this.samples };
+  }
+}
+
+/**
+ * What most detectors keep per subject (an IP, an account): how many matching events, how many
+ * distinct values among them (IPs of an account, usernames of an IP), and when.
+ */
+export class Tally {
+  count = 0;
+  readonly distinct = new DistinctCounter();
+  readonly span = new Span();
+
+  see(event: ReviewEvent, value: string | undefined): void {
+    this.count += 1;
+    if (value !== undefined) this.distinct.add(value);
+    this.span.see(event);
+  }
+}
+
+/**
+ * The IPs each user logged in from, up to `limit` per user: one string until there are two,
+ * since most users have one IP and there is one entry per user of the window.
+ */
+export class LoginIps {
+  private readonly ips = new Map<string, string | Set<string>>();
+
+  constructor(private readonly limit: number) {}
+
+  add(username: string, ip: string): void {
+    const known = this.ips.get(username);
+    if (known === undefined) this.ips.set(username, ip);
+    else if (typeof known === 'string') {
+      if (known !== ip) this.ips.set(username, new Set([known, ip]));
+    } else if (known.size < this.limit) known.add(ip);
+  }
+
+  has(username: string, ip: string): boolean {
+    const known = this.ips.get(username);
+    return known === ip || (typeof known === 'object' && known.has(ip));
   }
 }
 

@@ -1,12 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
-import type {
-  DetectorContext,
-  DetectorPass,
-  Finding,
-  ReviewDetectorRule,
-  ReviewEvent,
-} from '../review.types';
+import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
 import { isSuccessfulLogin } from './login-events';
 
 interface FirstSuccess {
@@ -34,16 +28,15 @@ const HISTORY_BATCH = 500;
  * `newIpMinHistory` earlier successes from other IPs, so a first-ever login is not news.
  * Reported only: a new IP is a signal to look, not proof.
  */
-@Injectable()
 @ReviewDetector()
 export class NewIpSuccessDetector implements ReviewDetectorRule {
-  readonly rule = 'new-ip-success';
+  readonly rule = ReviewRuleId.NewIpSuccess;
   readonly description = 'A successful login from an IP never seen for that user';
 
   start({ thresholds, history, window }: DetectorContext): DetectorPass {
     const users = new Map<string, UserState>();
     return {
-      observe(event: ReviewEvent): void {
+      observe(event): void {
         if (event.username === undefined || !isSuccessfulLogin(event)) return;
         let state = users.get(event.username);
         if (state === undefined) {
@@ -78,7 +71,7 @@ export class NewIpSuccessDetector implements ReviewDetectorRule {
             if (fresh.length === 0) continue;
             const times = fresh.map((first) => first.time);
             findings.push({
-              rule: 'new-ip-success',
+              rule: ReviewRuleId.NewIpSuccess,
               severity: 'medium',
               subjectKind: 'username',
               subject: username,

@@ -1,13 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { ReviewRuleId } from '../../../common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
-import type {
-  DetectorContext,
-  DetectorPass,
-  Finding,
-  ReviewDetectorRule,
-  ReviewEvent,
-} from '../review.types';
+import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
 import { isAccountFailure, isSuccessfulLogin, Span } from './login-events';
 
 /** Usernames tracked exactly per IP; beyond this an IP is spraying anyway and is only counted. */
@@ -32,16 +26,15 @@ interface IpState {
  * then logs in from the same IP is its owner's typo, which matters behind an office NAT
  * where many users share one IP; those are not counted. The IP is blocked.
  */
-@Injectable()
 @ReviewDetector()
 export class PasswordSprayingDetector implements ReviewDetectorRule {
-  readonly rule = 'password-spraying';
+  readonly rule = ReviewRuleId.PasswordSpraying;
   readonly description = 'One IP failing to log into many existing accounts';
 
   start({ thresholds }: DetectorContext): DetectorPass {
     const ips = new Map<string, IpState>();
     return {
-      observe(event: ReviewEvent): void {
+      observe(event): void {
         if (isSuccessfulLogin(event)) {
           const state = ips.get(event.ip);
           if (state === undefined || event.username === undefined) return;
@@ -110,7 +103,7 @@ export class PasswordSprayingDetector implements ReviewDetectorRule {
                     .slice(0, 10)
                 : [];
           findings.push({
-            rule: 'password-spraying',
+            rule: ReviewRuleId.PasswordSpraying,
             severity: 'high',
             subjectKind: 'ip',
             subject: ip,
@@ -119,9 +112,7 @@ export class PasswordSprayingDetector implements ReviewDetectorRule {
               distinctUsernames: distinct,
               sampleUsernames: sample,
             },
-            firstSeen: state.span.firstSeen,
-            lastSeen: state.span.lastSeen,
-            sampleEventIds: state.span.samples,
+            ...state.span.seen(),
             measures: [{ kind: 'block_ip', ip }],
           });
         }

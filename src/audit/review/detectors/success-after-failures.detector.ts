@@ -1,14 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { ReviewRuleId } from '../../../common';
 import { DistinctCounter } from '../distinct-counter';
 import { ReviewDetector } from '../review-detector.decorator';
-import type {
-  DetectorContext,
-  DetectorPass,
-  Finding,
-  ReviewDetectorRule,
-  ReviewEvent,
-} from '../review.types';
-import { entry, isCredentialFailure, isSuccessfulLogin, Span } from './login-events';
+import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
+import { entry, isCredentialFailure, isSuccessfulLogin, LoginIps, Span } from './login-events';
 
 /** A success that ended a long enough streak of failures. */
 interface Hit {
@@ -43,28 +37,16 @@ const SUCCESS_IPS_PER_USER = 32;
  * compromise, and revoking the owner's sessions for it would let anyone end them at will
  * (issue 10, item 6).
  */
-@Injectable()
 @ReviewDetector()
 export class SuccessAfterFailuresDetector implements ReviewDetectorRule {
-  readonly rule = 'success-after-failures';
+  readonly rule = ReviewRuleId.SuccessAfterFailures;
   readonly description = 'A successful login right after many failed ones (possible compromise)';
 
   start({ thresholds, history, window }: DetectorContext): DetectorPass {
     const accounts = new Map<string, AccountState>();
-    const successIps = new Map<string, string | Set<string>>();
-    const seen = (username: string, ip: string): boolean => {
-      const known = successIps.get(username);
-      return known === ip || (typeof known === 'object' && known.has(ip));
-    };
-    const remember = (username: string, ip: string): void => {
-      const known = successIps.get(username);
-      if (known === undefined) successIps.set(username, ip);
-      else if (typeof known === 'string') {
-        if (known !== ip) successIps.set(username, new Set([known, ip]));
-      } else if (known.size < SUCCESS_IPS_PER_USER) known.add(ip);
-    };
+    const successIps = new LoginIps(SUCCESS_IPS_PER_USER);
     return {
-      observe(event: ReviewEvent): void {
+      observe(event): void {
         if (event.username === undefined) return;
         if (isCredentialFailure(event)) {
           const state = entry(accounts, event.username, () => ({
@@ -92,7 +74,7 @@ export class SuccessAfterFailuresDetector implements ReviewDetectorRule {
               streak: state.streak,
               failureIps: state.streakIps?.size ?? 0,
               tookPart: state.streakIps?.has(event.ip) === true,
-              seenInWindow: seen(event.username, event.ip),
+              seenInWindow: successIps.has(event.username, event.ip),
               span,
             });
           }
@@ -101,7 +83,7 @@ export class SuccessAfterFailuresDetector implements ReviewDetectorRule {
           state.streakSpan = undefined;
           if (state.hits.length === 0) accounts.delete(event.username);
         }
-        remember(event.username, event.ip);
+        successIps.add(event.username, event.ip);
       },
       async findings(): Promise<Finding[]> {
         const withHits = [...accounts].filter(([, state]) => state.hits.length > 0);
@@ -122,7 +104,7 @@ export class SuccessAfterFailuresDetector implements ReviewDetectorRule {
           const span = new Span();
           for (const hit of suspicious) span.merge(hit.span);
           findings.push({
-            rule: 'success-after-failures',
+            rule: ReviewRuleId.SuccessAfterFailures,
             severity: 'critical',
             subjectKind: 'username',
             subject: username,
@@ -132,9 +114,7 @@ export class SuccessAfterFailuresDetector implements ReviewDetectorRule {
               failureIps: Math.max(...suspicious.map((hit) => hit.failureIps)),
               successIps: [...new Set(suspicious.map((hit) => hit.ip))].slice(0, 10),
             },
-            firstSeen: span.firstSeen,
-            lastSeen: span.lastSeen,
-            sampleEventIds: span.samples,
+            ...span.seen(),
             measures: [{ kind: 'revoke_sessions', username }],
           });
         }

@@ -1,55 +1,33 @@
-import { Injectable } from '@nestjs/common';
-import { DistinctCounter } from '../distinct-counter';
+import { ReviewRuleId } from '../../../common';
 import { ReviewDetector } from '../review-detector.decorator';
-import type {
-  DetectorContext,
-  DetectorPass,
-  Finding,
-  ReviewDetectorRule,
-  ReviewEvent,
-} from '../review.types';
-import { entry, isUnknownUserFailure, Span } from './login-events';
-
-interface IpState {
-  failures: number;
-  usernames: DistinctCounter;
-  span: Span;
-}
+import type { DetectorContext, DetectorPass, Finding, ReviewDetectorRule } from '../review.types';
+import { entry, isUnknownUserFailure, Tally } from './login-events';
 
 /** Username enumeration: one IP trying many usernames that do not exist. The IP is blocked. */
-@Injectable()
 @ReviewDetector()
 export class UsernameEnumerationDetector implements ReviewDetectorRule {
-  readonly rule = 'username-enumeration';
+  readonly rule = ReviewRuleId.UsernameEnumeration;
   readonly description = 'One IP trying many unknown usernames';
 
   start({ thresholds }: DetectorContext): DetectorPass {
-    const ips = new Map<string, IpState>();
+    /** Per IP: unknown-user failures, and their distinct usernames. */
+    const ips = new Map<string, Tally>();
     return {
-      observe(event: ReviewEvent): void {
+      observe(event): void {
         if (!isUnknownUserFailure(event)) return;
-        const state = entry(ips, event.ip, () => ({
-          failures: 0,
-          usernames: new DistinctCounter(),
-          span: new Span(),
-        }));
-        state.failures += 1;
-        if (event.username !== undefined) state.usernames.add(event.username);
-        state.span.see(event);
+        entry(ips, event.ip, () => new Tally()).see(event, event.username);
       },
       findings(): Finding[] {
         const findings: Finding[] = [];
-        for (const [ip, state] of ips) {
-          if (state.usernames.size < thresholds.enumerationUnknown) continue;
+        for (const [ip, { count, distinct, span }] of ips) {
+          if (distinct.size < thresholds.enumerationUnknown) continue;
           findings.push({
-            rule: 'username-enumeration',
+            rule: ReviewRuleId.UsernameEnumeration,
             severity: 'medium',
             subjectKind: 'ip',
             subject: ip,
-            evidence: { failures: state.failures, distinctUnknownUsernames: state.usernames.size },
-            firstSeen: state.span.firstSeen,
-            lastSeen: state.span.lastSeen,
-            sampleEventIds: state.span.samples,
+            evidence: { failures: count, distinctUnknownUsernames: distinct.size },
+            ...span.seen(),
             measures: [{ kind: 'block_ip', ip }],
           });
         }

@@ -29,7 +29,8 @@ const UNAVAILABLE_MESSAGES = [
 ];
 
 /**
- * True when a failure means "the database cannot be reached right now" rather than a bug:
+ * True when a failure means "the database cannot be reached right now" rather than a bug (the
+ * drivers' connection and shutdown codes; it lives here because the exception filter maps it):
  * such requests answer `503 SERVICE_UNAVAILABLE` (never a hang beyond DB_TIMEOUT_MS, never a
  * crash), and the pool reconnects by itself when the server returns.
  */

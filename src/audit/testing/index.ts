@@ -1,0 +1,1 @@
+export { RecordingAudit } from './recording-audit';

@@ -1,0 +1,1 @@
+export { InMemoryThrottleStore } from './in-memory-throttle.store';

@@ -1,0 +1,2 @@
+export { buildOpenApiDocument, packageVersion } from './openapi.document';
+export type { OpenApiDocumentOptions } from './openapi.document';
