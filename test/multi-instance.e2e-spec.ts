@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { createPostgresSchema, postgresUrl } from './support/database';
 import { Browser, type Reply } from './support/browser';
-import { freePort, isolatedEnv, runCli, ServerProcess, startServer } from './support/process';
+import { freePort, isolatedEnv, runCliAsync, ServerProcess, startServer } from './support/process';
 import {
   deleteKeys,
   PrivateRedis,
@@ -301,7 +301,7 @@ const title = 'several instances on PostgreSQL and Redis';
         const peggy = await signedIn(a, 'peggy');
         expect((await peggy.me(a)).status).toBe(200);
         expect((await peggy.me(b)).status).toBe(200);
-        const result = runCli(['users:disable', 'peggy'], isolatedEnv(deployment));
+        const result = await runCliAsync(['users:disable', 'peggy'], isolatedEnv(deployment));
         expect([result.status, result.stderr]).toEqual([0, '']);
         for (const server of [a, b]) {
           await eventually(async () => (await peggy.me(server)).status === 401, 1000, 'refused');

@@ -73,6 +73,17 @@ function fromDomainError(error: DomainError): { body: ErrorBody; headers: Record
   return { body, headers };
 }
 
+/**
+ * A domain error as an `HttpException` with the contract's body, for code that runs outside
+ * Gatehouse's own filter: the global guard also runs before a host's routes, and a host's
+ * filter knows only `HttpException` (anything else would become a 500).
+ */
+export function httpExceptionOf(error: DomainError): ApiError {
+  const { body, headers } = fromDomainError(error);
+  const { statusCode, code, message, ...extra } = body;
+  return new ApiError(statusCode, code, message, extra, headers);
+}
+
 /** body-parser errors carry a `type`; they become the codes of API.md. */
 function fromBodyParser(error: { type?: string; status?: number }): ErrorBody | undefined {
   switch (error.type) {

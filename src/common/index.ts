@@ -6,6 +6,7 @@ export { isDatabaseUnavailable } from './unavailable-errors';
 export {
   ErrorResponseHook,
   HttpExceptionFilter,
+  httpExceptionOf,
   toErrorBody,
   WWW_AUTHENTICATE,
 } from './http-exception.filter';

@@ -1,4 +1,5 @@
-// The example app, built (`npm run build`), as its users run it: `node dist/main.js` and
+// The example app, built (`npm run build`), as its users run it: `node dist/main.js` (or the
+// same app on Fastify: EXAMPLE_MAIN=dist/main.fastify.js, `npm run test:fastify`) and
 // `node dist/cli.js`, against the Gatehouse tarball installed in node_modules.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -76,7 +77,7 @@ function cli(...args) {
 before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, [join(root, 'dist/main.js')], {
+  server = spawn(process.execPath, [join(root, process.env.EXAMPLE_MAIN ?? 'dist/main.js')], {
     cwd: root,
     env: { ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],

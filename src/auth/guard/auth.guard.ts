@@ -2,7 +2,9 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import {
   AuthenticatedUser,
+  DomainError,
   GatehouseRequest,
+  httpExceptionOf,
   IS_PUBLIC_KEY,
   publishTokenRejected,
   Role,
@@ -38,6 +40,16 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    try {
+      return await this.check(context);
+    } catch (error) {
+      // This guard also runs before a host's own routes, whose exception filter knows only
+      // HttpException: a refusal leaves as one, with the contract's status and body.
+      throw error instanceof DomainError ? httpExceptionOf(error) : error;
+    }
+  }
+
+  private async check(context: ExecutionContext): Promise<boolean> {
     // Closed by default for transports this guard does not know how to authenticate.
     if (context.getType() !== 'http') return false;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
